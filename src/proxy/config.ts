@@ -1,0 +1,72 @@
+// Engine settings. The CLI fills them from flags, the extension from `kiroProxy.*` settings;
+// the engine itself only ever sees this plain object.
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export type SelectionStrategy = 'least-used' | 'round-robin' | 'priority';
+
+export interface ProxyConfig {
+  host: string;
+  port: number;
+  /** When set, clients must send it as `x-api-key` or `Authorization: Bearer`. */
+  apiKey?: string;
+  /** Folder scanned for Kiro IDE token files. */
+  tokenDir: string;
+  /** Folder for our own state (accounts.json in the CLI). */
+  dataDir: string;
+  /** Base URL that replaces every Kiro host (tests point it at the simulator). */
+  kiroEndpoint?: string;
+  /** Outbound HTTP proxy for Kiro calls. */
+  outboundProxy?: string;
+  cooldownSeconds: number;
+  stickinessSeconds: number;
+  strategy: SelectionStrategy;
+  /** How long a request may wait for a cooling account before it gets a 429. */
+  maxWaitSeconds: number;
+  /** Client model name → Kiro model id, on top of the built-in table. */
+  modelMapping: Record<string, string>;
+  /** Where names that no mapping knows go (e.g. `gpt-5.1-codex`). */
+  defaultModel: string;
+  refreshAheadMinutes: number;
+  /** Entries kept in the in-memory request log. */
+  logRetention: number;
+  maxBodyBytes: number;
+  maxConcurrentRequests: number;
+  /** Kiro must send its first byte within this time, or the next account is tried. */
+  firstByteTimeoutMs: number;
+  /** A stream that stays silent this long is abandoned. */
+  idleTimeoutMs: number;
+  /** Bounded retries of transient upstream failures (5xx, network). */
+  maxRetries: number;
+  /** Send Anthropic `ping` events after this much silence. */
+  pingIntervalMs: number;
+}
+
+export function defaultTokenDir(): string {
+  return path.join(os.homedir(), '.aws', 'sso', 'cache');
+}
+
+export function defaultConfig(overrides: Partial<ProxyConfig> = {}): ProxyConfig {
+  return {
+    host: '127.0.0.1',
+    port: 8080,
+    tokenDir: defaultTokenDir(),
+    dataDir: path.join(os.homedir(), '.kiro-proxy'),
+    kiroEndpoint: process.env.KIRO_PROXY_ENDPOINT || undefined,
+    cooldownSeconds: 300,
+    stickinessSeconds: 60,
+    strategy: 'least-used',
+    maxWaitSeconds: 30,
+    modelMapping: {},
+    defaultModel: 'claude-sonnet-4.5',
+    refreshAheadMinutes: 10,
+    logRetention: 1000,
+    maxBodyBytes: 10 * 1024 * 1024,
+    maxConcurrentRequests: 1000,
+    firstByteTimeoutMs: 60_000,
+    idleTimeoutMs: 300_000,
+    maxRetries: 3,
+    pingIntervalMs: 10_000,
+    ...overrides,
+  };
+}

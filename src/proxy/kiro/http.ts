@@ -1,0 +1,57 @@
+// The one undici dispatcher every Kiro call shares: keep-alive connection reuse instead of a
+// client per request, and an optional outbound proxy. We use undici's own `request` with an
+// explicit dispatcher, never the global fetch that VS Code patches.
+import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
+
+export interface KiroHttpOptions {
+  outboundProxy?: string;
+  /** Time allowed for the response headers (Kiro's first byte). */
+  headersTimeoutMs?: number;
+  /** Silence allowed between body chunks. */
+  bodyTimeoutMs?: number;
+}
+
+export class KiroHttp {
+  readonly dispatcher: Dispatcher;
+
+  constructor(options: KiroHttpOptions = {}) {
+    const common = {
+      keepAliveTimeout: 30_000,
+      connections: 256,
+      headersTimeout: options.headersTimeoutMs ?? 60_000,
+      bodyTimeout: options.bodyTimeoutMs ?? 300_000,
+    };
+    this.dispatcher = options.outboundProxy
+      ? new ProxyAgent({ uri: options.outboundProxy, ...common })
+      : new Agent(common);
+  }
+
+  request(url: string, options: Omit<Dispatcher.RequestOptions, 'origin' | 'path'> & { signal?: AbortSignal }) {
+    return request(url, { ...options, dispatcher: this.dispatcher });
+  }
+
+  /** JSON round trip for the small control-plane calls (refresh, usage, models, OIDC). */
+  async json(
+    url: string,
+    init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: unknown; signal?: AbortSignal },
+  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: unknown; text: string }> {
+    const res = await this.request(url, {
+      method: init.method,
+      headers: { accept: 'application/json', ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      signal: init.signal,
+    });
+    const text = await res.body.text();
+    let body: unknown = undefined;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    return { status: res.statusCode, headers: res.headers, body, text };
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+}

@@ -1,0 +1,107 @@
+// The internal conversation model. Every client protocol (Anthropic, OpenAI Chat,
+// Responses, Gemini) parses into `Conversation` and renders from `ReplyEvent`, so
+// history repair and Kiro request building exist exactly once.
+
+export type Role = 'user' | 'assistant';
+
+export interface TextBlock {
+  type: 'text';
+  text: string;
+}
+
+/** An image is either inline base64 or a URL that must be fetched before it is sent to Kiro. */
+export interface ImageBlock {
+  type: 'image';
+  source: { kind: 'base64'; mediaType: string; data: string } | { kind: 'url'; url: string };
+}
+
+export interface ToolUseBlock {
+  type: 'tool_use';
+  id: string;
+  name: string;
+  input: Record<string, unknown>;
+}
+
+export interface ToolResultBlock {
+  type: 'tool_result';
+  toolUseId: string;
+  /** Flattened text of the result; images inside results travel as separate image blocks. */
+  content: string;
+  isError: boolean;
+}
+
+export interface ThinkingBlock {
+  type: 'thinking';
+  text: string;
+  signature?: string;
+}
+
+export type Block = TextBlock | ImageBlock | ToolUseBlock | ToolResultBlock | ThinkingBlock;
+
+export interface Message {
+  role: Role;
+  content: Block[];
+}
+
+export interface ToolSpec {
+  name: string;
+  description: string;
+  /** JSON Schema of the tool's input. */
+  inputSchema: Record<string, unknown>;
+}
+
+export type ToolChoice =
+  | { type: 'auto' }
+  | { type: 'any' }
+  | { type: 'none' }
+  | { type: 'tool'; name: string };
+
+export type ThinkingEffort = 'low' | 'medium' | 'high';
+
+export type ThinkingConfig =
+  | { type: 'enabled'; budgetTokens: number }
+  | { type: 'adaptive'; effort: ThinkingEffort };
+
+export interface Conversation {
+  /** The model name exactly as the client asked for it. */
+  model: string;
+  /** System prompt, already joined into one string ('' when absent). */
+  system: string;
+  messages: Message[];
+  tools: ToolSpec[];
+  toolChoice?: ToolChoice;
+  thinking?: ThinkingConfig;
+  maxTokens?: number;
+  /** The client's own session id (Claude Code session, OpenAI `user`, response chain), for stickiness. */
+  sessionId?: string;
+}
+
+export type StopReason = 'end_turn' | 'tool_use' | 'max_tokens' | 'context_window_exceeded';
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  /** Kiro credits charged for the call (from `meteringEvent`). */
+  credits?: number;
+}
+
+/**
+ * What the exchange yields while Kiro answers. Blocks never interleave: a thinking or
+ * text run, or a tool call from `tool_start` to `tool_end`, is closed before the next opens.
+ */
+export type ReplyEvent =
+  | { type: 'thinking'; text: string }
+  | { type: 'thinking_signature'; signature: string }
+  | { type: 'text'; text: string }
+  | { type: 'tool_start'; id: string; name: string }
+  | { type: 'tool_input'; id: string; partialJson: string }
+  | { type: 'tool_end'; id: string; input: Record<string, unknown> }
+  | { type: 'end'; stopReason: StopReason; usage: Usage; truncated?: boolean };
+
+/** A complete answer, for the non-streaming form of every endpoint. */
+export interface Reply {
+  content: Array<TextBlock | ThinkingBlock | ToolUseBlock>;
+  stopReason: StopReason;
+  usage: Usage;
+  truncated: boolean;
+}

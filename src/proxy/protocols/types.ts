@@ -1,0 +1,23 @@
+// The contract between the server (layer 6) and each client protocol adapter (layer 5).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ProxyError } from '../errors';
+import type { Exchange } from '../exchange';
+import type { ProxyConfig } from '../config';
+
+export interface ProtocolContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** The parsed JSON body (already size-checked); `unknown` because clients send anything. */
+  body: unknown;
+  /** Path parameters, e.g. the Gemini model. */
+  params: Record<string, string>;
+  exchange: Exchange;
+  config: ProxyConfig;
+  /** Aborted when the client disconnects. */
+  signal: AbortSignal;
+}
+
+export interface ProtocolErrorRenderer {
+  /** The JSON body of an error in this protocol's own shape. */
+  errorBody(error: ProxyError): unknown;
+}
