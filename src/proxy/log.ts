@@ -1,0 +1,140 @@
+// The bounded in-memory request log and its running stats. Memory stays flat however long the
+// proxy runs: the log is a ring, the stats keep fixed-size per-minute buckets for one hour.
+import { EventEmitter } from 'node:events';
+
+export interface RequestLogEntry {
+  id: number;
+  /** Epoch ms when the request arrived. */
+  time: number;
+  endpoint: string;
+  clientModel: string;
+  kiroModel?: string;
+  accountId?: string;
+  accountLabel?: string;
+  stream: boolean;
+  status: number;
+  durationMs: number;
+  /** Time to the first byte from Kiro. */
+  ttfbMs?: number;
+  inputTokens?: number;
+  outputTokens?: number;
+  credits?: number;
+  /** Accounts tried before this one answered (failover). */
+  attempts?: number;
+  error?: string;
+  /** For failed requests only: the translated Kiro request, secrets removed, for repro bundles. */
+  kiroRequest?: string;
+}
+
+export interface MinuteBucket {
+  minute: number;
+  requests: number;
+  errors: number;
+  totalMs: number;
+}
+
+export interface RequestStats {
+  requests: number;
+  errors: number;
+  successRate: number;
+  avgMs: number;
+  p95Ms: number;
+  avgTtfbMs: number;
+  inputTokens: number;
+  outputTokens: number;
+  credits: number;
+  lastHour: MinuteBucket[];
+}
+
+const LATENCY_SAMPLES = 512;
+const REPRO_MAX_CHARS = 256 * 1024;
+
+export class RequestLog extends EventEmitter<{ entry: [RequestLogEntry]; cleared: [] }> {
+  private entries: RequestLogEntry[] = [];
+  private nextId = 1;
+  private totals = { requests: 0, errors: 0, totalMs: 0, ttfbMs: 0, ttfbCount: 0, inputTokens: 0, outputTokens: 0, credits: 0 };
+  private latencies: number[] = [];
+  private buckets = new Map<number, MinuteBucket>();
+
+  constructor(private capacity: number) {
+    super();
+  }
+
+  setCapacity(capacity: number): void {
+    this.capacity = Math.max(1, capacity);
+    if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
+  }
+
+  add(entry: Omit<RequestLogEntry, 'id'>): RequestLogEntry {
+    const full: RequestLogEntry = { ...entry, id: this.nextId++ };
+    if (full.kiroRequest && full.kiroRequest.length > REPRO_MAX_CHARS) {
+      full.kiroRequest = full.kiroRequest.slice(0, REPRO_MAX_CHARS);
+    }
+    this.entries.push(full);
+    if (this.entries.length > this.capacity) this.entries.shift();
+    this.count(full);
+    this.emit('entry', full);
+    return full;
+  }
+
+  /** Newest first. */
+  recent(limit = 100): RequestLogEntry[] {
+    return this.entries.slice(-Math.max(0, limit)).reverse();
+  }
+
+  get(id: number): RequestLogEntry | undefined {
+    return this.entries.find((e) => e.id === id);
+  }
+
+  clear(): void {
+    this.entries = [];
+    this.emit('cleared');
+  }
+
+  stats(now = Date.now()): RequestStats {
+    const t = this.totals;
+    const sorted = [...this.latencies].sort((a, b) => a - b);
+    const currentMinute = Math.floor(now / 60_000);
+    const lastHour: MinuteBucket[] = [];
+    for (let m = currentMinute - 59; m <= currentMinute; m++) {
+      lastHour.push(this.buckets.get(m) ?? { minute: m, requests: 0, errors: 0, totalMs: 0 });
+    }
+    return {
+      requests: t.requests,
+      errors: t.errors,
+      successRate: t.requests ? (t.requests - t.errors) / t.requests : 1,
+      avgMs: t.requests ? t.totalMs / t.requests : 0,
+      p95Ms: sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))] : 0,
+      avgTtfbMs: t.ttfbCount ? t.ttfbMs / t.ttfbCount : 0,
+      inputTokens: t.inputTokens,
+      outputTokens: t.outputTokens,
+      credits: t.credits,
+      lastHour,
+    };
+  }
+
+  private count(e: RequestLogEntry): void {
+    const t = this.totals;
+    const failed = e.status >= 400;
+    t.requests++;
+    if (failed) t.errors++;
+    t.totalMs += e.durationMs;
+    if (e.ttfbMs !== undefined) {
+      t.ttfbMs += e.ttfbMs;
+      t.ttfbCount++;
+    }
+    t.inputTokens += e.inputTokens ?? 0;
+    t.outputTokens += e.outputTokens ?? 0;
+    t.credits += e.credits ?? 0;
+    this.latencies.push(e.durationMs);
+    if (this.latencies.length > LATENCY_SAMPLES) this.latencies.shift();
+
+    const minute = Math.floor(e.time / 60_000);
+    const bucket = this.buckets.get(minute) ?? { minute, requests: 0, errors: 0, totalMs: 0 };
+    bucket.requests++;
+    if (failed) bucket.errors++;
+    bucket.totalMs += e.durationMs;
+    this.buckets.set(minute, bucket);
+    for (const key of this.buckets.keys()) if (key < minute - 59) this.buckets.delete(key);
+  }
+}
