@@ -1,0 +1,98 @@
+// Kiro only takes inline base64 images, while clients may send `http(s):` or `data:` URLs.
+// This turns every URL image of a conversation into base64 before the request is built.
+import { invalidRequest, ProxyError } from '../errors';
+import type { Conversation, ImageBlock } from '../model';
+import type { KiroHttp } from './http';
+
+type Base64Source = Extract<ImageBlock['source'], { kind: 'base64' }>;
+
+export interface ImageFetchOptions {
+  /** Largest decoded image accepted, in bytes. */
+  maxBytes: number;
+  signal?: AbortSignal;
+}
+
+const MAX_REDIRECTS = 3;
+
+/** Replaces URL image sources in place, fetching them in parallel; throws 400s the client can act on. */
+export async function resolveImageUrls(conv: Conversation, http: KiroHttp, opts: ImageFetchOptions): Promise<void> {
+  const pending: Array<Promise<void>> = [];
+  for (const message of conv.messages) {
+    for (const block of message.content) {
+      if (block.type !== 'image' || block.source.kind !== 'url') continue;
+      const url = block.source.url;
+      pending.push(loadImage(url, http, opts).then((source) => void (block.source = source)));
+    }
+  }
+  await Promise.all(pending);
+}
+
+async function loadImage(url: string, http: KiroHttp, opts: ImageFetchOptions): Promise<Base64Source> {
+  if (url.startsWith('data:')) return decodeDataUrl(url, opts.maxBytes);
+  if (/^https?:\/\//i.test(url)) return fetchImage(url, http, opts);
+  throw invalidRequest(`Image URL ${describe(url)} is not supported: use http(s), a data: URL or base64.`);
+}
+
+function decodeDataUrl(url: string, maxBytes: number): Base64Source {
+  const match = /^data:([^;,]*)((?:;[^;,]*)*),(.*)$/s.exec(url);
+  if (!match) throw invalidRequest('Malformed data: URL in an image.');
+  const [, declaredType, params, payload] = match;
+  const bytes = params.split(';').includes('base64')
+    ? Buffer.from(payload, 'base64')
+    : Buffer.from(decodeURIComponent(payload), 'utf8');
+  checkSize(bytes.length, maxBytes, 'data: URL');
+  return { kind: 'base64', mediaType: imageType(declaredType, bytes), data: bytes.toString('base64') };
+}
+
+async function fetchImage(url: string, http: KiroHttp, opts: ImageFetchOptions): Promise<Base64Source> {
+  let res: Awaited<ReturnType<KiroHttp['request']>>;
+  try {
+    res = await http.request(url, { method: 'GET', headers: { accept: 'image/*' }, maxRedirections: MAX_REDIRECTS, signal: opts.signal });
+  } catch (err) {
+    throw invalidRequest(`Could not fetch image ${describe(url)}: ${(err as Error).message}`);
+  }
+  if (res.statusCode < 200 || res.statusCode >= 300) {
+    await res.body.dump().catch(() => undefined);
+    throw invalidRequest(`Could not fetch image ${describe(url)}: HTTP ${res.statusCode}.`);
+  }
+  checkSize(Number(res.headers['content-length'] ?? 0), opts.maxBytes, describe(url));
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of res.body) {
+      size += chunk.length;
+      // Servers may omit or lie about content-length: count while reading.
+      checkSize(size, opts.maxBytes, describe(url));
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    // Leaving the loop early has already destroyed the body.
+    throw err instanceof ProxyError
+      ? err
+      : invalidRequest(`Could not fetch image ${describe(url)}: ${(err as Error).message}`);
+  }
+  const bytes = Buffer.concat(chunks);
+  const header = String(res.headers['content-type'] ?? '').split(';')[0].trim();
+  return { kind: 'base64', mediaType: imageType(header, bytes), data: bytes.toString('base64') };
+}
+
+function checkSize(bytes: number, maxBytes: number, what: string): void {
+  if (bytes > maxBytes) throw invalidRequest(`Image ${what} is larger than ${maxBytes} bytes.`);
+}
+
+/** The declared type when it is an image type, else what the magic bytes say. */
+function imageType(declared: string, bytes: Buffer): string {
+  const type = declared.toLowerCase();
+  if (type.startsWith('image/')) return type;
+  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
+  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
+  if (bytes.subarray(0, 4).toString('latin1') === 'GIF8') return 'image/gif';
+  if (bytes.subarray(0, 4).toString('latin1') === 'RIFF' && bytes.subarray(8, 12).toString('latin1') === 'WEBP') return 'image/webp';
+  return type || 'application/octet-stream';
+}
+
+/** URLs go into error messages shortened: they can be long or carry tokens in the query. */
+function describe(url: string): string {
+  const base = url.split('?')[0];
+  return base.length > 120 ? `${base.slice(0, 120)}…` : base;
+}

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { contextWindowOf, KIRO_MODEL_IDS, listClientModels, resolveKiroModel } from '../../src/proxy/kiro/models';
+
+const DEFAULT = 'claude-sonnet-4.5';
+const resolve = (name: string, mapping: Record<string, string> = {}) => resolveKiroModel(name, mapping, DEFAULT);
+
+describe('resolveKiroModel', () => {
+  it('passes Kiro ids through unchanged', () => {
+    for (const id of ['claude-sonnet-4', 'claude-sonnet-4.5', 'claude-haiku-4.5', 'claude-opus-4.5', 'claude-sonnet-4.6', 'claude-opus-4.6', 'claude-opus-4.7', 'auto']) {
+      assert.equal(resolve(id), id);
+    }
+  });
+
+  it('maps OpenAI names by the built-in alias table', () => {
+    assert.equal(resolve('gpt-4o'), 'claude-sonnet-4');
+    assert.equal(resolve('gpt-4'), 'claude-sonnet-4');
+    assert.equal(resolve('gpt-4o-mini'), 'claude-haiku-4.5');
+    assert.equal(resolve('gpt-3.5-turbo'), 'claude-haiku-4.5');
+    assert.equal(resolve('o1'), 'claude-opus-4.5');
+    assert.equal(resolve('o1-preview'), 'claude-opus-4.5');
+  });
+
+  it('normalises Anthropic names by family and version', () => {
+    assert.equal(resolve('claude-sonnet-4-5-20250929'), 'claude-sonnet-4.5');
+    assert.equal(resolve('claude-sonnet-4-5'), 'claude-sonnet-4.5');
+    assert.equal(resolve('claude-sonnet-4-20250514'), 'claude-sonnet-4');
+    assert.equal(resolve('claude-haiku-4-5-20251001'), 'claude-haiku-4.5');
+    assert.equal(resolve('claude-opus-4-5-thinking'), 'claude-opus-4.5');
+    assert.equal(resolve('claude-opus-4-6-latest'), 'claude-opus-4.6');
+    assert.equal(resolve('Claude-Sonnet-4.6'), 'claude-sonnet-4.6');
+    assert.equal(resolve('anthropic/claude-sonnet-4-5'), 'claude-sonnet-4.5');
+  });
+
+  it('sends claude-3.7-sonnet as its legacy wire id', () => {
+    assert.equal(resolve('claude-3-7-sonnet-latest'), 'CLAUDE_3_7_SONNET_20250219_V1_0');
+    assert.equal(resolve('claude-3-7-sonnet-20250219'), 'CLAUDE_3_7_SONNET_20250219_V1_0');
+  });
+
+  it('handles the 1M context suffix', () => {
+    assert.equal(resolve('claude-sonnet-4-5-20250929[1m]'), 'claude-sonnet-4.5-1m');
+    assert.equal(resolve('claude-sonnet-4.5-1m'), 'claude-sonnet-4.5-1m');
+    // 4.6 already has a 1M window: keep the plain, well-confirmed id.
+    assert.equal(resolve('claude-opus-4-6[1m]'), 'claude-opus-4.6');
+    // No 1M variant known: the plain model.
+    assert.equal(resolve('claude-haiku-4-5[1m]'), 'claude-haiku-4.5');
+  });
+
+  it('falls back by family for unknown Claude names', () => {
+    assert.equal(resolve('claude-opus-5-5'), 'claude-opus-4.6');
+    assert.equal(resolve('claude-3-opus-20240229'), 'claude-opus-4.6');
+    assert.equal(resolve('claude-3-5-sonnet-20241022'), 'claude-sonnet-4.6');
+    assert.equal(resolve('claude-3-5-haiku-latest'), 'claude-haiku-4.5');
+    assert.equal(resolve('my-haiku-thing'), 'claude-haiku-4.5');
+  });
+
+  it('sends names no rule knows to the default model', () => {
+    assert.equal(resolve('gpt-5.1-codex'), DEFAULT);
+    assert.equal(resolve('gemini-2.5-pro'), DEFAULT);
+    assert.equal(resolveKiroModel('whatever', {}, 'claude-haiku-4.5'), 'claude-haiku-4.5');
+  });
+
+  it('lets the user mapping win over every built-in rule', () => {
+    const mapping = { 'gpt-4o': 'claude-opus-4.6', 'claude-sonnet-4-5': 'claude-haiku-4.5', 'gpt-5.1-codex': 'deepseek-3.2' };
+    assert.equal(resolve('gpt-4o', mapping), 'claude-opus-4.6');
+    assert.equal(resolve('claude-sonnet-4-5', mapping), 'claude-haiku-4.5');
+    assert.equal(resolve('gpt-5.1-codex', mapping), 'deepseek-3.2');
+    // Exact names only: other spellings still follow the built-in rules.
+    assert.equal(resolve('claude-sonnet-4-5-20250929', mapping), 'claude-sonnet-4.5');
+  });
+});
+
+describe('contextWindowOf', () => {
+  it('is 1M for 4.6+ and -1m ids, 200k otherwise', () => {
+    assert.equal(contextWindowOf('claude-sonnet-4.6'), 1_000_000);
+    assert.equal(contextWindowOf('claude-opus-4.6'), 1_000_000);
+    assert.equal(contextWindowOf('claude-opus-4.7'), 1_000_000);
+    assert.equal(contextWindowOf('claude-sonnet-5'), 1_000_000);
+    assert.equal(contextWindowOf('claude-sonnet-4.5-1m'), 1_000_000);
+    assert.equal(contextWindowOf('claude-sonnet-4.5'), 200_000);
+    assert.equal(contextWindowOf('claude-sonnet-4'), 200_000);
+    assert.equal(contextWindowOf('claude-haiku-4.5'), 200_000);
+    assert.equal(contextWindowOf('CLAUDE_3_7_SONNET_20250219_V1_0'), 200_000);
+    assert.equal(contextWindowOf('auto'), 200_000);
+  });
+});
+
+describe('listClientModels', () => {
+  it('lists Anthropic-style names, aliases and user names once each', () => {
+    const ids = listClientModels({ 'my-model': 'claude-opus-4.6', 'gpt-4o': 'claude-opus-4.6' });
+    assert.ok(ids.includes('claude-sonnet-4-5'));
+    assert.ok(ids.includes('claude-opus-4-6'));
+    assert.ok(ids.includes('claude-3-7-sonnet'));
+    assert.ok(ids.includes('gpt-4o'));
+    assert.ok(ids.includes('my-model'));
+    assert.equal(new Set(ids).size, ids.length);
+    assert.ok(!ids.some((id) => id.includes('.') && id.startsWith('claude-')));
+  });
+
+  it('lists only names that resolve to a known Kiro model', () => {
+    const known = new Set<string>(KIRO_MODEL_IDS);
+    for (const id of listClientModels({})) assert.ok(known.has(resolve(id)), `${id} → ${resolve(id)}`);
+  });
+});
