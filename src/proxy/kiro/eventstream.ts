@@ -1,0 +1,332 @@
+// Incremental decoder for the AWS event-stream framing of Kiro's answer (protocol doc §4.2).
+// Chunks are fed exactly as they leave the socket: a frame may be split at any byte and a chunk
+// may hold many frames. Frames are decoded in place from the chunk that holds them; bytes are
+// copied only when a frame straddles chunks. CRCs are verified and the decoder resynchronises
+// on the next valid prelude after corruption or garbage.
+//
+// Hand-decoded rather than through smithy's EventStreamCodec: the codec builds a header object
+// per frame and decodes every header string; on 10 MB of 5-character deltas it measured
+// 30–55 MB/s against 125–165 MB/s here (smithy's own chunker on top: ~20 MB/s).
+import * as zlib from 'node:zlib';
+import { ProxyError } from '../errors';
+
+export interface KiroFrame {
+  /** `:event-type`, e.g. `assistantResponseEvent` ('' on exception/error frames). */
+  eventType: string;
+  /** `:message-type`: `event`, `exception` or `error`. */
+  messageType: string;
+  /** `:exception-type` of exception frames, `:error-code` of error frames. */
+  exceptionType?: string;
+  /** `:error-message` of error frames (their payload is usually empty). */
+  errorMessage?: string;
+  /** UTF-8 payload; JSON for Kiro. */
+  payload: string;
+}
+
+export interface EventStreamDecoderOptions {
+  /** Bad frames in a row (without a good one between) before the stream is declared broken. */
+  maxConsecutiveFailures?: number;
+  /** Largest frame accepted; a prelude announcing more is treated as corrupt. */
+  maxFrameBytes?: number;
+  /** Bytes one resynchronisation may skip before the stream is declared broken. */
+  maxResyncBytes?: number;
+}
+
+const PRELUDE_BYTES = 12;
+const CRC_BYTES = 4;
+const MIN_FRAME_BYTES = PRELUDE_BYTES + CRC_BYTES;
+
+export class EventStreamDecoder {
+  private readonly maxConsecutiveFailures: number;
+  private readonly maxFrameBytes: number;
+  private readonly maxResyncBytes: number;
+
+  /** Unread input: `chunks[0]` is read from `headOffset`, the others from their start. */
+  private chunks: Buffer[] = [];
+  private headOffset = 0;
+  private buffered = 0;
+
+  private consecutiveFailures = 0;
+  /** Bytes skipped by the resynchronisation in progress (-1 when in sync). */
+  private resyncSkipped = -1;
+  private skipped = 0;
+  /** A broken-stream error held back so the good frames before it are delivered first. */
+  private brokenStream?: ProxyError;
+  private readonly prelude = Buffer.alloc(PRELUDE_BYTES);
+
+  constructor(options: EventStreamDecoderOptions = {}) {
+    this.maxConsecutiveFailures = options.maxConsecutiveFailures ?? 5;
+    this.maxFrameBytes = options.maxFrameBytes ?? 16 * 1024 * 1024;
+    this.maxResyncBytes = options.maxResyncBytes ?? 1024 * 1024;
+  }
+
+  /** Total bytes discarded as garbage or corrupt frames so far. */
+  get skippedBytes(): number {
+    return this.skipped;
+  }
+
+  /** Feeds one chunk; returns every frame it completed. Throws ProxyError('upstream') on a broken stream. */
+  push(chunk: Uint8Array): KiroFrame[] {
+    if (this.brokenStream) throw this.brokenStream;
+    if (chunk.byteLength === 0) return [];
+    this.chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    this.buffered += chunk.byteLength;
+    const frames: KiroFrame[] = [];
+    try {
+      this.decodeBuffered(frames);
+    } catch (err) {
+      if (frames.length === 0 || !(err instanceof ProxyError)) throw err;
+      this.brokenStream = err;
+    }
+    return frames;
+  }
+
+  /**
+   * Ends the stream. Returns how many unread bytes are left: a non-zero count means the last
+   * frame was cut off (or trailing garbage); whether that matters is the caller's call.
+   */
+  finish(): { leftoverBytes: number } {
+    if (this.brokenStream) throw this.brokenStream;
+    const leftoverBytes = this.buffered;
+    this.chunks = [];
+    this.headOffset = 0;
+    this.buffered = 0;
+    return { leftoverBytes };
+  }
+
+  private decodeBuffered(frames: KiroFrame[]): void {
+    while (this.buffered >= PRELUDE_BYTES) {
+      if (this.resyncSkipped >= 0 && !this.scanForPrelude()) break;
+      const totalLength = this.readPrelude();
+      if (totalLength < 0) {
+        this.startResync();
+        continue;
+      }
+      if (this.buffered < totalLength) break;
+      const { bytes, start } = this.frameBytes(totalLength);
+      const frame = crcOf(bytes, start, start + totalLength - CRC_BYTES) === bytes.readUInt32BE(start + totalLength - CRC_BYTES)
+        ? parseFrame(bytes, start, totalLength)
+        : undefined;
+      if (!frame) {
+        this.startResync();
+        continue;
+      }
+      this.consume(totalLength);
+      this.consecutiveFailures = 0;
+      frames.push(frame);
+    }
+  }
+
+  /** Total length announced by a valid prelude at the read position, or -1 if the prelude is bad. */
+  private readPrelude(): number {
+    const head = this.chunks[0];
+    let bytes: Buffer = head;
+    let start = this.headOffset;
+    if (head.length - start < PRELUDE_BYTES) {
+      this.copyOut(this.prelude, PRELUDE_BYTES);
+      bytes = this.prelude;
+      start = 0;
+    }
+    return validPreludeLength(bytes, start, this.maxFrameBytes);
+  }
+
+  /** The unread `length` bytes as one contiguous range, copying only when they straddle chunks. */
+  private frameBytes(length: number): { bytes: Buffer; start: number } {
+    const head = this.chunks[0];
+    if (head.length - this.headOffset >= length) return { bytes: head, start: this.headOffset };
+    const bytes = Buffer.allocUnsafe(length);
+    this.copyOut(bytes, length);
+    return { bytes, start: 0 };
+  }
+
+  private copyOut(target: Buffer, length: number): void {
+    let copied = 0;
+    let offset = this.headOffset;
+    for (const chunk of this.chunks) {
+      copied += chunk.copy(target, copied, offset, Math.min(chunk.length, offset + length - copied));
+      offset = 0;
+      if (copied === length) return;
+    }
+  }
+
+  private consume(length: number): void {
+    this.buffered -= length;
+    let offset = this.headOffset + length;
+    while (this.chunks.length > 0 && offset >= this.chunks[0].length) {
+      offset -= this.chunks[0].length;
+      this.chunks.shift();
+    }
+    this.headOffset = this.chunks.length > 0 ? offset : 0;
+  }
+
+  /** A bad frame at the read position: count it, then look for the next frame after its first byte. */
+  private startResync(): void {
+    this.consecutiveFailures++;
+    if (this.consecutiveFailures > this.maxConsecutiveFailures) {
+      throw new ProxyError('upstream', `Kiro's event stream is corrupt (${this.consecutiveFailures} bad frames in a row)`);
+    }
+    if (this.resyncSkipped < 0) this.resyncSkipped = 0;
+    this.skip(1);
+  }
+
+  /**
+   * Moves the read position to the next offset holding a valid prelude. Returns false when none
+   * is in the buffered bytes yet (the last few bytes are kept: a prelude may start there).
+   */
+  private scanForPrelude(): boolean {
+    // Rare path, so the pending chunks are simply joined into one.
+    if (this.chunks.length > 1) {
+      this.chunks = [Buffer.concat(this.chunks).subarray(this.headOffset)];
+      this.headOffset = 0;
+    }
+    const bytes = this.chunks[0];
+    const last = bytes.length - PRELUDE_BYTES;
+    let at = this.headOffset;
+    while (at <= last && validPreludeLength(bytes, at, this.maxFrameBytes) < 0) at++;
+    const found = at <= last;
+    this.skip(at - this.headOffset);
+    if (found) this.resyncSkipped = -1;
+    return found;
+  }
+
+  private skip(length: number): void {
+    this.consume(length);
+    this.skipped += length;
+    this.resyncSkipped += length;
+    if (this.resyncSkipped > this.maxResyncBytes) {
+      throw new ProxyError('upstream', `Kiro's event stream is corrupt (no valid frame in ${this.resyncSkipped} bytes)`);
+    }
+  }
+}
+
+function validPreludeLength(bytes: Buffer, start: number, maxFrameBytes: number): number {
+  const totalLength = bytes.readUInt32BE(start);
+  const headersLength = bytes.readUInt32BE(start + 4);
+  if (totalLength < MIN_FRAME_BYTES || totalLength > maxFrameBytes) return -1;
+  if (headersLength > totalLength - MIN_FRAME_BYTES) return -1;
+  return crcOf(bytes, start, start + 8) === bytes.readUInt32BE(start + 8) ? totalLength : -1;
+}
+
+/** Parses a CRC-checked frame; undefined when its headers are malformed. */
+function parseFrame(bytes: Buffer, start: number, totalLength: number): KiroFrame | undefined {
+  const headersEnd = start + PRELUDE_BYTES + bytes.readUInt32BE(start + 4);
+  const frame: KiroFrame = { eventType: '', messageType: '', payload: '' };
+  let at = start + PRELUDE_BYTES;
+  while (at < headersEnd) {
+    const nameStart = at + 1;
+    const nameEnd = nameStart + bytes[at];
+    if (nameEnd >= headersEnd) return undefined;
+    const type = bytes[nameEnd];
+    at = nameEnd + 1;
+    if (type === STRING_HEADER) {
+      if (at + 2 > headersEnd) return undefined;
+      const valueEnd = at + 2 + bytes.readUInt16BE(at);
+      if (valueEnd > headersEnd) return undefined;
+      const header = KNOWN_HEADERS.find((known) => known.matches(bytes, nameStart, nameEnd));
+      if (header) header.assign(frame, header.decode(bytes, at + 2, valueEnd));
+      at = valueEnd;
+    } else {
+      const size = headerValueSize(type, bytes, at, headersEnd);
+      if (size < 0) return undefined;
+      at += size;
+    }
+  }
+  if (at !== headersEnd) return undefined;
+  frame.payload = bytes.toString('utf8', headersEnd, start + totalLength - CRC_BYTES);
+  return frame;
+}
+
+const STRING_HEADER = 7;
+
+/**
+ * A string header the decoder reads. Names are matched on the bytes and the last value is
+ * remembered, because every frame repeats the same few strings and decoding them was a third
+ * of the decoder's time.
+ */
+class KnownHeader {
+  private readonly name: Buffer;
+  private lastValue = Buffer.alloc(0);
+  private lastDecoded = '';
+
+  constructor(
+    name: string,
+    readonly assign: (frame: KiroFrame, value: string) => void,
+  ) {
+    this.name = Buffer.from(name, 'latin1');
+  }
+
+  matches(bytes: Buffer, start: number, end: number): boolean {
+    return equalBytes(this.name, bytes, start, end);
+  }
+
+  decode(bytes: Buffer, start: number, end: number): string {
+    if (!equalBytes(this.lastValue, bytes, start, end)) {
+      this.lastValue = Buffer.from(bytes.subarray(start, end));
+      this.lastDecoded = bytes.toString('utf8', start, end);
+    }
+    return this.lastDecoded;
+  }
+}
+
+const KNOWN_HEADERS = [
+  new KnownHeader(':event-type', (frame, value) => (frame.eventType = value)),
+  new KnownHeader(':message-type', (frame, value) => (frame.messageType = value)),
+  new KnownHeader(':exception-type', (frame, value) => (frame.exceptionType = value)),
+  new KnownHeader(':error-code', (frame, value) => (frame.exceptionType = value)),
+  new KnownHeader(':error-message', (frame, value) => (frame.errorMessage = value)),
+];
+
+function equalBytes(expected: Buffer, bytes: Buffer, start: number, end: number): boolean {
+  if (end - start !== expected.length) return false;
+  for (let i = 0; i < expected.length; i++) if (expected[i] !== bytes[start + i]) return false;
+  return true;
+}
+
+/** Byte size of a non-string header value (types 0–9 of the event-stream spec), -1 if invalid. */
+function headerValueSize(type: number, bytes: Buffer, at: number, end: number): number {
+  switch (type) {
+    case 0: // true
+    case 1: // false
+      return 0;
+    case 2: // int8
+      return 1;
+    case 3: // int16
+      return 2;
+    case 4: // int32
+      return 4;
+    case 5: // int64
+    case 8: // timestamp
+      return 8;
+    case 6: // byte array: uint16 length + bytes
+      return at + 2 <= end ? 2 + bytes.readUInt16BE(at) : -1;
+    case 9: // uuid
+      return 16;
+    default:
+      return -1;
+  }
+}
+
+// IEEE CRC32. zlib's native crc32 (Node ≥ 20.15) for long ranges; the table loop for short ones,
+// where a native call costs more than it saves, and on older Electron builds without it.
+const nativeCrc32: ((data: Uint8Array, initial?: number) => number) | undefined =
+  typeof (zlib as { crc32?: unknown }).crc32 === 'function'
+    ? (zlib as unknown as { crc32: (data: Uint8Array, initial?: number) => number }).crc32
+    : undefined;
+const NATIVE_CRC_MIN_BYTES = 100000;
+
+const CRC_TABLE = (() => {
+  const table = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c;
+  }
+  return table;
+})();
+
+function crcOf(bytes: Buffer, start: number, end: number): number {
+  if (nativeCrc32 && end - start >= NATIVE_CRC_MIN_BYTES) return nativeCrc32(bytes.subarray(start, end)) >>> 0;
+  let crc = -1;
+  for (let i = start; i < end; i++) crc = CRC_TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+  return (crc ^ -1) >>> 0;
+}

@@ -1,0 +1,219 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { EventStreamDecoder, type KiroFrame } from '../../src/proxy/kiro/eventstream';
+import { ProxyError } from '../../src/proxy/errors';
+import { encodeFrame, event, exception, text } from './helpers/frames';
+
+const FIXTURES = '/work/shared/kiro-fixtures/eventstream';
+
+interface DecodedFixture {
+  frames: Array<{ offset: number; totalLength: number; headers: Array<{ name: string; value: string }>; payload: string }>;
+  totalBytesDecodedFromBase64?: number;
+  decodedBytes: number;
+}
+
+const captures = readdirSync(FIXTURES)
+  .filter((name) => name.endsWith('.bin'))
+  .map((name) => {
+    const decoded: DecodedFixture = JSON.parse(
+      readFileSync(join(FIXTURES, name.replace(/(\.complete-frames)?\.bin$/, '.decoded.json')), 'utf8'),
+    );
+    return { name, bytes: readFileSync(join(FIXTURES, name)), decoded };
+  });
+
+function expectedFrames(decoded: DecodedFixture): KiroFrame[] {
+  return decoded.frames.map((frame) => {
+    const header = (name: string) => frame.headers.find((h) => h.name === name)?.value;
+    return { eventType: header(':event-type') ?? '', messageType: header(':message-type') ?? '', payload: frame.payload };
+  });
+}
+
+function decodeChunks(chunks: Buffer[], decoder = new EventStreamDecoder()): { frames: KiroFrame[]; leftoverBytes: number } {
+  const frames = chunks.flatMap((chunk) => decoder.push(chunk));
+  return { frames, ...decoder.finish() };
+}
+
+function oneByteChunks(bytes: Buffer): Buffer[] {
+  return Array.from({ length: bytes.length }, (_, i) => bytes.subarray(i, i + 1));
+}
+
+describe('EventStreamDecoder on real Kiro captures', () => {
+  test('there are captures to test', () => {
+    assert.equal(captures.length, 5);
+  });
+
+  for (const { name, bytes, decoded } of captures) {
+    test(`${name}: whole buffer gives the frames of the .decoded.json`, () => {
+      const decoder = new EventStreamDecoder();
+      const result = decodeChunks([bytes], decoder);
+      assert.deepEqual(result.frames, expectedFrames(decoded));
+      assert.equal(result.leftoverBytes, 0);
+      assert.equal(decoder.skippedBytes, 0);
+    });
+
+    test(`${name}: split at every offset and in 1-byte chunks gives identical frames`, () => {
+      const expected = expectedFrames(decoded);
+      for (let at = 1; at < bytes.length; at++) {
+        const result = decodeChunks([bytes.subarray(0, at), bytes.subarray(at)]);
+        assert.deepEqual(result.frames, expected, `split at ${at}`);
+        assert.equal(result.leftoverBytes, 0);
+      }
+      assert.deepEqual(decodeChunks(oneByteChunks(bytes)).frames, expected);
+    });
+  }
+
+  test('the turn-1 Kiro CLI capture is cut mid-frame: complete frames decode, the tail is reported', () => {
+    const b64 = readFileSync(join(FIXTURES, 'kirocli-20260524-turn1-partial.b64.txt'), 'utf8').trim();
+    const bytes = Buffer.from(b64, 'base64');
+    const decoded: DecodedFixture = JSON.parse(readFileSync(join(FIXTURES, 'kirocli-20260524-turn1-partial.decoded.json'), 'utf8'));
+    const result = decodeChunks(oneByteChunks(bytes));
+    assert.deepEqual(result.frames, expectedFrames(decoded));
+    assert.equal(result.frames[2].payload, '{"content":"好！我是 ","modelId":"auto"}');
+    assert.equal(result.leftoverBytes, bytes.length - decoded.decodedBytes);
+    assert.ok(result.leftoverBytes > 0);
+  });
+});
+
+describe('EventStreamDecoder resynchronisation', () => {
+  const medium = captures.find((c) => c.name.includes('medium-text'))!;
+  const frames = expectedFrames(medium.decoded);
+  const second = medium.decoded.frames[1];
+
+  test('a bad message CRC drops that frame only; later frames still decode', () => {
+    const bytes = Buffer.from(medium.bytes);
+    bytes[second.offset + second.totalLength - 10] ^= 0x01; // a payload byte of frame 2
+    for (const chunks of [[bytes], oneByteChunks(bytes)]) {
+      const decoder = new EventStreamDecoder();
+      const result = decodeChunks(chunks, decoder);
+      assert.deepEqual(result.frames, [frames[0], ...frames.slice(2)]);
+      assert.equal(decoder.skippedBytes, second.totalLength);
+      assert.equal(result.leftoverBytes, 0);
+    }
+  });
+
+  test('a bad prelude CRC drops that frame only', () => {
+    const bytes = Buffer.from(medium.bytes);
+    bytes[second.offset + 9] ^= 0xff; // the prelude CRC of frame 2
+    const decoder = new EventStreamDecoder();
+    const result = decodeChunks([bytes], decoder);
+    assert.deepEqual(result.frames, [frames[0], ...frames.slice(2)]);
+    assert.equal(decoder.skippedBytes, second.totalLength);
+  });
+
+  test('garbage between frames is skipped and counted, whatever the chunking', () => {
+    const garbage = Buffer.from([0, 0, 0, 0x20, 0, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef, 0x7b, 0x22, 0x00, 0x00, 0x01]);
+    const bytes = Buffer.concat([text('one'), garbage, text('two'), garbage, garbage, text('three')]);
+    const expected = ['one', 'two', 'three'].map((content) => ({
+      eventType: 'assistantResponseEvent',
+      messageType: 'event',
+      payload: JSON.stringify({ content }),
+    }));
+    for (let at = 1; at < bytes.length; at++) {
+      const decoder = new EventStreamDecoder();
+      const result = decodeChunks([bytes.subarray(0, at), bytes.subarray(at)], decoder);
+      assert.deepEqual(result.frames, expected, `split at ${at}`);
+      assert.equal(decoder.skippedBytes, garbage.length * 3);
+    }
+    const decoder = new EventStreamDecoder();
+    assert.deepEqual(decodeChunks(oneByteChunks(bytes), decoder).frames, expected);
+    assert.equal(decoder.skippedBytes, garbage.length * 3);
+  });
+
+  test('garbage before the first frame is skipped', () => {
+    const result = decodeChunks([Buffer.from('HTTP/1.1 junk'), text('hi')]);
+    assert.deepEqual(result.frames.map((f) => f.payload), ['{"content":"hi"}']);
+  });
+
+  test('too many bad frames in a row raise ProxyError(upstream)', () => {
+    const corrupt = (content: string) => {
+      const frame = text(content);
+      frame[frame.length - 1] ^= 0xff; // message CRC
+      return frame;
+    };
+    const decoder = new EventStreamDecoder({ maxConsecutiveFailures: 5 });
+    const bad = Buffer.concat(['a', 'b', 'c', 'd', 'e'].map(corrupt));
+    assert.deepEqual(decoder.push(bad), []);
+    assert.throws(
+      () => decoder.push(corrupt('f')),
+      (err: unknown) => err instanceof ProxyError && err.kind === 'upstream' && /6 bad frames/.test(err.message),
+    );
+  });
+
+  test('good frames decoded before the stream breaks are delivered; the error comes next', () => {
+    const corrupt = (content: string) => {
+      const frame = text(content);
+      frame[frame.length - 1] ^= 0xff;
+      return frame;
+    };
+    const decoder = new EventStreamDecoder({ maxConsecutiveFailures: 1 });
+    const frames = decoder.push(Buffer.concat([text('kept'), corrupt('a'), corrupt('b')]));
+    assert.deepEqual(frames.map((f) => f.payload), ['{"content":"kept"}']);
+    assert.throws(() => decoder.finish(), (err: unknown) => err instanceof ProxyError && err.kind === 'upstream');
+  });
+
+  test('a good frame resets the failure count', () => {
+    const corrupt = (content: string) => {
+      const frame = text(content);
+      frame[frame.length - 1] ^= 0xff;
+      return frame;
+    };
+    const decoder = new EventStreamDecoder({ maxConsecutiveFailures: 2 });
+    const parts = [corrupt('a'), corrupt('b'), text('ok'), corrupt('c'), corrupt('d'), text('ok2')];
+    const frames = decoder.push(Buffer.concat(parts));
+    assert.deepEqual(frames.map((f) => f.payload), ['{"content":"ok"}', '{"content":"ok2"}']);
+  });
+
+  test('a body that is not an event stream at all fails once the resync budget is spent', () => {
+    const decoder = new EventStreamDecoder({ maxResyncBytes: 1000 });
+    assert.throws(() => decoder.push(Buffer.alloc(2000, 0x41)), (err: unknown) => err instanceof ProxyError && err.kind === 'upstream');
+  });
+
+  test('a prelude announcing more than the frame cap is treated as corruption', () => {
+    const frame = text('hello');
+    const decoder = new EventStreamDecoder({ maxFrameBytes: frame.length - 1 });
+    assert.deepEqual(decoder.push(frame), []);
+    assert.equal(decoder.skippedBytes, frame.length - 11);
+  });
+});
+
+describe('EventStreamDecoder headers and tail', () => {
+  test('a truncated last frame is reported as leftover bytes', () => {
+    const whole = Buffer.concat([text('a'), text('b')]);
+    const decoder = new EventStreamDecoder();
+    const frames = decoder.push(whole.subarray(0, whole.length - 7));
+    assert.equal(frames.length, 1);
+    assert.deepEqual(decoder.finish(), { leftoverBytes: text('b').length - 7 });
+  });
+
+  test('exception frames carry :exception-type; error frames :error-code and :error-message', () => {
+    const error = encodeFrame({
+      messageType: 'error',
+      headers: { ':error-code': 'InternalFailure', ':error-message': 'boom' },
+      payload: '',
+    });
+    const frames = new EventStreamDecoder().push(Buffer.concat([exception('ThrottlingException', 'slow down'), error]));
+    assert.deepEqual(frames, [
+      { eventType: '', messageType: 'exception', exceptionType: 'ThrottlingException', payload: '{"message":"slow down","reason":null}' },
+      { eventType: '', messageType: 'error', exceptionType: 'InternalFailure', errorMessage: 'boom', payload: '' },
+    ]);
+  });
+
+  test('headers of other types are skipped by their size', () => {
+    const raw = Buffer.concat([
+      Buffer.from([4]), Buffer.from('flag'), Buffer.from([0]), // bool true
+      Buffer.from([3]), Buffer.from('num'), Buffer.from([4, 0, 0, 0, 42]), // int32
+      Buffer.from([2]), Buffer.from('id'), Buffer.from([9]), Buffer.alloc(16, 7), // uuid
+      Buffer.from([3]), Buffer.from('bin'), Buffer.from([6, 0, 3, 1, 2, 3]), // bytes
+    ]);
+    const frame = encodeFrame({ eventType: 'meteringEvent', rawHeaders: raw, payload: { usage: 0.5 } });
+    assert.deepEqual(new EventStreamDecoder().push(frame), [{ eventType: 'meteringEvent', messageType: 'event', payload: '{"usage":0.5}' }]);
+  });
+
+  test('multi-byte UTF-8 split across chunks decodes intact', () => {
+    const frame = event('assistantResponseEvent', { content: '你好, 🌍!' });
+    const { frames } = decodeChunks(oneByteChunks(frame));
+    assert.equal(JSON.parse(frames[0].payload).content, '你好, 🌍!');
+  });
+});
