@@ -1,20 +1,39 @@
 // Layer 4: ties an account to a Kiro call. Takes a conversation, picks an account from the
 // pool, calls Kiro, classifies failures and fails over before the client sees a byte, then
 // yields decoded reply events and records the request log entry.
-import type { Conversation, ReplyEvent } from './model';
+import type { Conversation, ReplyEvent, Usage } from './model';
+import type { ProxyConfig } from './config';
+import { ProxyError, TOO_LONG_MESSAGE, asProxyError } from './errors';
+import type { RequestLog } from './log';
+import { estimateTokens } from './tokens';
+import type { KiroHosts } from './kiro/endpoints';
+import type { KiroHttp } from './kiro/http';
+import { sendChat } from './kiro/chat';
+import { buildKiroRequest } from './kiro/request';
+import { resolveImageUrls } from './kiro/images';
+import { contextWindowOf, resolveKiroModel } from './kiro/models';
+import { decodeKiroStream } from './kiro/reply';
+import { classifyKiroFailure, networkFailure, type KiroFailure } from './kiro/errors';
+import type { AccountPool, Lease } from './pool/pool';
 
 export interface ExchangeRequest {
   conversation: Conversation;
   /** The client endpoint, for the request log (`/v1/messages`). */
   endpoint: string;
+  /** Whether the client asked for a stream, for the request log. */
+  stream: boolean;
   /** Aborted when the client goes away; the upstream call is aborted with it. */
   signal: AbortSignal;
+  /** Use only this account, with no failover (the speed test measures each account). */
+  pinAccountId?: string;
 }
 
 export interface ExchangeResult {
   /** The Kiro model id the request was sent as. */
   kiroModel: string;
   accountId: string;
+  /** The local estimate of the prompt's tokens, for `message_start` before Kiro reports usage. */
+  estimatedInputTokens: number;
   /**
    * The reply. Errors before the first event are thrown by `start`; an error after it is
    * thrown from the iterator as a ProxyError, for the adapter to render as a stream error.
@@ -24,4 +43,277 @@ export interface ExchangeResult {
 
 export interface Exchange {
   start(request: ExchangeRequest): Promise<ExchangeResult>;
+}
+
+export interface ExchangeDeps {
+  config: ProxyConfig;
+  http: KiroHttp;
+  hosts: KiroHosts;
+  pool: AccountPool;
+  log: RequestLog;
+}
+
+/** Failures that take the account out of rotation: try the next one, free of the retry budget. */
+const ACCOUNT_FAILURES = new Set<KiroFailure['kind']>(['throttled', 'suspicious', 'exhausted', 'suspended']);
+
+export class KiroExchange implements Exchange {
+  constructor(private readonly deps: ExchangeDeps) {}
+
+  async start(request: ExchangeRequest): Promise<ExchangeResult> {
+    const started = Date.now();
+    const { conversation } = request;
+    const { config } = this.deps;
+    const kiroModel = resolveKiroModel(conversation.model, config.modelMapping, config.defaultModel);
+    const attempt = { count: 0, accountId: undefined as string | undefined, label: undefined as string | undefined, kiroRequest: undefined as string | undefined };
+    try {
+      await resolveImageUrls(conversation, this.deps.http, { maxBytes: 10 * 1024 * 1024 });
+      const estimatedInputTokens = estimateConversationTokens(conversation);
+      const upstream = await this.connect(request, kiroModel, estimatedInputTokens, attempt);
+      const events = this.tracked(request, upstream, kiroModel, started, attempt.count);
+      return { kiroModel, accountId: upstream.lease.accountId, estimatedInputTokens, events };
+    } catch (err) {
+      const error = asProxyError(err);
+      this.record(request, {
+        started,
+        kiroModel,
+        status: request.signal.aborted ? 499 : error.status,
+        error: error.message,
+        accountId: attempt.accountId,
+        accountLabel: attempt.label,
+        attempts: attempt.count,
+        kiroRequest: error.status >= 500 || error.kind === 'invalid_request' ? attempt.kiroRequest : undefined,
+      });
+      throw error;
+    }
+  }
+
+  /** Finds an account that answers, failing over until one does or the budget is spent. */
+  private async connect(
+    request: ExchangeRequest,
+    kiroModel: string,
+    estimatedInputTokens: number,
+    attempt: { count: number; accountId?: string; label?: string; kiroRequest?: string },
+  ): Promise<Upstream> {
+    const { pool, config } = this.deps;
+    const exclude = new Set<string>(
+      request.pinAccountId ? pool.list().map((a) => a.id).filter((id) => id !== request.pinAccountId) : [],
+    );
+    const avoid = new Set<string>();
+    const forcedRefresh = new Set<string>();
+    let transientFailures = 0;
+    for (;;) {
+      if (request.signal.aborted) throw new ProxyError('internal', 'Client closed the request');
+      const lease = await pool.acquire({ sessionKey: request.conversation.sessionId, kiroModel, exclude, avoid, signal: request.signal });
+      attempt.count++;
+      attempt.accountId = lease.accountId;
+      attempt.label = lease.label;
+      const built = buildKiroRequest(request.conversation, {
+        kiroModel,
+        profileArn: lease.credentials.profileArn,
+        conversationId: lease.conversationId,
+      });
+      attempt.kiroRequest = built.json;
+      const outcome = await this.call(lease, built.json, built.toolNameMap, kiroModel, estimatedInputTokens, request.signal);
+      if ('upstream' in outcome) return outcome.upstream;
+
+      const failure = outcome.failure;
+      pool.reportFailure(lease.accountId, failure);
+      if (request.signal.aborted) throw new ProxyError('internal', 'Client closed the request');
+      switch (failure.kind) {
+        case 'too_long':
+          throw new ProxyError('invalid_request', TOO_LONG_MESSAGE);
+        case 'bad_request':
+          throw new ProxyError('invalid_request', `Kiro rejected the request: ${failure.message}`);
+        case 'bearer_invalid':
+        case 'auth':
+          // One forced refresh and one retry on the same account; after that it sits out.
+          if (forcedRefresh.has(lease.accountId)) {
+            exclude.add(lease.accountId);
+          } else {
+            forcedRefresh.add(lease.accountId);
+            await pool.forceRefresh(lease.accountId).catch(() => exclude.add(lease.accountId));
+          }
+          continue;
+        case 'transient':
+          if (++transientFailures > config.maxRetries) {
+            throw new ProxyError('upstream', `Kiro failed ${transientFailures} times in a row: ${failure.message}`);
+          }
+          // Prefer another account next time; this one stays usable if it is the last.
+          avoid.add(lease.accountId);
+          await backoff(transientFailures, request.signal);
+          continue;
+        default:
+          if (ACCOUNT_FAILURES.has(failure.kind)) {
+            exclude.add(lease.accountId);
+            continue;
+          }
+          throw new ProxyError('upstream', failure.message);
+      }
+    }
+  }
+
+  /** One call to one account; resolves with the stream once its first event arrived. */
+  private async call(
+    lease: Lease,
+    requestJson: string,
+    toolNameMap: Map<string, string>,
+    kiroModel: string,
+    estimatedInputTokens: number,
+    clientSignal: AbortSignal,
+  ): Promise<{ upstream: Upstream } | { failure: KiroFailure }> {
+    const { http, hosts, config } = this.deps;
+    const abort = new AbortController();
+    const onClientAbort = () => abort.abort();
+    clientSignal.addEventListener('abort', onClientAbort, { once: true });
+    const release = () => clientSignal.removeEventListener('abort', onClientAbort);
+    const firstByteTimer = setTimeout(() => abort.abort(new Error('first byte timeout')), config.firstByteTimeoutMs);
+    const sentAt = Date.now();
+    try {
+      const res = await sendChat(http, hosts, lease.credentials, requestJson, abort.signal);
+      if (res.status !== 200) {
+        const text = await res.body.text().catch(() => '');
+        clearTimeout(firstByteTimer);
+        release();
+        return { failure: classifyKiroFailure(res.status, text, res.headers) };
+      }
+      const events = decodeKiroStream(res.body, {
+        contextWindowTokens: contextWindowOf(kiroModel),
+        estimateInputTokens: () => estimatedInputTokens,
+        toolNameMap,
+      })[Symbol.asyncIterator]();
+      const first = await events.next();
+      clearTimeout(firstByteTimer);
+      return {
+        upstream: { lease, first, events, ttfbMs: Date.now() - sentAt, abort, release },
+      };
+    } catch (err) {
+      clearTimeout(firstByteTimer);
+      release();
+      abort.abort();
+      if (clientSignal.aborted) throw new ProxyError('internal', 'Client closed the request');
+      if (err instanceof ProxyError) return { failure: { kind: 'transient', status: 502, message: err.message } };
+      return { failure: networkFailure(err) };
+    }
+  }
+
+  /** Passes the events through, then settles the account's counters and the log entry. */
+  private async *tracked(
+    request: ExchangeRequest,
+    upstream: Upstream,
+    kiroModel: string,
+    started: number,
+    attempts: number,
+  ): AsyncGenerator<ReplyEvent> {
+    const { lease } = upstream;
+    let usage: Usage | undefined;
+    let failure: ProxyError | undefined;
+    try {
+      let step = upstream.first;
+      while (!step.done) {
+        if (step.value.type === 'end') usage = step.value.usage;
+        yield step.value;
+        step = await upstream.events.next();
+      }
+    } catch (err) {
+      failure = request.signal.aborted
+        ? new ProxyError('internal', 'Client closed the request')
+        : err instanceof ProxyError
+          ? err
+          : new ProxyError('upstream', 'The Kiro stream failed: ' + describe(err), { cause: err });
+      throw failure;
+    } finally {
+      upstream.release();
+      // A client that stopped reading mid-stream must not leave the Kiro request running.
+      if (!usage) upstream.abort.abort();
+      if (usage) this.deps.pool.reportSuccess(lease.accountId, { credits: usage.credits });
+      this.record(request, {
+        started,
+        kiroModel,
+        status: failure ? (request.signal.aborted ? 499 : failure.status) : usage ? 200 : 499,
+        error: failure?.message,
+        accountId: lease.accountId,
+        accountLabel: lease.label,
+        attempts,
+        ttfbMs: upstream.ttfbMs,
+        usage,
+      });
+    }
+  }
+
+  private record(
+    request: ExchangeRequest,
+    r: {
+      started: number;
+      kiroModel: string;
+      status: number;
+      error?: string;
+      accountId?: string;
+      accountLabel?: string;
+      attempts: number;
+      ttfbMs?: number;
+      usage?: Usage;
+      kiroRequest?: string;
+    },
+  ): void {
+    this.deps.log.add({
+      time: r.started,
+      endpoint: request.endpoint,
+      clientModel: request.conversation.model,
+      kiroModel: r.kiroModel,
+      accountId: r.accountId,
+      accountLabel: r.accountLabel,
+      stream: request.stream,
+      status: r.status,
+      durationMs: Date.now() - r.started,
+      ttfbMs: r.ttfbMs,
+      inputTokens: r.usage?.inputTokens,
+      outputTokens: r.usage?.outputTokens,
+      credits: r.usage?.credits,
+      attempts: r.attempts,
+      error: r.error,
+      kiroRequest: r.status >= 400 ? r.kiroRequest : undefined,
+    });
+  }
+}
+
+interface Upstream {
+  lease: Lease;
+  first: IteratorResult<ReplyEvent>;
+  events: AsyncIterator<ReplyEvent>;
+  ttfbMs: number;
+  abort: AbortController;
+  release: () => void;
+}
+
+export function estimateConversationTokens(conversation: Conversation): number {
+  let total = estimateTokens(conversation.system);
+  for (const message of conversation.messages) {
+    for (const block of message.content) {
+      if (block.type === 'text' || block.type === 'thinking') total += estimateTokens(block.text);
+      else if (block.type === 'tool_result') total += estimateTokens(block.content);
+      else if (block.type === 'tool_use') total += estimateTokens(JSON.stringify(block.input));
+      else total += 1600; // Claude's own rule of thumb for an image of typical size.
+    }
+  }
+  for (const tool of conversation.tools) {
+    total += estimateTokens(tool.name) + estimateTokens(tool.description) + estimateTokens(JSON.stringify(tool.inputSchema));
+  }
+  return total;
+}
+
+function backoff(failures: number, signal: AbortSignal): Promise<void> {
+  const ms = Math.min(2000, 200 * 2 ** (failures - 1)) * (0.5 + Math.random() / 2);
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

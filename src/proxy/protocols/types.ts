@@ -11,6 +11,7 @@ export interface ProtocolContext {
   body: unknown;
   /** Path parameters, e.g. the Gemini model. */
   params: Record<string, string>;
+  query: URLSearchParams;
   exchange: Exchange;
   config: ProxyConfig;
   /** Aborted when the client disconnects. */

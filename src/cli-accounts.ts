@@ -1,0 +1,83 @@
+// The CLI's account subcommands: `accounts`, `import <file>`, `login --google|--github|--builder-id`.
+import * as readline from 'node:readline';
+import type { Engine } from './proxy/engine';
+import type { AccountView } from './proxy/pool/account';
+import type { ImportResult } from './proxy/pool/pool';
+
+type Flags = Record<string, string | boolean | undefined>;
+
+export async function runAccountCommand(engine: Engine, command: string, args: string[], flags: Flags): Promise<number> {
+  switch (command) {
+    case 'accounts':
+      printAccounts(engine.pool.list());
+      return 0;
+    case 'import': {
+      if (!args[0]) throw new Error('usage: kiro-proxy import <token-file.json>');
+      printImport(await engine.pool.importTokenFile(args[0]));
+      return 0;
+    }
+    case 'login':
+      return login(engine, flags);
+    default:
+      throw new Error(`unknown command "${command}"; try --help`);
+  }
+}
+
+function printAccounts(accounts: AccountView[]): void {
+  if (accounts.length === 0) {
+    process.stdout.write('No accounts. Run "kiro-proxy login --google" or sign in with the Kiro IDE.\n');
+    return;
+  }
+  const rows = accounts.map((a) => [a.id, a.label, a.state, a.enabled ? 'yes' : 'no', String(a.counters.requests), a.reason ?? '']);
+  const header = ['ID', 'LABEL', 'STATE', 'ENABLED', 'REQUESTS', 'REASON'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  for (const row of [header, ...rows]) {
+    process.stdout.write(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd() + '\n');
+  }
+}
+
+function printImport(result: ImportResult): void {
+  for (const a of result.added) process.stdout.write(`added ${a.label} (${a.id})\n`);
+  for (const a of result.updated) process.stdout.write(`updated ${a.label} (${a.id})\n`);
+  for (const s of result.skipped) process.stdout.write(`skipped ${s.path}: ${s.reason}\n`);
+  for (const note of result.notes) process.stdout.write(`${note}\n`);
+}
+
+async function login(engine: Engine, flags: Flags): Promise<number> {
+  const abort = new AbortController();
+  process.once('SIGINT', () => abort.abort());
+  if (flags['builder-id']) {
+    const account = await engine.pool.loginWithBuilderId({
+      signal: abort.signal,
+      onUserCode: ({ userCode, verificationUri }) =>
+        process.stdout.write(`Open ${verificationUri} and enter the code ${userCode}. Waiting…\n`),
+    });
+    process.stdout.write(`Signed in: ${account.label} (${account.id})\n`);
+    return 0;
+  }
+  const provider = flags.google ? 'Google' : flags.github ? 'Github' : undefined;
+  if (!provider) throw new Error('usage: kiro-proxy login --google|--github|--builder-id');
+  const pasted = promptLine('If the browser cannot reach this machine, paste the final URL here: ', abort.signal);
+  const account = await engine.pool.loginWithSocial(provider, {
+    signal: abort.signal,
+    onLoginUrl: (url) => process.stdout.write(`Open this URL to sign in with ${provider}:\n${url}\n`),
+    pastedRedirect: pasted,
+  });
+  process.stdout.write(`Signed in: ${account.label} (${account.id})\n`);
+  return 0;
+}
+
+function promptLine(question: string, signal: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    if (!process.stdin.isTTY) return; // Non-interactive: only the localhost callback can finish the login.
+    const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+    signal.addEventListener('abort', () => {
+      rl.close();
+      reject(new Error('cancelled'));
+    });
+    rl.question(question, (answer) => {
+      rl.close();
+      resolve(answer);
+    });
+  });
+}

@@ -1,0 +1,141 @@
+// The engine facade: builds the layers, starts and stops the whole. Its two shells, the CLI
+// and the VS Code extension, create one of these and observe it; nothing here knows either.
+import { EventEmitter } from 'node:events';
+import type { ProxyConfig } from './config';
+import { RequestLog } from './log';
+import { redactingLogger, registerSecret, silentLogger, type Logger } from './logger';
+import { KiroHttp } from './kiro/http';
+import { kiroHosts } from './kiro/endpoints';
+import { KiroExchange } from './exchange';
+import { AccountPool } from './pool/pool';
+import type { AccountStore } from './pool/store';
+import { ProxyServer } from './server/server';
+
+export type EngineState =
+  | { status: 'stopped' }
+  | { status: 'starting' }
+  | { status: 'running'; host: string; port: number; url: string }
+  | { status: 'failed'; error: string; code?: string };
+
+export interface SpeedTestResult {
+  accountId: string;
+  label: string;
+  ok: boolean;
+  ms?: number;
+  error?: string;
+}
+
+export interface EngineOptions {
+  config: ProxyConfig;
+  store: AccountStore;
+  version: string;
+  logger?: Logger;
+}
+
+export class Engine extends EventEmitter<{ state: [EngineState] }> {
+  readonly log: RequestLog;
+  readonly pool: AccountPool;
+  readonly logger: Logger;
+  private readonly http: KiroHttp;
+  private server?: ProxyServer;
+  private exchange?: KiroExchange;
+  private current: EngineState = { status: 'stopped' };
+
+  constructor(private readonly options: EngineOptions) {
+    super();
+    const { config } = options;
+    registerSecret(config.apiKey);
+    this.logger = redactingLogger(options.logger ?? silentLogger);
+    this.log = new RequestLog(config.logRetention);
+    this.http = new KiroHttp({
+      outboundProxy: config.outboundProxy,
+      headersTimeoutMs: config.firstByteTimeoutMs,
+      bodyTimeoutMs: config.idleTimeoutMs,
+    });
+    this.pool = new AccountPool({ config, http: this.http, store: options.store, logger: this.logger });
+  }
+
+  get config(): ProxyConfig {
+    return this.options.config;
+  }
+
+  get state(): EngineState {
+    return this.current;
+  }
+
+  /** Loads the accounts; separate from `start` so views can show them while the proxy is stopped. */
+  async init(): Promise<void> {
+    await this.pool.init();
+  }
+
+  async start(): Promise<EngineState> {
+    if (this.current.status === 'running' || this.current.status === 'starting') return this.current;
+    this.setState({ status: 'starting' });
+    const { config } = this.options;
+    const exchange = new KiroExchange({ config, http: this.http, hosts: kiroHosts(config.kiroEndpoint), pool: this.pool, log: this.log });
+    const server = new ProxyServer({ config, exchange, pool: this.pool, log: this.log, version: this.options.version });
+    try {
+      const { host, port } = await server.listen();
+      this.server = server;
+      this.exchange = exchange;
+      this.pool.start();
+      const shownHost = host.includes(':') ? `[${host}]` : host;
+      this.logger.info(`Proxy started at http://${shownHost}:${port}`);
+      return this.setState({ status: 'running', host, port, url: `http://${shownHost}:${port}` });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const error =
+        code === 'EADDRINUSE'
+          ? `Port ${config.port} on ${config.host} is already in use.`
+          : `Could not start the proxy: ${(err as Error).message}`;
+      return this.setState({ status: 'failed', error, code });
+    }
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    this.exchange = undefined;
+    this.pool.stop();
+    if (server) await server.close();
+    this.setState({ status: 'stopped' });
+  }
+
+  /** Stops everything and releases the upstream connections; the engine is unusable afterwards. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    await this.http.close();
+  }
+
+  /** Sends a tiny request through each enabled account and measures its latency. */
+  async speedTest(): Promise<SpeedTestResult[]> {
+    if (!this.exchange) throw new Error('The proxy is not running.');
+    const exchange = this.exchange;
+    const results: SpeedTestResult[] = [];
+    for (const account of this.pool.list().filter((a) => a.enabled)) {
+      const started = Date.now();
+      try {
+        const { events } = await exchange.start({
+          conversation: { model: 'claude-haiku-4.5', system: '', tools: [], maxTokens: 16, messages: [{ role: 'user', content: [{ type: 'text', text: 'Reply with the single word: pong' }] }] },
+          endpoint: 'speed-test',
+          stream: true,
+          signal: AbortSignal.timeout(60_000),
+          pinAccountId: account.id,
+        });
+        for await (const _event of events) {
+          // Drained to completion so the latency covers the whole (tiny) answer.
+        }
+        results.push({ accountId: account.id, label: account.label, ok: true, ms: Date.now() - started });
+      } catch (err) {
+        results.push({ accountId: account.id, label: account.label, ok: false, error: (err as Error).message });
+      }
+    }
+    return results;
+  }
+
+  private setState(state: EngineState): EngineState {
+    this.current = state;
+    this.emit('state', state);
+    return state;
+  }
+}

@@ -1,0 +1,82 @@
+// Management endpoints (`/admin/*`), `/health` and `/v1/models`. They never return a token:
+// everything here is built from the pool's secret-free account views.
+import type { ServerDeps, Route } from './server';
+import { sendJson } from './server';
+import { ProxyError } from '../errors';
+import { listClientModels } from '../kiro/models';
+
+export function healthBody(deps: ServerDeps, full: boolean): unknown {
+  if (!full) return { status: 'ok' };
+  return {
+    status: 'ok',
+    service: 'kiro-proxy',
+    version: deps.version,
+    accounts: deps.pool.list().map((a) => ({
+      id: a.id,
+      label: a.label,
+      state: a.state,
+      enabled: a.enabled,
+      cooldownUntil: a.cooldownUntil,
+      reason: a.reason,
+    })),
+  };
+}
+
+/** One list both SDKs can read: OpenAI's `{object, data[{id, object, owned_by}]}` and Anthropic's `{data[{type, id, display_name}], has_more}`. */
+export function modelsBody(deps: ServerDeps): unknown {
+  const ids = listClientModels(deps.config.modelMapping);
+  const created = 1_735_689_600;
+  const data = ids.map((id) => ({
+    id,
+    object: 'model',
+    type: 'model',
+    display_name: id,
+    created,
+    created_at: new Date(created * 1000).toISOString(),
+    owned_by: 'kiro-proxy',
+  }));
+  return { object: 'list', data, has_more: false, first_id: ids[0] ?? null, last_id: ids[ids.length - 1] ?? null };
+}
+
+export function adminRoutes(deps: ServerDeps): Route[] {
+  const { pool, log } = deps;
+  const account = (id: string | undefined) => {
+    if (!id || !pool.get(id)) throw new ProxyError('not_found', `No account with id "${id ?? ''}".`);
+    return id;
+  };
+  const admin = (method: Route['method'], pattern: RegExp, handle: Route['handle']): Route => ({
+    method,
+    pattern,
+    protocol: 'plain',
+    guarded: true,
+    handle,
+  });
+  return [
+    admin('GET', /^\/admin\/accounts$/, (ctx) => sendJson(ctx.res, 200, { accounts: pool.list() })),
+    admin('POST', /^\/admin\/accounts\/(?<id>[^/]+)\/refresh$/, async (ctx) => {
+      const id = account(ctx.params.id);
+      await pool.refresh(id);
+      sendJson(ctx.res, 200, { account: pool.view(id) });
+    }),
+    admin('POST', /^\/admin\/accounts\/(?<id>[^/]+)\/enable$/, async (ctx) => {
+      const id = account(ctx.params.id);
+      await pool.setEnabled(id, true);
+      sendJson(ctx.res, 200, { account: pool.view(id) });
+    }),
+    admin('POST', /^\/admin\/accounts\/(?<id>[^/]+)\/disable$/, async (ctx) => {
+      const id = account(ctx.params.id);
+      await pool.setEnabled(id, false);
+      sendJson(ctx.res, 200, { account: pool.view(id) });
+    }),
+    admin('DELETE', /^\/admin\/accounts\/(?<id>[^/]+)$/, async (ctx) => {
+      await pool.remove(account(ctx.params.id));
+      sendJson(ctx.res, 200, { removed: ctx.params.id });
+    }),
+    admin('DELETE', /^\/admin\/cooldowns$/, (ctx) => sendJson(ctx.res, 200, { cleared: pool.clearCooldowns() })),
+    admin('GET', /^\/admin\/logs$/, (ctx) => {
+      const limit = Math.min(1000, Math.max(1, Number(ctx.query.get('limit')) || 100));
+      sendJson(ctx.res, 200, { entries: log.recent(limit).map(({ kiroRequest: _omit, ...entry }) => entry) });
+    }),
+    admin('GET', /^\/admin\/stats$/, (ctx) => sendJson(ctx.res, 200, log.stats())),
+  ];
+}

@@ -1,0 +1,93 @@
+// Starts the real headless proxy (dist/cli.js) against a fresh Kiro simulator, as a user
+// would run it, with its own token cache and data folder.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+// @ts-expect-error The simulator is plain JavaScript without type declarations.
+import { startSimulator } from '../sim/kiro-sim.mjs';
+
+const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
+
+export interface Simulator {
+  url: string;
+  accounts: any;
+  requests: Array<{ path: string; headers: Record<string, string>; body: any; account?: any; status?: number }>;
+  enqueue(reply: Record<string, unknown>, options?: { account?: string }): void;
+  setBehavior(account: string, reply: unknown, options?: { times?: number }): void;
+  setAccount(account: string, patch: Record<string, unknown>): void;
+  addAccount(spec: Record<string, unknown>): Record<string, any>;
+  makeTokenFile(dir: string, account: unknown, options?: { fileName?: string }): { tokenPath: string; registrationPath?: string };
+  refreshCount(id: string): number;
+  chatRequests(): Array<{ body: any; headers: Record<string, string>; account?: any }>;
+  reset(options?: { accounts?: boolean }): void;
+  close(): Promise<void>;
+  [key: string]: any;
+}
+
+export interface RunningProxy {
+  url: string;
+  sim: Simulator;
+  tokenDir: string;
+  dataDir: string;
+  child: ChildProcess;
+  /** Everything the CLI printed, for secret and message checks. */
+  output(): string;
+  stop(): Promise<number | null>;
+}
+
+export interface ProxyOptions {
+  /** Accounts the simulator creates, each with a token file in the cache (default 1). */
+  accounts?: number;
+  simOptions?: Record<string, unknown>;
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+export async function startSimulatorOnly(options: Record<string, unknown> = {}): Promise<Simulator> {
+  return startSimulator(options) as Promise<Simulator>;
+}
+
+export async function startProxy(options: ProxyOptions = {}): Promise<RunningProxy> {
+  const sim = (await startSimulator({ accounts: 0, ...options.simOptions })) as Simulator;
+  const tokenDir = mkdtempSync(join(tmpdir(), 'kiro-tokens-'));
+  const dataDir = mkdtempSync(join(tmpdir(), 'kiro-data-'));
+  const count = options.accounts ?? 1;
+  for (let i = 0; i < count; i++) {
+    const account = sim.addAccount({ email: `user${i + 1}@example.com` });
+    sim.makeTokenFile(tokenDir, account, { fileName: i === 0 ? 'kiro-auth-token.json' : `kiro-account-${i + 1}.json` });
+  }
+  const child = spawn(
+    process.execPath,
+    [CLI, '--port', '0', '--token-dir', tokenDir, '--data-dir', dataDir, ...(options.args ?? [])],
+    { env: { ...process.env, KIRO_PROXY_ENDPOINT: sim.url, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve(match[1]);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`kiro-proxy exited with ${code} before listening:\n${output}`)));
+  });
+  return {
+    url,
+    sim,
+    tokenDir,
+    dataDir,
+    child,
+    output: () => output,
+    async stop() {
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const code = child.exitCode ?? (await exited);
+      await sim.close();
+      rmSync(tokenDir, { recursive: true, force: true });
+      rmSync(dataDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
