@@ -1,0 +1,163 @@
+// Credits and models of one account: `getUsageLimits` and `ListAvailableModels`
+// (kiro-protocol.md §1.3, §1.4, §7), normalised into small shapes the views can show.
+import { apiRegionOf, type KiroHosts } from './endpoints';
+import type { KiroCredentials } from './credentials';
+import { kiroJson } from './errors';
+import { kiroChatHeaders } from './headers';
+import type { KiroHttp } from './http';
+
+export interface QuotaPart {
+  name: string;
+  used: number;
+  limit: number;
+  status?: string;
+  /** Epoch milliseconds. */
+  expiresAt?: number;
+}
+
+export interface Quota {
+  /** `KIRO FREE`, `KIRO PRO`… as Kiro titles it. */
+  plan: string;
+  /** Credits used this period, free trial and active bonuses included. */
+  used: number;
+  limit: number;
+  /** When the monthly credits reset, epoch milliseconds. */
+  resetAt?: number;
+  freeTrial?: QuotaPart;
+  bonuses?: QuotaPart[];
+  email?: string;
+  /** When we asked, epoch milliseconds. */
+  fetchedAt: number;
+}
+
+export interface KiroModelInfo {
+  modelId: string;
+  name?: string;
+  description?: string;
+  maxInputTokens?: number;
+  maxOutputTokens?: number;
+  rateMultiplier?: number;
+}
+
+type Json = Record<string, unknown>;
+
+export async function getUsageLimits(
+  http: KiroHttp,
+  hosts: KiroHosts,
+  creds: KiroCredentials,
+  options: { now?: number; signal?: AbortSignal } = {},
+): Promise<Quota> {
+  const query = new URLSearchParams({ origin: 'AI_EDITOR', resourceType: 'AGENTIC_REQUEST', isEmailRequired: 'true' });
+  if (creds.profileArn) query.set('profileArn', creds.profileArn);
+  const res = await kiroJson(http, `${qBase(hosts, creds)}/getUsageLimits?${query}`, {
+    method: 'GET',
+    headers: controlPlaneHeaders(creds),
+    signal: options.signal,
+  });
+  return normaliseQuota((res.body ?? {}) as Json, options.now ?? Date.now());
+}
+
+/** Every model the account may use; follows `nextToken` pages. */
+export async function listAvailableModels(
+  http: KiroHttp,
+  hosts: KiroHosts,
+  creds: KiroCredentials,
+  options: { signal?: AbortSignal } = {},
+): Promise<KiroModelInfo[]> {
+  const models: KiroModelInfo[] = [];
+  let nextToken: string | undefined;
+  do {
+    const query = new URLSearchParams({ origin: 'AI_EDITOR' });
+    if (creds.profileArn) query.set('profileArn', creds.profileArn);
+    if (nextToken) query.set('nextToken', nextToken);
+    const res = await kiroJson(http, `${qBase(hosts, creds)}/ListAvailableModels?${query}`, {
+      method: 'GET',
+      headers: controlPlaneHeaders(creds),
+      signal: options.signal,
+    });
+    const body = (res.body ?? {}) as Json;
+    for (const m of asArray(body.models)) {
+      if (typeof m.modelId !== 'string') continue;
+      const limits = (m.tokenLimits ?? {}) as Json;
+      models.push({
+        modelId: m.modelId,
+        name: str(m.modelName),
+        description: str(m.description),
+        maxInputTokens: num(limits.maxInputTokens),
+        maxOutputTokens: num(limits.maxOutputTokens),
+        rateMultiplier: num(m.rateMultiplier),
+      });
+    }
+    nextToken = str(body.nextToken);
+  } while (nextToken);
+  return models;
+}
+
+/** Pure normalisation of a `getUsageLimits` body (exported for tests and the simulator's checks). */
+export function normaliseQuota(body: Json, now: number): Quota {
+  const breakdowns = asArray(body.usageBreakdownList);
+  const main = breakdowns.find((b) => b.resourceType === 'CREDIT') ?? breakdowns[0] ?? {};
+  const trialInfo = main.freeTrialInfo as Json | undefined;
+  const freeTrial: QuotaPart | undefined = trialInfo
+    ? {
+        name: 'Free trial',
+        used: precise(trialInfo, 'currentUsage'),
+        limit: precise(trialInfo, 'usageLimit'),
+        status: str(trialInfo.freeTrialStatus),
+        expiresAt: epochMs(trialInfo.freeTrialExpiry),
+      }
+    : undefined;
+  const bonuses = asArray(main.bonuses).map((b) => ({
+    name: str(b.displayName) ?? str(b.bonusCode) ?? 'Bonus',
+    used: precise(b, 'currentUsage'),
+    limit: precise(b, 'usageLimit'),
+    status: str(b.status),
+    expiresAt: epochMs(b.expiresAt),
+  }));
+  // Only parts that are still running add to what the account can spend (as kiro.rs does).
+  const live = [freeTrial, ...bonuses].filter((p): p is QuotaPart => !!p && isActive(p, now));
+  const subscription = (body.subscriptionInfo ?? {}) as Json;
+  const userInfo = (body.userInfo ?? {}) as Json;
+  return {
+    plan: str(subscription.subscriptionTitle) ?? str(subscription.type) ?? 'unknown',
+    used: round(precise(main, 'currentUsage') + live.reduce((sum, p) => sum + p.used, 0)),
+    limit: round(precise(main, 'usageLimit') + live.reduce((sum, p) => sum + p.limit, 0)),
+    resetAt: epochMs(body.nextDateReset) ?? epochMs(main.nextDateReset),
+    ...(freeTrial ? { freeTrial } : {}),
+    ...(bonuses.length ? { bonuses } : {}),
+    ...(str(userInfo.email) ? { email: str(userInfo.email) } : {}),
+    fetchedAt: now,
+  };
+}
+
+/** Kiro sends epochs in seconds, some proxies saw milliseconds: below 1e10 it is seconds (§7). */
+export function epochMs(value: unknown): number | undefined {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) return undefined;
+  return n < 1e10 ? Math.round(n * 1000) : Math.round(n);
+}
+
+function qBase(hosts: KiroHosts, creds: KiroCredentials): string {
+  // The API region lives in the profileArn; the token's region is only a fallback (§1.1).
+  return hosts.q(apiRegionOf(creds.profileArn, creds.region || 'us-east-1'));
+}
+
+/** The chat call's headers (same bearer and IDE fingerprint) minus the JSON body type. */
+function controlPlaneHeaders(creds: KiroCredentials): Record<string, string> {
+  const { 'content-type': _json, ...headers } = kiroChatHeaders(creds);
+  return { ...headers, 'amz-sdk-request': 'attempt=1; max=1' };
+}
+
+function isActive(part: QuotaPart, now: number): boolean {
+  if (part.expiresAt !== undefined && part.expiresAt <= now) return false;
+  return part.status === undefined || part.status.toUpperCase() === 'ACTIVE';
+}
+
+function precise(obj: Json, field: string): number {
+  return num(obj[`${field}WithPrecision`]) ?? num(obj[field]) ?? 0;
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const asArray = (v: unknown): Json[] => (Array.isArray(v) ? v.filter((x): x is Json => !!x && typeof x === 'object') : []);

@@ -1,0 +1,126 @@
+// One Kiro account as the pool keeps it (and the store persists it), and the secret-free
+// view of it that every UI, log and admin endpoint gets instead.
+import type { AuthMethod, KiroCredentials } from '../kiro/credentials';
+import type { Quota } from '../kiro/usage';
+
+/** What the views show. Derived from the stored status, the clock and the token expiry. */
+export type AccountState = 'active' | 'cooldown' | 'expired' | 'needs-login' | 'exhausted' | 'suspended' | 'disabled';
+
+/** The persisted part of the state; `cooldown` and `exhausted` end by themselves at `until`. */
+export type AccountStatus = 'ok' | 'cooldown' | 'exhausted' | 'suspended' | 'needs-login';
+
+export interface AccountSource {
+  kind: 'token-file' | 'import' | 'login' | 'migration';
+  /** The IDE token file this account was copied from; we read it, never write it. */
+  path?: string;
+}
+
+export interface AccountCounters {
+  /** Calls sent to Kiro with this account. */
+  requests: number;
+  errors: number;
+  /** Kiro credits charged, summed from `meteringEvent`. */
+  credits: number;
+}
+
+/** What an `AccountStore` persists. Holds tokens: never log it or hand it to a view. */
+export interface StoredAccount {
+  id: string;
+  /** A name the user gave (or the reference tool's `name`). */
+  name?: string;
+  email?: string;
+  credentials: KiroCredentials;
+  enabled: boolean;
+  /** Lower is tried first by the `priority` strategy. */
+  priority: number;
+  status: AccountStatus;
+  /** End of a cooldown or exhaustion, epoch ms. */
+  until?: number;
+  /** Why the account is not active, in words for the user. */
+  reason?: string;
+  counters: AccountCounters;
+  quota?: Quota;
+  /** Kiro model ids the account may use (ListAvailableModels), when known. */
+  models?: string[];
+  source?: AccountSource;
+  addedAt: number;
+  lastUsedAt?: number;
+}
+
+export interface AccountView {
+  id: string;
+  label: string;
+  name?: string;
+  email?: string;
+  authMethod: AuthMethod;
+  provider?: string;
+  region: string;
+  profileArn?: string;
+  machineId: string;
+  state: AccountState;
+  enabled: boolean;
+  priority: number;
+  reason?: string;
+  cooldownUntil?: number;
+  exhaustedUntil?: number;
+  /** Access token expiry, epoch ms. */
+  tokenExpiresAt?: number;
+  counters: AccountCounters;
+  quota?: Quota;
+  models?: string[];
+  source?: AccountSource;
+  addedAt: number;
+  lastUsedAt?: number;
+}
+
+export function stateOf(account: StoredAccount, now: number): AccountState {
+  if (!account.enabled) return 'disabled';
+  switch (account.status) {
+    case 'needs-login':
+    case 'suspended':
+      return account.status;
+    case 'exhausted':
+    case 'cooldown':
+      if ((account.until ?? 0) > now) return account.status;
+      break;
+  }
+  const expiresAt = account.credentials.expiresAt;
+  return expiresAt !== undefined && expiresAt <= now ? 'expired' : 'active';
+}
+
+/** The e-mail when Kiro told us, else the user's name for it, else provider + short id. */
+export function labelOf(account: StoredAccount): string {
+  if (account.email) return account.email;
+  if (account.name) return account.name;
+  const kind = account.credentials.provider ?? (account.credentials.authMethod === 'idc' ? 'IdC' : 'Social');
+  return `${kind} ${account.id.slice(0, 6)}`;
+}
+
+export function viewOf(account: StoredAccount, now: number): AccountView {
+  const state = stateOf(account, now);
+  const { credentials: c } = account;
+  return {
+    id: account.id,
+    label: labelOf(account),
+    ...(account.name ? { name: account.name } : {}),
+    ...(account.email ? { email: account.email } : {}),
+    authMethod: c.authMethod,
+    ...(c.provider ? { provider: c.provider } : {}),
+    region: c.region,
+    ...(c.profileArn ? { profileArn: c.profileArn } : {}),
+    machineId: c.machineId,
+    state,
+    enabled: account.enabled,
+    priority: account.priority,
+    ...(account.reason && state !== 'active' && state !== 'expired' ? { reason: account.reason } : {}),
+    ...(state === 'cooldown' ? { cooldownUntil: account.until } : {}),
+    ...(state === 'exhausted' ? { exhaustedUntil: account.until } : {}),
+    ...(c.expiresAt !== undefined ? { tokenExpiresAt: c.expiresAt } : {}),
+    counters: { ...account.counters },
+    ...(account.quota ? { quota: account.quota } : {}),
+    ...(account.models ? { models: [...account.models] } : {}),
+    ...(account.source ? { source: { ...account.source } } : {}),
+    addedAt: account.addedAt,
+    ...(account.lastUsedAt !== undefined ? { lastUsedAt: account.lastUsedAt } : {}),
+  };
+}

@@ -1,0 +1,406 @@
+// The Anthropic Messages API (`POST /v1/messages`, `/v1/messages/count_tokens`): parses
+// requests into a Conversation and renders replies in Anthropic's exact wire format.
+import { randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { asProxyError, invalidRequest, type ProxyError, type ProxyErrorKind } from '../errors';
+import type {
+  Block,
+  Conversation,
+  Message,
+  Reply,
+  ReplyEvent,
+  StopReason,
+  ThinkingConfig,
+  ThinkingEffort,
+  ToolChoice,
+  ToolSpec,
+} from '../model';
+import { estimateConversationTokens } from '../exchange';
+import { elements, Fields, type Located } from './fields';
+import { collectReply, reportedStopReason, sendJson, unfinishedReply } from './reply';
+import { claudeCodeSessionId, sessionKey } from './session';
+import { formatSseEvent, SseWriter, type SseSink } from './sse';
+import type { ProtocolContext } from './types';
+
+export interface AnthropicRequest extends Conversation {
+  stream: boolean;
+}
+
+// ---------------------------------------------------------------- request parsing
+
+export function parseAnthropicRequest(body: unknown, headers: IncomingHttpHeaders): AnthropicRequest {
+  const request = Fields.of({ value: body, path: '' });
+  const systemParts = request.has('system') ? [textOf(request.field('system'))] : [];
+  const messages: Message[] = [];
+  for (const item of request.list('messages')) {
+    const message = Fields.of(item);
+    const role = message.string('role');
+    if (role === 'system') {
+      // Claude Code puts system-role messages into `messages`: before the dialogue they extend
+      // the system prompt, later ones are passed on as user text where they were.
+      const text = textOf(message.field('content'));
+      if (messages.length === 0) systemParts.push(text);
+      else messages.push({ role: 'user', content: [{ type: 'text', text }] });
+    } else if (role === 'user' || role === 'assistant') {
+      messages.push({ role, content: parseContent(message.field('content')) });
+    } else {
+      throw invalidRequest(`${message.at('role')}: unknown role "${role}"`);
+    }
+  }
+  const system = systemParts.filter((part) => part).join('\n\n');
+  const metadata = request.optionalObject('metadata');
+  return {
+    model: request.string('model'),
+    system,
+    messages,
+    tools: request.optionalList('tools').flatMap(parseTool),
+    toolChoice: parseToolChoice(request.optionalObject('tool_choice')),
+    thinking: parseThinking(request.optionalObject('thinking'), request.optionalObject('output_config')),
+    maxTokens: request.optionalNumber('max_tokens'),
+    sessionId: sessionKey(claudeCodeSessionId(headers, metadata?.value.user_id), { system, messages }),
+    stream: request.optionalBoolean('stream') ?? false,
+  };
+}
+
+/** A string, or text blocks joined (the `system` field and system-role messages). */
+function textOf(located: Located): string {
+  if (typeof located.value === 'string') return located.value;
+  return elements(located)
+    .map((item) => {
+      const block = Fields.of(item);
+      const type = block.string('type');
+      if (type !== 'text') throw invalidRequest(`${block.at('type')}: expected a text block, got "${type}"`);
+      return block.string('text');
+    })
+    .join('\n\n');
+}
+
+/** Blocks that only Anthropic's own server tools produce; Kiro has nothing to do with them. */
+const SERVER_TOOL_BLOCKS = new Set([
+  'server_tool_use',
+  'web_search_tool_result',
+  'web_fetch_tool_result',
+  'code_execution_tool_result',
+  'bash_code_execution_tool_result',
+  'text_editor_code_execution_tool_result',
+  'tool_search_tool_result',
+  'mcp_tool_use',
+  'mcp_tool_result',
+  'container_upload',
+]);
+
+function parseContent(located: Located): Block[] {
+  if (typeof located.value === 'string') return [{ type: 'text', text: located.value }];
+  if (!Array.isArray(located.value)) throw invalidRequest(`${located.path}: must be a string or an array of blocks`);
+  return elements(located).flatMap(parseBlock);
+}
+
+function parseBlock(located: Located): Block[] {
+  const block = Fields.of(located);
+  const type = block.string('type');
+  switch (type) {
+    case 'text':
+      return [{ type: 'text', text: block.string('text') }];
+    case 'image':
+      return [parseImage(block)];
+    case 'document':
+      return [{ type: 'text', text: documentText(block) }];
+    case 'search_result':
+      return [{ type: 'text', text: searchResultText(block) }];
+    case 'tool_use': {
+      const input = block.has('input') ? block.object('input').value : {};
+      return [{ type: 'tool_use', id: block.string('id'), name: block.string('name'), input }];
+    }
+    case 'tool_result':
+      return parseToolResult(block);
+    case 'thinking':
+      return [{ type: 'thinking', text: block.string('thinking'), signature: block.optionalString('signature') }];
+    case 'redacted_thinking':
+      return []; // encrypted by Anthropic; meaningless to Kiro
+    default:
+      if (SERVER_TOOL_BLOCKS.has(type)) return [];
+      throw invalidRequest(`${block.at('type')}: unknown block type "${type}"`);
+  }
+}
+
+function parseImage(block: Fields): Block {
+  const source = block.object('source');
+  const kind = source.string('type');
+  if (kind === 'base64') {
+    return { type: 'image', source: { kind: 'base64', mediaType: source.string('media_type'), data: source.string('data') } };
+  }
+  if (kind === 'url') return { type: 'image', source: { kind: 'url', url: source.string('url') } };
+  throw invalidRequest(`${source.at('type')}: unsupported image source "${kind}"`);
+}
+
+/** Text documents pass as text; Kiro cannot read PDFs, so those become a note the model can act on. */
+function documentText(block: Fields): string {
+  const source = block.object('source');
+  const kind = source.string('type');
+  if (kind === 'text') return source.string('data');
+  if (kind === 'content') return parseContent(source.field('content')).map(blockText).join('\n');
+  const title = block.optionalString('title');
+  return `[Document${title ? ` "${title}"` : ''} omitted: this model cannot read ${kind} documents.]`;
+}
+
+/** Search results (usually inside tool results) are passed as their title, source and text. */
+function searchResultText(block: Fields): string {
+  const content = parseContent(block.field('content')).map(blockText);
+  return [block.optionalString('title'), block.optionalString('source'), ...content].filter((part) => part).join('\n');
+}
+
+/** Tool results carry flattened text; their images travel as separate blocks right after them. */
+function parseToolResult(block: Fields): Block[] {
+  const nested = block.has('content') ? parseContent(block.field('content')) : [];
+  const images = nested.filter((b) => b.type === 'image');
+  const text = nested
+    .filter((b) => b.type !== 'image')
+    .map(blockText)
+    .join('\n');
+  return [
+    { type: 'tool_result', toolUseId: block.string('tool_use_id'), content: text, isError: block.optionalBoolean('is_error') ?? false },
+    ...images,
+  ];
+}
+
+function blockText(block: Block): string {
+  switch (block.type) {
+    case 'text':
+    case 'thinking':
+      return block.text;
+    case 'tool_result':
+      return block.content;
+    case 'tool_use':
+      return JSON.stringify(block.input);
+    case 'image':
+      return '';
+  }
+}
+
+/** Custom tools only: Anthropic's server tools (web search, bash, text editor…) have no Kiro equivalent. */
+function parseTool(item: Located): ToolSpec[] {
+  const tool = Fields.of(item);
+  const type = tool.optionalString('type');
+  if (type !== undefined && type !== 'custom') return [];
+  return [
+    {
+      name: tool.string('name'),
+      description: tool.optionalString('description') ?? '',
+      inputSchema: tool.optionalObject('input_schema')?.value ?? { type: 'object', properties: {} },
+    },
+  ];
+}
+
+function parseToolChoice(choice: Fields | undefined): ToolChoice | undefined {
+  if (!choice) return undefined;
+  const type = choice.string('type');
+  switch (type) {
+    case 'auto':
+    case 'any':
+    case 'none':
+      return { type };
+    case 'tool':
+      return { type: 'tool', name: choice.string('name') };
+    default:
+      throw invalidRequest(`${choice.at('type')}: unknown tool_choice type "${type}"`);
+  }
+}
+
+function parseThinking(thinking: Fields | undefined, outputConfig: Fields | undefined): ThinkingConfig | undefined {
+  if (!thinking) return undefined;
+  const type = thinking.string('type');
+  switch (type) {
+    case 'enabled':
+      return { type: 'enabled', budgetTokens: thinking.optionalNumber('budget_tokens') ?? 0 };
+    case 'adaptive':
+      return { type: 'adaptive', effort: parseEffort(outputConfig) };
+    case 'disabled':
+      return undefined;
+    default:
+      throw invalidRequest(`${thinking.at('type')}: unknown thinking type "${type}"`);
+  }
+}
+
+/** Anthropic's default effort is high; `max` is beyond what Kiro distinguishes. */
+function parseEffort(outputConfig: Fields | undefined): ThinkingEffort {
+  if (!outputConfig?.has('effort')) return 'high';
+  const effort = outputConfig.string('effort');
+  if (effort === 'low' || effort === 'medium' || effort === 'high') return effort;
+  if (effort === 'max') return 'high';
+  throw invalidRequest(`${outputConfig.at('effort')}: unknown effort "${effort}"`);
+}
+
+// ---------------------------------------------------------------- rendering
+
+const STOP_REASONS: Record<StopReason, string> = {
+  end_turn: 'end_turn',
+  tool_use: 'tool_use',
+  max_tokens: 'max_tokens',
+  context_window_exceeded: 'model_context_window_exceeded',
+};
+
+/** What the client needs before the first reply event: the id, its own model name, the prompt size. */
+export interface MessageHead {
+  id: string;
+  model: string;
+  inputTokens: number;
+}
+
+export function newMessageId(): string {
+  return `msg_${randomBytes(12).toString('hex')}`;
+}
+
+/** The non-streaming response body. */
+export function renderMessage(reply: Reply, head: MessageHead): unknown {
+  return {
+    ...messageShell(head),
+    content: reply.content.map((block) => {
+      switch (block.type) {
+        case 'text':
+          return { type: 'text', text: block.text };
+        case 'thinking':
+          return { type: 'thinking', thinking: block.text, signature: block.signature ?? '' };
+        case 'tool_use':
+          return { type: 'tool_use', id: block.id, name: block.name, input: block.input };
+      }
+    }),
+    stop_reason: STOP_REASONS[reportedStopReason(reply)],
+    usage: usageOf(reply.usage.inputTokens, reply.usage.outputTokens),
+  };
+}
+
+function messageShell(head: MessageHead) {
+  return {
+    id: head.id,
+    type: 'message',
+    role: 'assistant',
+    model: head.model,
+    content: [] as unknown[],
+    stop_reason: null as string | null,
+    stop_sequence: null,
+    usage: usageOf(head.inputTokens, 0),
+  };
+}
+
+function usageOf(inputTokens: number, outputTokens: number) {
+  return { input_tokens: inputTokens, output_tokens: outputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+}
+
+/**
+ * Renders reply events as Anthropic stream events. Each thinking run, text run and tool
+ * call becomes one content block; a failure after the start becomes an `error` event.
+ */
+export async function renderMessageStream(events: AsyncIterable<ReplyEvent>, sink: SseSink, head: MessageHead): Promise<void> {
+  const emit = (type: string, payload: object) => sink.send(JSON.stringify({ type, ...payload }), type);
+  let index = -1;
+  let open: { kind: 'text' | 'thinking' | 'tool'; id?: string; jsonSent?: boolean } | undefined;
+
+  const startBlock = async (kind: 'text' | 'thinking' | 'tool', contentBlock: object, id?: string) => {
+    await stopBlock();
+    index++;
+    open = { kind, id };
+    await emit('content_block_start', { index, content_block: contentBlock });
+  };
+  const stopBlock = async () => {
+    if (!open) return;
+    open = undefined;
+    await emit('content_block_stop', { index });
+  };
+  const delta = (payload: object) => emit('content_block_delta', { index, delta: payload });
+
+  try {
+    await emit('message_start', { message: messageShell(head) });
+    for await (const event of events) {
+      switch (event.type) {
+        case 'thinking':
+          if (open?.kind !== 'thinking') await startBlock('thinking', { type: 'thinking', thinking: '', signature: '' });
+          await delta({ type: 'thinking_delta', thinking: event.text });
+          break;
+        case 'thinking_signature':
+          // The signature closes its thinking block.
+          if (open?.kind !== 'thinking') break;
+          await delta({ type: 'signature_delta', signature: event.signature });
+          await stopBlock();
+          break;
+        case 'text':
+          if (open?.kind !== 'text') await startBlock('text', { type: 'text', text: '' });
+          await delta({ type: 'text_delta', text: event.text });
+          break;
+        case 'tool_start':
+          await startBlock('tool', { type: 'tool_use', id: event.id, name: event.name, input: {} }, event.id);
+          break;
+        case 'tool_input':
+          if (open?.id !== event.id) break;
+          open.jsonSent = true;
+          await delta({ type: 'input_json_delta', partial_json: event.partialJson });
+          break;
+        case 'tool_end':
+          if (open?.id !== event.id) break;
+          // Kiro may deliver the whole input at once; the client still needs it as a delta.
+          if (!open.jsonSent) await delta({ type: 'input_json_delta', partial_json: JSON.stringify(event.input) });
+          await stopBlock();
+          break;
+        case 'end':
+          await stopBlock();
+          await emit('message_delta', {
+            delta: { stop_reason: STOP_REASONS[reportedStopReason(event)], stop_sequence: null },
+            usage: { input_tokens: event.usage.inputTokens, output_tokens: event.usage.outputTokens },
+          });
+          await emit('message_stop', {});
+          return;
+      }
+    }
+    throw unfinishedReply();
+  } catch (err) {
+    await emit('error', errorBody(asProxyError(err)) as object);
+  }
+}
+
+// ---------------------------------------------------------------- errors
+
+const ERROR_TYPES: Record<ProxyErrorKind, string> = {
+  invalid_request: 'invalid_request_error',
+  authentication: 'authentication_error',
+  permission: 'permission_error',
+  not_found: 'not_found_error',
+  request_too_large: 'request_too_large',
+  unsupported_media_type: 'invalid_request_error',
+  rate_limit: 'rate_limit_error',
+  overloaded: 'overloaded_error',
+  upstream: 'api_error',
+  timeout: 'timeout_error',
+  internal: 'api_error',
+};
+
+export function errorBody(error: ProxyError): unknown {
+  return { type: 'error', error: { type: ERROR_TYPES[error.kind], message: error.message } };
+}
+
+// ---------------------------------------------------------------- handlers
+
+export async function handleMessages(ctx: ProtocolContext): Promise<void> {
+  const request = parseAnthropicRequest(ctx.body, ctx.req.headers);
+  const { events, estimatedInputTokens } = await ctx.exchange.start({
+    conversation: request,
+    endpoint: '/v1/messages',
+    stream: request.stream,
+    signal: ctx.signal,
+  });
+  const head: MessageHead = { id: newMessageId(), model: request.model, inputTokens: estimatedInputTokens };
+  if (!request.stream) {
+    sendJson(ctx.res, 200, renderMessage(await collectReply(events), head));
+    return;
+  }
+  const writer = new SseWriter(ctx.res);
+  writer.open({ intervalMs: ctx.config.pingIntervalMs, frame: formatSseEvent('{"type":"ping"}', 'ping') });
+  try {
+    await renderMessageStream(events, writer, head);
+  } finally {
+    writer.end();
+  }
+}
+
+export async function handleCountTokens(ctx: ProtocolContext): Promise<void> {
+  const request = parseAnthropicRequest(ctx.body, ctx.req.headers);
+  sendJson(ctx.res, 200, { input_tokens: estimateConversationTokens(request) });
+}

@@ -1,0 +1,113 @@
+// The pool driven the way the exchange drives it, over real generateAssistantResponse calls to
+// the simulator: Kiro's actual error replies are classified and move accounts out of rotation.
+import { describe, it, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSimulator } from '../sim/kiro-sim.mjs';
+import { defaultConfig } from '../../src/proxy/config';
+import { sendChat } from '../../src/proxy/kiro/chat';
+import { kiroHosts } from '../../src/proxy/kiro/endpoints';
+import { classifyKiroFailure, type KiroFailure } from '../../src/proxy/kiro/errors';
+import { KiroHttp } from '../../src/proxy/kiro/http';
+import { buildKiroRequest } from '../../src/proxy/kiro/request';
+import { ManualClock } from '../../src/proxy/pool/clock';
+import { AccountPool } from '../../src/proxy/pool/pool';
+import { MemoryAccountStore } from '../../src/proxy/pool/store';
+
+describe('pool failover over the simulator', () => {
+  let sim: any;
+  let http: KiroHttp;
+  let pool: AccountPool;
+  let clock: ManualClock;
+
+  before(async () => {
+    sim = await startSimulator({ chunking: 'single' });
+    http = new KiroHttp();
+  });
+  after(async () => {
+    await http.close();
+    await sim.close();
+  });
+  beforeEach(() => {
+    sim.reset({ accounts: true });
+    clock = new ManualClock(Date.now());
+    pool = new AccountPool({
+      config: defaultConfig({ kiroEndpoint: sim.url, tokenDir: '/nonexistent' }),
+      http,
+      store: new MemoryAccountStore(),
+      clock,
+      scanWhenEmpty: false,
+      watchTokenDir: false,
+    });
+  });
+
+  async function addAccount(spec: Record<string, unknown> = {}) {
+    const a = sim.addAccount(spec);
+    const view = await pool.add({
+      credentials: { accessToken: a.accessToken, refreshToken: a.refreshToken, expiresAt: a.expiresAt, authMethod: 'social', provider: 'Google', profileArn: a.profileArn, region: 'us-east-1' },
+    });
+    return { simId: a.id as string, id: view.id };
+  }
+
+  /** One user turn, sent like the exchange does: acquire, call, report, fail over (≤ 5 tries). */
+  async function ask(): Promise<{ accountId: string; failures: KiroFailure[] }> {
+    const exclude = new Set<string>();
+    const refreshed = new Set<string>();
+    const failures: KiroFailure[] = [];
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const lease = await pool.acquire({ sessionKey: 'session-1', kiroModel: 'claude-sonnet-4.5', exclude });
+      const conversation = { model: 'claude-sonnet-4.5', system: '', messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'hi' }] }], tools: [] };
+      const built = buildKiroRequest(conversation, { kiroModel: 'claude-sonnet-4.5', profileArn: lease.credentials.profileArn, conversationId: lease.conversationId });
+      const res = await sendChat(http, kiroHosts(sim.url), lease.credentials, built.json, AbortSignal.timeout(5000));
+      const text = await res.body.text();
+      if (res.status === 200) {
+        pool.reportSuccess(lease.accountId, { credits: 0.01 });
+        return { accountId: lease.accountId, failures };
+      }
+      const failure = classifyKiroFailure(res.status, text, res.headers);
+      failures.push(failure);
+      pool.reportFailure(lease.accountId, failure);
+      if (failure.kind === 'bearer_invalid' && !refreshed.has(lease.accountId)) {
+        refreshed.add(lease.accountId);
+        await pool.forceRefresh(lease.accountId);
+        continue;
+      }
+      exclude.add(lease.accountId);
+    }
+    throw new Error('no account served');
+  }
+
+  it('429 and 403 TEMPORARILY_SUSPENDED fail over; the accounts leave rotation', async () => {
+    const one = await addAccount();
+    const two = await addAccount();
+    const three = await addAccount();
+    sim.setBehavior(one.simId, { error: 'throttled', retryAfter: 600 });
+    sim.setAccount(two.simId, { suspended: true });
+    const { accountId, failures } = await ask();
+    assert.equal(accountId, three.id);
+    assert.deepEqual(failures.map((f) => f.kind), ['throttled', 'suspended']);
+    assert.equal(pool.view(one.id).state, 'cooldown');
+    assert.equal(pool.view(one.id).cooldownUntil, clock.now() + 600_000); // Retry-After beat the 300 s default
+    assert.equal(pool.view(two.id).state, 'suspended');
+    // The session sticks to the account that served it.
+    assert.equal((await ask()).accountId, three.id);
+    assert.equal(pool.view(three.id).counters.credits, 0.02);
+  });
+
+  it('a revoked access token is refreshed once and the same account retried', async () => {
+    const one = await addAccount();
+    sim.revokeAccessTokens(one.simId);
+    const { accountId, failures } = await ask();
+    assert.equal(accountId, one.id);
+    assert.deepEqual(failures.map((f) => f.kind), ['bearer_invalid']);
+    assert.equal(sim.refreshCount(one.simId), 1);
+  });
+
+  it('402 MONTHLY_REQUEST_COUNT parks the account as exhausted', async () => {
+    const one = await addAccount();
+    const two = await addAccount();
+    sim.setBehavior(one.simId, { error: 'monthlyLimit' });
+    const { accountId } = await ask();
+    assert.equal(accountId, two.id);
+    assert.equal(pool.view(one.id).state, 'exhausted');
+  });
+});

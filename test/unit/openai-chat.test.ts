@@ -1,0 +1,221 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ProxyError, TOO_LONG_MESSAGE } from '../../src/proxy/errors';
+import { errorBody, parseChatRequest } from '../../src/proxy/protocols/openai-chat';
+
+const parse = (body: object) => parseChatRequest({ model: 'gpt-4o', user: 'u1', ...body });
+
+function rejects(body: unknown, message: string) {
+  assert.throws(
+    () => parseChatRequest(body),
+    (err: unknown) => err instanceof ProxyError && err.kind === 'invalid_request' && err.message === message,
+  );
+}
+
+describe('parseChatRequest', () => {
+  it('parses a plain request into the conversation model', () => {
+    assert.deepEqual(parse({ messages: [{ role: 'user', content: 'hi' }], max_tokens: 100, stream: true, stream_options: { include_usage: true } }), {
+      model: 'gpt-4o',
+      system: '',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+      tools: [],
+      toolChoice: undefined,
+      thinking: undefined,
+      maxTokens: 100,
+      sessionId: 'u1',
+      stream: true,
+      includeUsage: true,
+    });
+  });
+
+  it('prefers max_completion_tokens and ignores unknown fields', () => {
+    const request = parse({ messages: [], max_tokens: 100, max_completion_tokens: 200, temperature: 0, n: 1, seed: 3, store: false });
+    assert.equal(request.maxTokens, 200);
+    assert.equal(request.stream, false);
+    assert.equal(request.includeUsage, false);
+  });
+
+  it('turns system and developer messages into system text, later ones into user text', () => {
+    const request = parse({
+      messages: [
+        { role: 'system', content: 'S1' },
+        { role: 'developer', content: [{ type: 'text', text: 'S2' }] },
+        { role: 'user', content: 'q' },
+        { role: 'system', content: 'late' },
+      ],
+    });
+    assert.equal(request.system, 'S1\n\nS2');
+    assert.deepEqual(request.messages, [
+      { role: 'user', content: [{ type: 'text', text: 'q' }] },
+      { role: 'user', content: [{ type: 'text', text: 'late' }] },
+    ]);
+  });
+
+  it('parses text and image parts (data: and http URLs)', () => {
+    const request = parse({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'what is this' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBOR', detail: 'high' } },
+            { type: 'image_url', image_url: { url: 'https://example.com/a.jpg' } },
+          ],
+        },
+      ],
+    });
+    assert.deepEqual(request.messages[0].content, [
+      { type: 'text', text: 'what is this' },
+      { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'iVBOR' } },
+      { type: 'image', source: { kind: 'url', url: 'https://example.com/a.jpg' } },
+    ]);
+  });
+
+  it('parses assistant tool calls, reasoning and tool results', () => {
+    const request = parse({
+      messages: [
+        { role: 'user', content: 'read both' },
+        {
+          role: 'assistant',
+          content: null,
+          reasoning_content: 'need two reads',
+          tool_calls: [
+            { id: 'tooluse_1', type: 'function', function: { name: 'read', arguments: '{"path":"a"}' } },
+            { id: 'tooluse_2', type: 'function', function: { name: 'read', arguments: '{"path":' } },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'tooluse_1', content: 'A' },
+        { role: 'tool', tool_call_id: 'tooluse_2', content: [{ type: 'text', text: 'B' }] },
+        { role: 'assistant', content: [{ type: 'text', text: 'done' }, { type: 'refusal', refusal: '' }] },
+      ],
+    });
+    assert.deepEqual(request.messages.slice(1), [
+      {
+        role: 'assistant',
+        content: [
+          { type: 'thinking', text: 'need two reads' },
+          { type: 'tool_use', id: 'tooluse_1', name: 'read', input: { path: 'a' } },
+          // A call cut off mid-arguments comes back as broken JSON; it must not poison the history.
+          { type: 'tool_use', id: 'tooluse_2', name: 'read', input: {} },
+        ],
+      },
+      { role: 'user', content: [{ type: 'tool_result', toolUseId: 'tooluse_1', content: 'A', isError: false }] },
+      { role: 'user', content: [{ type: 'tool_result', toolUseId: 'tooluse_2', content: 'B', isError: false }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'done' }] },
+    ]);
+  });
+
+  it('accepts the legacy function-calling form', () => {
+    const request = parse({
+      functions: [{ name: 'weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }],
+      function_call: { name: 'weather' },
+      messages: [
+        { role: 'user', content: 'weather?' },
+        { role: 'assistant', content: null, function_call: { name: 'weather', arguments: '{"city":"Oslo"}' } },
+        { role: 'function', name: 'weather', content: 'cold' },
+      ],
+    });
+    assert.deepEqual(request.tools, [
+      { name: 'weather', description: '', inputSchema: { type: 'object', properties: { city: { type: 'string' } } } },
+    ]);
+    assert.deepEqual(request.toolChoice, { type: 'tool', name: 'weather' });
+    assert.deepEqual(request.messages.slice(1), [
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'call_1', name: 'weather', input: { city: 'Oslo' } }] },
+      { role: 'user', content: [{ type: 'tool_result', toolUseId: 'call_1', content: 'cold', isError: false }] },
+    ]);
+  });
+
+  it('keeps function tools and drops other tool types', () => {
+    const request = parse({
+      messages: [],
+      tools: [
+        { type: 'function', function: { name: 'f', description: 'does f', parameters: { type: 'object' }, strict: true } },
+        { type: 'function', function: { name: 'g' } },
+        { type: 'custom', custom: { name: 'grammar' } },
+      ],
+    });
+    assert.deepEqual(request.tools, [
+      { name: 'f', description: 'does f', inputSchema: { type: 'object' } },
+      { name: 'g', description: '', inputSchema: { type: 'object', properties: {} } },
+    ]);
+  });
+
+  it('parses every tool_choice', () => {
+    assert.deepEqual(parse({ messages: [], tool_choice: 'none' }).toolChoice, { type: 'none' });
+    assert.deepEqual(parse({ messages: [], tool_choice: 'auto' }).toolChoice, { type: 'auto' });
+    assert.deepEqual(parse({ messages: [], tool_choice: 'required' }).toolChoice, { type: 'any' });
+    assert.deepEqual(parse({ messages: [], tool_choice: { type: 'function', function: { name: 'f' } } }).toolChoice, {
+      type: 'tool',
+      name: 'f',
+    });
+  });
+
+  it('maps reasoning_effort to adaptive thinking', () => {
+    assert.equal(parse({ messages: [] }).thinking, undefined);
+    assert.equal(parse({ messages: [], reasoning_effort: 'none' }).thinking, undefined);
+    assert.deepEqual(parse({ messages: [], reasoning_effort: 'minimal' }).thinking, { type: 'adaptive', effort: 'low' });
+    assert.deepEqual(parse({ messages: [], reasoning_effort: 'medium' }).thinking, { type: 'adaptive', effort: 'medium' });
+    assert.deepEqual(parse({ messages: [], reasoning_effort: 'high' }).thinking, { type: 'adaptive', effort: 'high' });
+  });
+
+  it('takes the session from prompt_cache_key, user, or a fingerprint', () => {
+    assert.equal(parse({ messages: [], prompt_cache_key: 'conv-9' }).sessionId, 'conv-9');
+    assert.equal(parse({ messages: [] }).sessionId, 'u1');
+    const first = parse({ messages: [{ role: 'system', content: 'S' }, { role: 'user', content: 'hi' }], user: undefined }).sessionId;
+    assert.match(first!, /^[0-9a-f]{16}$/);
+    const later = parse({
+      messages: [
+        { role: 'system', content: 'S' },
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: 'hello' },
+        { role: 'user', content: 'more' },
+      ],
+      user: undefined,
+    }).sessionId;
+    assert.equal(later, first);
+  });
+
+  it('rejects malformed input with the field path', () => {
+    rejects([], 'body: must be a JSON object');
+    rejects({ messages: [] }, 'model: is required');
+    rejects({ model: 'm' }, 'messages: is required');
+    rejects({ model: 'm', messages: [{ role: 'robot', content: 'x' }] }, 'messages.0.role: unknown role "robot"');
+    rejects(
+      { model: 'm', messages: [{ role: 'user', content: 'a' }, { role: 'user', content: [{ type: 'input_audio', input_audio: {} }] }] },
+      'messages.1.content.0.type: unsupported content part type "input_audio"',
+    );
+    rejects(
+      { model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png,abc' } }] }] },
+      'messages.0.content.0.image_url: data URLs must be base64 encoded images',
+    );
+    rejects({ model: 'm', messages: [{ role: 'tool', content: 'x' }] }, 'messages.0.tool_call_id: is required');
+    rejects(
+      { model: 'm', messages: [{ role: 'assistant', tool_calls: [{ id: 'c', type: 'function' }] }] },
+      'messages.0.tool_calls.0.function: is required',
+    );
+    rejects({ model: 'm', messages: [], tool_choice: 'sometimes' }, 'tool_choice: unknown tool_choice "sometimes"');
+    rejects({ model: 'm', messages: [], tools: [{ type: 'function' }] }, 'tools.0.function: must be a JSON object');
+    rejects({ model: 'm', messages: [], reasoning_effort: 'extreme' }, 'reasoning_effort: unknown effort "extreme"');
+    rejects({ model: 'm', messages: [], stream_options: { include_usage: 1 } }, 'stream_options.include_usage: must be a boolean');
+  });
+});
+
+describe('openai errorBody', () => {
+  it('uses OpenAI error types and codes', () => {
+    assert.deepEqual(errorBody(new ProxyError('invalid_request', 'bad')), {
+      error: { message: 'bad', type: 'invalid_request_error', code: null, param: null },
+    });
+    assert.deepEqual(errorBody(new ProxyError('rate_limit', 'slow down')), {
+      error: { message: 'slow down', type: 'requests', code: 'rate_limit_exceeded', param: null },
+    });
+    assert.deepEqual(errorBody(new ProxyError('authentication', 'no')), {
+      error: { message: 'no', type: 'invalid_request_error', code: 'invalid_api_key', param: null },
+    });
+    assert.deepEqual(errorBody(new ProxyError('request_too_large', TOO_LONG_MESSAGE)), {
+      error: { message: TOO_LONG_MESSAGE, type: 'invalid_request_error', code: 'context_length_exceeded', param: null },
+    });
+    assert.deepEqual(errorBody(new ProxyError('upstream', 'Kiro failed')), {
+      error: { message: 'Kiro failed', type: 'server_error', code: null, param: null },
+    });
+  });
+});

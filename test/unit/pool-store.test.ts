@@ -1,0 +1,127 @@
+// Persistence: the file store's atomic 0600 writes, restarts, and the IDE's token file left alone.
+import { describe, it, before, after, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimulator } from '../sim/kiro-sim.mjs';
+import { defaultConfig } from '../../src/proxy/config';
+import { KiroHttp } from '../../src/proxy/kiro/http';
+import { classifyKiroFailure } from '../../src/proxy/kiro/errors';
+import type { StoredAccount } from '../../src/proxy/pool/account';
+import { ManualClock } from '../../src/proxy/pool/clock';
+import { AccountPool } from '../../src/proxy/pool/pool';
+import { FileAccountStore } from '../../src/proxy/pool/store';
+
+const none = new Set<string>();
+
+function fakeAccount(id: string, n = 0): StoredAccount {
+  return {
+    id,
+    credentials: { accessToken: `aoa-${id}-${n}`, authMethod: 'social', region: 'us-east-1', machineId: 'f'.repeat(64) },
+    enabled: true,
+    priority: 0,
+    status: 'ok',
+    counters: { requests: n, errors: 0, credits: 0 },
+    addedAt: 1,
+  };
+}
+
+describe('FileAccountStore', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'kp-store-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('starts empty, round-trips, writes mode 0600 and leaves no temp files', async () => {
+    const store = new FileAccountStore(join(dir, 'data'));
+    assert.deepEqual(await store.load(), []);
+    await store.save([fakeAccount('a'), fakeAccount('b')]);
+    assert.deepEqual((await store.load()).map((a) => a.id), ['a', 'b']);
+    if (process.platform !== 'win32') assert.equal(statSync(store.file).mode & 0o777, 0o600);
+    assert.deepEqual(readdirSync(join(dir, 'data')), ['accounts.json']);
+  });
+
+  it('serialises concurrent saves: the last one wins, nothing interleaves', async () => {
+    const store = new FileAccountStore(dir);
+    await Promise.all(Array.from({ length: 25 }, (_, n) => store.save([fakeAccount('a', n), fakeAccount('b', n)])));
+    const loaded = await store.load();
+    assert.deepEqual(loaded.map((a) => a.counters.requests), [24, 24]);
+    assert.deepEqual(readdirSync(dir), ['accounts.json']);
+  });
+
+  it('refuses a corrupt file instead of starting empty (and so overwriting it)', async () => {
+    writeFileSync(join(dir, 'accounts.json'), '{"accounts": [');
+    await assert.rejects(new FileAccountStore(dir).load(), /not valid JSON/);
+  });
+});
+
+describe('AccountPool over a FileAccountStore', () => {
+  let sim: any;
+  let http: KiroHttp;
+  let dir: string;
+  before(async () => {
+    sim = await startSimulator();
+    http = new KiroHttp();
+  });
+  after(async () => {
+    await http.close();
+    await sim.close();
+  });
+  beforeEach(() => {
+    sim.reset({ accounts: true });
+    dir = mkdtempSync(join(tmpdir(), 'kp-pool-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const makePool = (clock: ManualClock) =>
+    new AccountPool({
+      config: defaultConfig({ kiroEndpoint: sim.url, tokenDir: join(dir, 'sso'), dataDir: join(dir, 'data') }),
+      http,
+      store: new FileAccountStore(join(dir, 'data')),
+      clock,
+      watchTokenDir: false,
+    });
+
+  it('accounts, states and counters survive a restart', async () => {
+    const clock = new ManualClock(Date.now());
+    sim.makeTokenFile(join(dir, 'sso'), sim.addAccount({}));
+    const first = makePool(clock);
+    await first.init(); // empty store: scans the token folder
+    const [{ id }] = first.list();
+    await first.acquire({ exclude: none });
+    first.reportSuccess(id, { credits: 1.5 });
+    first.reportFailure(id, classifyKiroFailure(429, '{}', {}));
+    await first.setPriority(id, 3);
+    await new Promise((r) => setTimeout(r, 50)); // background saves settle
+
+    const second = makePool(clock);
+    await second.init();
+    const view = second.view(id);
+    assert.equal(view.state, 'cooldown');
+    assert.equal(view.cooldownUntil, clock.now() + 300_000);
+    assert.deepEqual(view.counters, { requests: 1, errors: 1, credits: 1.5 });
+    assert.equal(view.priority, 3);
+    assert.equal(view.machineId, first.view(id).machineId);
+    const stat = statSync(join(dir, 'data', 'accounts.json'));
+    if (process.platform !== 'win32') assert.equal(stat.mode & 0o777, 0o600);
+  });
+
+  it('never writes the IDE token file: byte for byte unchanged after refreshes', async () => {
+    const clock = new ManualClock(Date.now());
+    const account = sim.addAccount({ expiresInSec: 60, rotateRefreshToken: true });
+    const { tokenPath } = sim.makeTokenFile(join(dir, 'sso'), account);
+    const before = readFileSync(tokenPath);
+    const mtime = statSync(tokenPath).mtimeMs;
+    const pool = makePool(clock);
+    await pool.init();
+    const [{ id }] = pool.list();
+    await pool.acquire({ exclude: none }); // refresh ahead of expiry
+    await pool.refresh(id);
+    assert.equal(sim.refreshCount(account.id), 2);
+    assert.deepEqual(readFileSync(tokenPath), before);
+    assert.equal(statSync(tokenPath).mtimeMs, mtime);
+    // Our own copy has the rotated token.
+    const stored = JSON.parse(readFileSync(join(dir, 'data', 'accounts.json'), 'utf8'));
+    assert.equal(stored.accounts[0].credentials.refreshToken, sim.account(account.id).refreshToken);
+  });
+});

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { formatSseEvent, SseWriter, type SseResponse } from '../../src/proxy/protocols/sse';
+import { FakeResponse } from './sse-harness';
+
+const asResponse = (res: FakeResponse) => res as unknown as SseResponse;
+
+/** Everything written so far, read from the PassThrough's readable side. */
+function drain(res: FakeResponse): string {
+  let text = '';
+  let chunk: Buffer | null;
+  while ((chunk = res.read()) !== null) text += chunk.toString();
+  return text;
+}
+
+describe('formatSseEvent', () => {
+  it('frames named and unnamed events', () => {
+    assert.equal(formatSseEvent('{"a":1}', 'ping'), 'event: ping\ndata: {"a":1}\n\n');
+    assert.equal(formatSseEvent('[DONE]'), 'data: [DONE]\n\n');
+  });
+
+  it('splits multi-line data into one data line per line', () => {
+    assert.equal(formatSseEvent('a\nb\r\nc'), 'data: a\ndata: b\ndata: c\n\n');
+  });
+});
+
+describe('SseWriter', () => {
+  it('opens with the SSE headers and writes each event at once', async () => {
+    const res = new FakeResponse();
+    const writer = new SseWriter(asResponse(res));
+    writer.open();
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(res.headers, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    await writer.send('{"x":1}', 'e');
+    assert.equal(drain(res), 'event: e\ndata: {"x":1}\n\n');
+    writer.end();
+    assert.equal(res.writableEnded, true);
+  });
+
+  it('waits for drain when the socket buffer is full', async () => {
+    const res = new FakeResponse(8);
+    const writer = new SseWriter(asResponse(res));
+    writer.open();
+    let sent = false;
+    const sending = writer.send('0123456789').then(() => (sent = true));
+    await sleep(5);
+    assert.equal(sent, false, 'send must wait while nobody reads');
+    res.resume();
+    await sending;
+    assert.equal(sent, true);
+  });
+
+  it('stops waiting and writing once the client is gone', async () => {
+    const res = new FakeResponse(8);
+    const writer = new SseWriter(asResponse(res));
+    writer.open();
+    const sending = writer.send('0123456789');
+    res.destroy();
+    await sending;
+    assert.equal(writer.closed, true);
+    let writes = 0;
+    res.write = () => (writes++, true);
+    await writer.send('after');
+    writer.end();
+    assert.equal(writes, 0);
+  });
+
+  it('never writes after the response closed, even if the socket still looks alive', async () => {
+    const res = new FakeResponse();
+    const writer = new SseWriter(asResponse(res));
+    writer.open({ intervalMs: 5, frame: ': hb\n\n' });
+    res.emit('close');
+    let writes = 0;
+    res.write = () => (writes++, true);
+    await writer.send('late');
+    await sleep(20);
+    writer.end();
+    assert.equal(writes, 0);
+    assert.equal(res.writableEnded, false, 'end() leaves a closed response alone');
+  });
+
+  it('sends heartbeats only after a full interval of silence, and none after end', async () => {
+    const res = new FakeResponse();
+    const writer = new SseWriter(asResponse(res));
+    writer.open({ intervalMs: 60, frame: ': hb\n\n' });
+    for (let i = 0; i < 5; i++) {
+      await sleep(10);
+      await writer.send('busy');
+    }
+    assert.doesNotMatch(drain(res), /hb/, 'writes reset the heartbeat timer');
+    await sleep(150);
+    assert.match(drain(res), /^(: hb\n\n){2}$/);
+    writer.end();
+    await sleep(80);
+    assert.equal(drain(res), '');
+  });
+});
