@@ -96,8 +96,8 @@ export class Engine extends EventEmitter<{ state: [EngineState] }> {
     const server = this.server;
     this.server = undefined;
     this.exchange = undefined;
-    this.pool.stop();
     if (server) await server.close();
+    await this.pool.flush();
     this.setState({ status: 'stopped' });
   }
 

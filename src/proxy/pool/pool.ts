@@ -103,6 +103,7 @@ interface PoolEvents {
   'token-file': [TokenFileNotice];
 }
 
+const COUNTER_SAVE_DELAY_MS = 5_000;
 const SUSPICIOUS_COOLDOWN_MS = 60 * 60 * 1000;
 const SCHEDULER_TICK_MS = 60 * 1000;
 const DEFAULT_QUOTA_INTERVAL_MS = 30 * 60 * 1000;
@@ -126,6 +127,7 @@ export class AccountPool extends EventEmitter<PoolEvents> {
   private tickTimer?: Timer;
   private watcher?: DirWatcher;
   private started = false;
+  private counterSave?: Timer;
   private maintenance?: Promise<void>;
 
   constructor(private readonly opts: AccountPoolOptions) {
@@ -179,7 +181,7 @@ export class AccountPool extends EventEmitter<PoolEvents> {
   }
 
   reportSuccess(accountId: string, info: { credits?: number }): void {
-    this.mutate(accountId, (account) => {
+    this.count(accountId, (account) => {
       if (info.credits && Number.isFinite(info.credits)) account.counters.credits += info.credits;
     });
   }
@@ -449,6 +451,17 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     this.tickTimer = undefined;
     this.watcher?.close();
     this.watcher = undefined;
+    if (this.counterSave) {
+      this.counterSave.cancel();
+      this.counterSave = undefined;
+      this.persist().catch((err) => this.logger.error(`could not save accounts: ${messageOf(err)}`));
+    }
+  }
+
+  /** Resolves once every pending save reached the store. */
+  async flush(): Promise<void> {
+    this.stop();
+    await this.saveChain;
   }
 
   /** One pass of the scheduler; exposed so callers (and tests) can run it now. */
@@ -559,7 +572,7 @@ export class AccountPool extends EventEmitter<PoolEvents> {
 
   private lease(account: StoredAccount, sessionKey: string | undefined, credentials: KiroCredentials): Lease {
     const now = this.clock.now();
-    this.mutate(account.id, (a) => {
+    this.count(account.id, (a) => {
       a.counters.requests++;
       a.lastUsedAt = now;
     });
@@ -681,6 +694,23 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     this.persist().catch((err) => this.logger.error(`could not save accounts: ${messageOf(err)}`));
     this.emit('change', { type: 'updated', account: viewOf(account, this.clock.now()), previousState });
     this.wakeWaiters();
+  }
+
+  /**
+   * Counter updates happen on every request; writing accounts.json each time would put disk
+   * I/O on the hot path, so they are saved at most every few seconds (and on stop).
+   */
+  private count(id: string, change: (account: StoredAccount) => void): void {
+    const account = this.accounts.get(id);
+    if (!account) return;
+    const previousState = stateOf(account, this.clock.now());
+    change(account);
+    this.emit('change', { type: 'updated', account: viewOf(account, this.clock.now()), previousState });
+    if (this.counterSave) return;
+    this.counterSave = this.clock.setTimer(() => {
+      this.counterSave = undefined;
+      this.persist().catch((err) => this.logger.error(`could not save accounts: ${messageOf(err)}`));
+    }, COUNTER_SAVE_DELAY_MS);
   }
 
   /** Cooldowns and exhaustion end by themselves; a timer announces it. */
