@@ -1,7 +1,7 @@
 // Builds the bundles: the extension (cjs, `vscode` external), the headless CLI (with a
 // shebang) and the webview page (browser). `--watch` rebuilds on change, `--dev` keeps sourcemaps.
 import * as esbuild from 'esbuild';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 const dev = process.argv.includes('--dev') || process.argv.includes('--watch');
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -11,6 +11,8 @@ const node = {
   platform: 'node',
   format: 'cjs',
   target: 'node20',
+  // jsonc-parser's default (UMD) entry loads its parts with a runtime require; its ESM build bundles.
+  mainFields: ['module', 'main'],
   minify: !dev,
   sourcemap: dev,
   legalComments: 'none',
@@ -20,12 +22,8 @@ const node = {
 
 const builds = [
   { ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
-];
-if (existsSync('src/extension.ts')) {
-  builds.push({ ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] });
-}
-if (existsSync('media/main.ts')) {
-  builds.push({
+  { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  {
     entryPoints: ['media/main.ts'],
     outfile: 'dist/webview.js',
     bundle: true,
@@ -36,8 +34,8 @@ if (existsSync('media/main.ts')) {
     sourcemap: dev,
     legalComments: 'none',
     logLevel: 'warning',
-  });
-}
+  },
+];
 
 if (process.argv.includes('--watch')) {
   for (const options of builds) await (await esbuild.context(options)).watch();

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import { defaultConfig, type ProxyConfig, type SelectionStrategy } from './proxy/config';
 import { Engine } from './proxy/engine';
-import { redact, type Logger } from './proxy/logger';
+import { redactError, type Logger } from './proxy/logger';
 import { FileAccountStore } from './proxy/pool/store';
 import { runAccountCommand } from './cli-accounts';
 
@@ -24,8 +24,19 @@ Options:
   --host <addr>       address to bind (default 127.0.0.1; anything else needs --api-key)
   --data-dir <dir>    where accounts.json is kept (default ~/.kiro-proxy)
   --token-dir <dir>   Kiro IDE token cache to import from (default ~/.aws/sso/cache)
-  --api-key <key>     require this key from clients (x-api-key or Authorization: Bearer)
+  --api-key <key>     require this key from clients (x-api-key or Authorization: Bearer);
+                      KIRO_PROXY_API_KEY sets it without showing it in the process list
   --strategy <s>      least-used | round-robin | priority
+  --cooldown-seconds <n>    how long a rate-limited account rests (default 300)
+  --stickiness-seconds <n>  how long a conversation keeps its account (default 60)
+  --max-wait-seconds <n>    how long a request waits when every account is cooling (default 30)
+Limits (each also settable as an environment variable, the flag wins):
+  --max-body-bytes <n>        largest request body (default 10485760)       KIRO_PROXY_MAX_BODY_BYTES
+  --max-concurrent <n>        requests handled at once, more get 429 (1000) KIRO_PROXY_MAX_CONCURRENT
+  --headers-timeout-ms <n>    time a client has to send its headers (30000) KIRO_PROXY_HEADERS_TIMEOUT_MS
+  --request-timeout-ms <n>    time a client has to send its request (120000) KIRO_PROXY_REQUEST_TIMEOUT_MS
+  --first-byte-timeout-ms <n> Kiro's first byte, then the next account (60000) KIRO_PROXY_FIRST_BYTE_TIMEOUT_MS
+  --idle-timeout-ms <n>       silence allowed inside a Kiro stream (300000)  KIRO_PROXY_IDLE_TIMEOUT_MS
   -h, --help          show this help
 Environment: KIRO_PROXY_ENDPOINT=http://host:port sends every Kiro call to that base URL.`;
 
@@ -40,8 +51,32 @@ function expandHome(p: string): string {
   return p.startsWith('~') ? path.join(process.env.HOME ?? process.env.USERPROFILE ?? '', p.slice(1)) : path.resolve(p);
 }
 
+/** Numeric limit flags: flag name, environment variable, config key, smallest value allowed. */
+const LIMITS: Array<[flag: string, env: string, key: keyof ProxyConfig, min: number]> = [
+  ['max-body-bytes', 'KIRO_PROXY_MAX_BODY_BYTES', 'maxBodyBytes', 1],
+  ['max-concurrent', 'KIRO_PROXY_MAX_CONCURRENT', 'maxConcurrentRequests', 1],
+  ['headers-timeout-ms', 'KIRO_PROXY_HEADERS_TIMEOUT_MS', 'headersTimeoutMs', 100],
+  ['request-timeout-ms', 'KIRO_PROXY_REQUEST_TIMEOUT_MS', 'requestTimeoutMs', 100],
+  ['first-byte-timeout-ms', 'KIRO_PROXY_FIRST_BYTE_TIMEOUT_MS', 'firstByteTimeoutMs', 100],
+  ['idle-timeout-ms', 'KIRO_PROXY_IDLE_TIMEOUT_MS', 'idleTimeoutMs', 100],
+  ['cooldown-seconds', 'KIRO_PROXY_COOLDOWN_SECONDS', 'cooldownSeconds', 0],
+  ['stickiness-seconds', 'KIRO_PROXY_STICKINESS_SECONDS', 'stickinessSeconds', 0],
+  ['max-wait-seconds', 'KIRO_PROXY_MAX_WAIT_SECONDS', 'maxWaitSeconds', 0],
+];
+
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'];
+
+const STRATEGIES: SelectionStrategy[] = ['least-used', 'round-robin', 'priority'];
+
 function configFrom(values: Record<string, string | boolean | undefined>): ProxyConfig {
   const overrides: Partial<ProxyConfig> = {};
+  for (const [flag, env, key, min] of LIMITS) {
+    const raw = typeof values[flag] === 'string' ? (values[flag] as string) : process.env[env];
+    if (raw === undefined || raw === '') continue;
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${flag} must be an integer >= ${min}, got "${raw}"`);
+    (overrides as Record<string, number>)[key] = n;
+  }
   if (typeof values.port === 'string') {
     const port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535, got "${values.port}"`);
@@ -50,10 +85,15 @@ function configFrom(values: Record<string, string | boolean | undefined>): Proxy
   if (typeof values.host === 'string') overrides.host = values.host;
   if (typeof values['data-dir'] === 'string') overrides.dataDir = expandHome(values['data-dir']);
   if (typeof values['token-dir'] === 'string') overrides.tokenDir = expandHome(values['token-dir']);
-  if (typeof values['api-key'] === 'string') overrides.apiKey = values['api-key'];
-  if (typeof values.strategy === 'string') overrides.strategy = values.strategy as SelectionStrategy;
+  // The environment keeps the key out of `ps` output; the flag still wins.
+  const apiKey = typeof values['api-key'] === 'string' ? values['api-key'] : process.env.KIRO_PROXY_API_KEY;
+  if (apiKey) overrides.apiKey = apiKey;
+  if (typeof values.strategy === 'string') {
+    if (!STRATEGIES.includes(values.strategy as SelectionStrategy)) throw new Error(`--strategy must be one of ${STRATEGIES.join(', ')}`);
+    overrides.strategy = values.strategy as SelectionStrategy;
+  }
   const config = defaultConfig(overrides);
-  const loopback = ['127.0.0.1', 'localhost', '::1'].includes(config.host);
+  const loopback = LOOPBACK_HOSTS.includes(config.host);
   if (!loopback && !config.apiKey) {
     throw new Error(`Listening on ${config.host} exposes your Kiro accounts to the network; it needs --api-key.`);
   }
@@ -70,6 +110,7 @@ async function main(): Promise<number> {
       'token-dir': { type: 'string' },
       'api-key': { type: 'string' },
       strategy: { type: 'string' },
+      ...Object.fromEntries(LIMITS.map(([flag]) => [flag, { type: 'string' as const }])),
       google: { type: 'boolean' },
       github: { type: 'boolean' },
       'builder-id': { type: 'boolean' },
@@ -81,6 +122,12 @@ async function main(): Promise<number> {
     return 0;
   }
   const config = configFrom(values);
+  if (!LOOPBACK_HOSTS.includes(config.host)) {
+    // Opt-in only (configFrom refused it without a key); say plainly what it means.
+    stderrLogger.warn(
+      `Listening on ${config.host}, not only on this computer: anyone who can reach this address and has the API key can use your Kiro accounts.`,
+    );
+  }
   const engine = new Engine({ config, store: new FileAccountStore(config.dataDir), version: VERSION, logger: stderrLogger });
   await engine.init();
 
@@ -115,7 +162,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: Error) => {
-    process.stderr.write(`kiro-proxy: ${redact(err.message)}\n`);
+    process.stderr.write(`kiro-proxy: ${redactError(err)}\n`);
     process.exit(2);
   },
 );

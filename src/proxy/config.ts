@@ -30,8 +30,16 @@ export interface ProxyConfig {
   refreshAheadMinutes: number;
   /** Entries kept in the in-memory request log. */
   logRetention: number;
+  /** Largest request body accepted; larger gets 413. */
   maxBodyBytes: number;
+  /** Requests handled at once; more get 429 with Retry-After. */
   maxConcurrentRequests: number;
+  /** A client must finish sending its headers within this time (slowloris; idle sockets). */
+  headersTimeoutMs: number;
+  /** A client must finish sending its whole request (headers + body) within this time. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this long. */
+  keepAliveTimeoutMs: number;
   /** Kiro must send its first byte within this time, or the next account is tried. */
   firstByteTimeoutMs: number;
   /** A stream that stays silent this long is abandoned. */
@@ -63,6 +71,9 @@ export function defaultConfig(overrides: Partial<ProxyConfig> = {}): ProxyConfig
     logRetention: 1000,
     maxBodyBytes: 10 * 1024 * 1024,
     maxConcurrentRequests: 1000,
+    headersTimeoutMs: 30_000,
+    requestTimeoutMs: 120_000,
+    keepAliveTimeoutMs: 65_000,
     firstByteTimeoutMs: 60_000,
     idleTimeoutMs: 300_000,
     maxRetries: 3,

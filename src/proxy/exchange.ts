@@ -99,6 +99,7 @@ export class KiroExchange implements Exchange {
       request.pinAccountId ? pool.list().map((a) => a.id).filter((id) => id !== request.pinAccountId) : [],
     );
     const avoid = new Set<string>();
+    const outOfRotation = new Set<string>();
     const forcedRefresh = new Set<string>();
     let transientFailures = 0;
     for (;;) {
@@ -144,7 +145,11 @@ export class KiroExchange implements Exchange {
           continue;
         default:
           if (ACCOUNT_FAILURES.has(failure.kind)) {
-            exclude.add(lease.accountId);
+            // The pool has taken the account out of rotation (cooldown, exhausted, suspended), so
+            // the next acquire picks another one, or waits for the first to recover. Should the
+            // same account come back anyway, it is excluded from this request.
+            if (outOfRotation.has(lease.accountId)) exclude.add(lease.accountId);
+            outOfRotation.add(lease.accountId);
             continue;
           }
           throw new ProxyError('upstream', failure.message);

@@ -9,12 +9,17 @@ export interface Logger {
   error(message: string): void;
 }
 
-// Kiro access/refresh tokens (aoa…/aor…), JWTs, bearer headers, and secret-named JSON fields.
+// Kiro access/refresh tokens (aoa…/aor…), JWTs, bearer headers, secret-named JSON fields,
+// secret-named form/query parameters and `x-api-key:` header lines.
+const SECRET_FIELDS =
+  'accessToken|refreshToken|clientSecret|access_token|refresh_token|client_secret|id_token|idToken|apiKey|api_key|x-api-key|authorization|password|code_verifier|token';
 const SECRET_PATTERNS: RegExp[] = [
   /\bao[ar][A-Za-z0-9_\-:.+/=]{16,}/g,
   /\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{5,}/g,
   /(bearer\s+)[^\s"',]+/gi,
-  /("(?:accessToken|refreshToken|clientSecret|access_token|refresh_token|client_secret|apiKey|api_key)"\s*:\s*")[^"]*/g,
+  new RegExp(`("(?:${SECRET_FIELDS})"\\s*:\\s*")[^"]*`, 'gi'),
+  new RegExp(`([?&](?:${SECRET_FIELDS})=)[^&\\s"']+`, 'gi'),
+  /((?:^|[\s,{])x-api-key\s*:\s*)[^\s"',}]+/gim,
 ];
 
 const knownSecrets = new Set<string>();
@@ -33,6 +38,20 @@ export function redact(text: string): string {
     );
   }
   return out;
+}
+
+/**
+ * A thrown value as one printable line with secrets removed. Library errors (undici, fs, JSON)
+ * can quote a URL, a header or a body; their `cause` chain is included and scrubbed too.
+ */
+export function redactError(err: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = err;
+  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+    parts.push(current instanceof Error ? current.message : String(current));
+    current = current instanceof Error ? (current as Error & { cause?: unknown }).cause : undefined;
+  }
+  return redact(parts.filter(Boolean).join(': '));
 }
 
 export function redactingLogger(sink: Logger): Logger {

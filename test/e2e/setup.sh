@@ -24,6 +24,9 @@ VERSIONS="${KIRO_E2E_VERSIONS:-4.99.4 4.139.1}"
 NODE24_SPEC="${KIRO_E2E_NODE24:-24}"
 mkdir -p "$CACHE/logs" "$CACHE/tarballs" "$CACHE/tmp"
 CACHE="$(cd "$CACHE" && pwd)"
+# One setup at a time per cache (a second one waits, then finds the markers).
+exec 9>"$CACHE/.lock"
+flock 9
 # @vscode/ripgrep keeps its download cache in os.tmpdir(); keep that (and node-gyp's scratch) inside our cache.
 RG_TMPDIR="$CACHE/tmp"
 
@@ -125,18 +128,28 @@ prefill_ripgrep() {
 }
 
 # ---------------------------------------------------------------- code-server
-# install_cs VERSION NODE_BIN_DIR_OR_EMPTY
+# install_cs VERSION : Node is chosen from the tarball's engines.node (20 = this machine's node, 24 = $CACHE/node24).
 install_cs() {
-  local ver="$1" nodebin="$2" t; t=$(now)
+  local ver="$1" t; t=$(now)
   local dir="$CACHE/cs-$ver" log="cs-$ver"
   local entry="$dir/node_modules/code-server/out/node/entry.js"
-  local node="${nodebin:+$nodebin/}node"
-  [ -n "$nodebin" ] && node="$nodebin/node" || node="$(command -v node)"
   if [ -f "$dir/.done" ] && [ -f "$entry" ]; then
     echo "cs-$ver: skip ($(tail -n1 "$dir/.done"))"
     return
   fi
   local rg; rg=$(prefill_ripgrep "$ver")
+  echo "ripgrep-cache for cs-$ver: ${rg} in $(dur "$t")"
+  local engine nodebin="" node
+  engine=$(tar -xzf "$CACHE/tarballs/code-server-$ver.tgz" -O package/package.json | node -e '
+    let s = ""; process.stdin.on("data", d => s += d).on("end", () =>
+      console.log(String((JSON.parse(s).engines || {}).node || "").replace(/[^0-9].*$/, "")));')
+  if [ -n "$engine" ] && [ "$engine" != "$(node -p 'process.versions.node.split(".")[0]')" ]; then
+    [ "$engine" = 24 ] || { echo "cs-$ver: needs Node $engine; only the machine's Node and Node 24 are supported" >&2; exit 1; }
+    step_node24
+    nodebin="$NODE24/bin"
+  fi
+  if [ -n "$nodebin" ]; then node="$nodebin/node"; else node="$(command -v node)"; fi
+  t=$(now)
   rm -rf "$dir"; mkdir -p "$dir"
   : >"$CACHE/logs/$log.log"
   (
@@ -148,25 +161,18 @@ install_cs() {
     fi
     run_logged "$log" npm install --no-package-lock "$CACHE/tarballs/code-server-$ver.tgz"
   )
-  local v; v=$("$node" "$entry" --version 2>/dev/null | head -n1)
+  # an empty --config and XDG_DATA_HOME: else --version writes ~/.config/code-server/config.yaml and ~/.local/share/code-server
+  : >"$CACHE/tmp/empty-config.yaml"
+  local v; v=$(XDG_DATA_HOME="$CACHE/tmp/xdg" "$node" "$entry" --config "$CACHE/tmp/empty-config.yaml" --version 2>/dev/null |
+    grep -m1 'with Code' || true)
   [ -n "$v" ] || { echo "cs-$ver: installed but '$node $entry --version' failed" >&2; exit 1; }
   local rgpj="$dir/node_modules/code-server/lib/vscode/node_modules/@vscode/ripgrep/package.json"
   local rginfo="ripgrep-universal"
   [ -f "$rgpj" ] && rginfo="@vscode/ripgrep $(node -p "require('$rgpj').version")"
   printf '%s\n%s\n' "$node" "$v" >"$dir/.done"
-  echo "cs-$ver: installed ($v; rg cache: $rg; $rginfo) in $(dur "$t")"
+  echo "cs-$ver: installed (${v%% *} on node $("$node" --version), $rginfo) in $(dur "$t")"
 }
 
 step_apt
-need_node24=0
-for v in $VERSIONS; do
-  major="${v%%.*}"; minor="${v#*.}"; minor="${minor%%.*}"
-  if [ "$major" -gt 4 ] || [ "$minor" -ge 101 ]; then need_node24=1; fi
-done
-[ $need_node24 -eq 1 ] && step_node24
-for v in $VERSIONS; do
-  major="${v%%.*}"; minor="${v#*.}"; minor="${minor%%.*}"
-  # code-server >= 4.101 wants Node 22+/24; recipe §9 builds it with Node 24.
-  if [ "$major" -gt 4 ] || [ "$minor" -ge 101 ]; then install_cs "$v" "$NODE24/bin"; else install_cs "$v" ""; fi
-done
+for v in $VERSIONS; do install_cs "$v"; done
 echo "setup: done in $(dur "$T_ALL") (cache: $CACHE)"

@@ -30,6 +30,8 @@ export interface RunningProxy {
   sim: Simulator;
   tokenDir: string;
   dataDir: string;
+  /** The token file written for each simulator account, by simulator account id. */
+  tokenFiles: Map<string, string>;
   child: ChildProcess;
   /** Everything the CLI printed, for secret and message checks. */
   output(): string;
@@ -40,8 +42,14 @@ export interface ProxyOptions {
   /** Accounts the simulator creates, each with a token file in the cache (default 1). */
   accounts?: number;
   simOptions?: Record<string, unknown>;
+  /** Per-account simulator specs (tokens, auth method…); overrides `accounts` when given. */
+  accountSpecs?: Array<Record<string, unknown>>;
   args?: string[];
   env?: Record<string, string>;
+  /** Keep the token and data folders after stop (the caller inspects and removes them). */
+  keepDirs?: boolean;
+  /** Run another CLI over an existing simulator and folders (a restart); they are not removed on stop. */
+  reuse?: { sim: Simulator; tokenDir: string; dataDir: string };
 }
 
 export async function startSimulatorOnly(options: Record<string, unknown> = {}): Promise<Simulator> {
@@ -49,13 +57,15 @@ export async function startSimulatorOnly(options: Record<string, unknown> = {}):
 }
 
 export async function startProxy(options: ProxyOptions = {}): Promise<RunningProxy> {
-  const sim = (await startSimulator({ accounts: 0, ...options.simOptions })) as Simulator;
-  const tokenDir = mkdtempSync(join(tmpdir(), 'kiro-tokens-'));
-  const dataDir = mkdtempSync(join(tmpdir(), 'kiro-data-'));
-  const count = options.accounts ?? 1;
-  for (let i = 0; i < count; i++) {
-    const account = sim.addAccount({ email: `user${i + 1}@example.com` });
-    sim.makeTokenFile(tokenDir, account, { fileName: i === 0 ? 'kiro-auth-token.json' : `kiro-account-${i + 1}.json` });
+  const sim = options.reuse?.sim ?? ((await startSimulator({ accounts: 0, ...options.simOptions })) as Simulator);
+  const tokenDir = options.reuse?.tokenDir ?? mkdtempSync(join(tmpdir(), 'kiro-tokens-'));
+  const dataDir = options.reuse?.dataDir ?? mkdtempSync(join(tmpdir(), 'kiro-data-'));
+  const tokenFiles = new Map<string, string>();
+  const specs = options.accountSpecs ?? Array.from({ length: options.accounts ?? 1 }, () => ({}));
+  for (let i = 0; i < specs.length; i++) {
+    const account = sim.addAccount({ email: `user${i + 1}@example.com`, ...specs[i] });
+    const { tokenPath } = sim.makeTokenFile(tokenDir, account, { fileName: i === 0 ? 'kiro-auth-token.json' : `kiro-account-${i + 1}.json` });
+    tokenFiles.set(account.id, tokenPath);
   }
   const child = spawn(
     process.execPath,
@@ -63,7 +73,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
     { env: { ...process.env, KIRO_PROXY_ENDPOINT: sim.url, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
+  const listening = new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on (http:\/\/\S+)/.exec(output);
@@ -73,20 +83,33 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('exit', (code) => reject(new Error(`kiro-proxy exited with ${code} before listening:\n${output}`)));
   });
+  const url = await listening.catch(async (err) => {
+    // Leave nothing running behind a failed start, or the test process never exits.
+    if (!options.reuse) {
+      await sim.close();
+      rmSync(tokenDir, { recursive: true, force: true });
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    throw err;
+  });
   return {
     url,
     sim,
     tokenDir,
     dataDir,
+    tokenFiles,
     child,
     output: () => output,
     async stop() {
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       if (child.exitCode === null) child.kill('SIGTERM');
       const code = child.exitCode ?? (await exited);
+      if (options.reuse) return code;
       await sim.close();
-      rmSync(tokenDir, { recursive: true, force: true });
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.keepDirs) {
+        rmSync(tokenDir, { recursive: true, force: true });
+        rmSync(dataDir, { recursive: true, force: true });
+      }
       return code;
     },
   };

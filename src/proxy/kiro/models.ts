@@ -124,9 +124,28 @@ export function contextWindowOf(kiroModel: string): number {
   return major > 4 || (major === 4 && minor >= 6) ? LARGE_CONTEXT_WINDOW : DEFAULT_CONTEXT_WINDOW;
 }
 
-/** The ids `/v1/models` lists: Anthropic-style names of the models we know, aliases, user names. */
-export function listClientModels(mapping: Record<string, string>): string[] {
+/**
+ * The ids `/v1/models` (and the Gemini list) show: Anthropic-style names of the models we
+ * know, the aliases, and the user's mapped names. `available` is what the accounts' Kiro
+ * `ListAvailableModels` reported (union over accounts); when it is known, a built-in name
+ * is listed only if it resolves to a model some account can use, so the list never offers
+ * what the pool could not route. The ids themselves never change with discovery.
+ */
+export function listClientModels(mapping: Record<string, string>, available?: ReadonlySet<string>, defaultModel = 'claude-sonnet-4.5'): string[] {
   const dotted = [...KIRO_MODEL_IDS.filter((id) => id.startsWith('claude-') && !id.endsWith('-1m')), ...Object.keys(LEGACY_IDS)];
   const anthropicStyle = dotted.map((id) => id.replace(/\./g, '-'));
-  return [...new Set([...anthropicStyle, ...Object.keys(ALIASES), ...Object.keys(mapping)])];
+  const usable = (name: string) => {
+    if (!available || available.size === 0) return true;
+    const kiro = resolveKiroModel(name, {}, defaultModel);
+    // Hidden models (upper-case legacy ids) work without being listed (§1.4).
+    return available.has(kiro) || !/^[a-z]/.test(kiro);
+  };
+  const builtIn = [...anthropicStyle, ...Object.keys(ALIASES)].filter(usable);
+  return [...new Set([...builtIn, ...Object.keys(mapping)])];
+}
+
+/** The union of the Kiro model ids the accounts reported; undefined while none has. */
+export function availableKiroModels(accounts: ReadonlyArray<{ models?: readonly string[]; enabled?: boolean }>): Set<string> | undefined {
+  const ids = accounts.filter((a) => a.enabled !== false).flatMap((a) => a.models ?? []);
+  return ids.length ? new Set(ids) : undefined;
 }

@@ -3,7 +3,8 @@
 import type { ServerDeps, Route } from './server';
 import { sendJson } from './server';
 import { ProxyError } from '../errors';
-import { listClientModels } from '../kiro/models';
+import { modelsListBody } from '../protocols/gemini';
+import { availableKiroModels, contextWindowOf, listClientModels, resolveKiroModel } from '../kiro/models';
 
 export function healthBody(deps: ServerDeps, full: boolean): unknown {
   if (!full) return { status: 'ok' };
@@ -22,9 +23,14 @@ export function healthBody(deps: ServerDeps, full: boolean): unknown {
   };
 }
 
-/** One list both SDKs can read: OpenAI's `{object, data[{id, object, owned_by}]}` and Anthropic's `{data[{type, id, display_name}], has_more}`. */
+/** The client-facing model ids: built-in names the accounts can use (per `ListAvailableModels`), aliases, mapped names. */
+export function clientModelIds(deps: ServerDeps): string[] {
+  return listClientModels(deps.config.modelMapping, availableKiroModels(deps.pool.list()), deps.config.defaultModel);
+}
+
+/** One list every SDK can read: OpenAI's `{object, data[{id, object, owned_by}]}` and Anthropic's `{data[{type, id, display_name}], has_more}` and Gemini's `{models[{name, …}]}`. */
 export function modelsBody(deps: ServerDeps): unknown {
-  const ids = listClientModels(deps.config.modelMapping);
+  const ids = clientModelIds(deps);
   const created = 1_735_689_600;
   const data = ids.map((id) => ({
     id,
@@ -35,7 +41,20 @@ export function modelsBody(deps: ServerDeps): unknown {
     created_at: new Date(created * 1000).toISOString(),
     owned_by: 'kiro-proxy',
   }));
-  return { object: 'list', data, has_more: false, first_id: ids[0] ?? null, last_id: ids[ids.length - 1] ?? null };
+  // `models` is the Gemini list shape: Google's SDK (v1 API) reads this same path.
+  const models = (modelsListBody(geminiModels(deps)) as { models: unknown[] }).models;
+  return { object: 'list', data, has_more: false, first_id: ids[0] ?? null, last_id: ids[ids.length - 1] ?? null, models };
+}
+
+/** The same ids for the Gemini list (`GET /v1beta/models`), with each one's context window. */
+export function geminiModels(deps: ServerDeps): Array<{ id: string; displayName: string; inputTokenLimit: number; outputTokenLimit: number }> {
+  const { modelMapping, defaultModel } = deps.config;
+  return clientModelIds(deps).map((id) => ({
+    id,
+    displayName: id,
+    inputTokenLimit: contextWindowOf(resolveKiroModel(id, modelMapping, defaultModel)),
+    outputTokenLimit: 64_000,
+  }));
 }
 
 export function adminRoutes(deps: ServerDeps): Route[] {

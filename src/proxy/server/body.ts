@@ -1,6 +1,13 @@
-// Reads a JSON request body with a hard size cap, so a huge or endless upload cannot grow memory.
+// Reads a JSON request body with hard limits, so no upload can grow memory or blow the stack:
+// a size cap (413), strict UTF-8, and a nesting cap checked before JSON.parse builds anything
+// (every later step — tokens estimate, request building, JSON.stringify — recurses over it).
 import type { IncomingMessage } from 'node:http';
 import { ProxyError, invalidRequest } from '../errors';
+
+/** Deeper than any real request (tool schemas nest a few dozen levels at most). */
+export const MAX_JSON_DEPTH = 256;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const declared = Number(req.headers['content-length']);
@@ -13,14 +20,46 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
     chunks.push(chunk);
   }
   if (size === 0) throw invalidRequest('The request body is empty; expected a JSON object.');
-  const text = Buffer.concat(chunks, size).toString('utf8');
+  return parseJsonText(Buffer.concat(chunks, size));
+}
+
+/** The body bytes as JSON: strict UTF-8, bounded nesting, parse errors as 400. */
+export function parseJsonText(bytes: Uint8Array): unknown {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw invalidRequest('The request body is not valid UTF-8.');
+  }
+  checkDepth(text, MAX_JSON_DEPTH);
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw invalidRequest(`The request body is not valid JSON: ${(err as Error).message}`);
+    throw invalidRequest(`The request body is not valid JSON: ${String((err as Error).message).slice(0, 200)}`);
+  }
+}
+
+/** Linear scan of brackets outside strings; refuses nesting deeper than `max`. */
+export function checkDepth(text: string, max: number): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) throw invalidRequest(`The request body nests deeper than ${max} levels.`);
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    }
   }
 }
 
 function tooLarge(maxBytes: number): ProxyError {
-  return new ProxyError('request_too_large', `The request body is larger than ${Math.round(maxBytes / 1024 / 1024)} MB.`);
+  const mb = maxBytes / 1024 / 1024;
+  const shown = mb >= 1 ? `${Math.round(mb)} MB` : `${maxBytes} bytes`;
+  return new ProxyError('request_too_large', `The request body is larger than ${shown}.`);
 }

@@ -3,21 +3,24 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ProxyConfig } from '../config';
-import { ProxyError, asProxyError } from '../errors';
+import { ProxyError, asProxyError, invalidRequest } from '../errors';
+import { redact } from '../logger';
 import type { Exchange } from '../exchange';
 import type { RequestLog } from '../log';
 import type { AccountPool } from '../pool/pool';
 import type { ProtocolContext } from '../protocols/types';
 import * as anthropic from '../protocols/anthropic';
 import * as openaiChat from '../protocols/openai-chat';
+import * as openaiResponses from '../protocols/openai-responses';
+import * as gemini from '../protocols/gemini';
 import { allowedHosts, checkApiKey, checkHost, checkJsonContentType, checkOrigin, keyMatches, presentedKey } from './guards';
 import { readJsonBody } from './body';
-import { adminRoutes, healthBody, modelsBody } from './admin';
+import { adminRoutes, geminiModels, healthBody, modelsBody } from './admin';
 
-type Protocol = 'anthropic' | 'openai' | 'plain';
+type Protocol = 'anthropic' | 'openai' | 'gemini' | 'plain';
 
 export interface Route {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'HEAD' | 'POST' | 'DELETE';
   pattern: RegExp;
   protocol: Protocol;
   /** JSON body expected (POST). */
@@ -42,11 +45,24 @@ export class ProxyServer {
   private readonly routes: Route[];
 
   constructor(private readonly deps: ServerDeps) {
+    const responses = openaiResponses.responsesEndpoints();
     this.routes = [
       { method: 'POST', pattern: /^\/v1\/messages$/, protocol: 'anthropic', json: true, guarded: true, handle: anthropic.handleMessages },
       { method: 'POST', pattern: /^\/v1\/messages\/count_tokens$/, protocol: 'anthropic', json: true, guarded: true, handle: anthropic.handleCountTokens },
       { method: 'POST', pattern: /^\/v1\/chat\/completions$/, protocol: 'openai', json: true, guarded: true, handle: openaiChat.handleChatCompletions },
       { method: 'GET', pattern: /^\/v1\/models$/, protocol: 'openai', guarded: true, handle: (ctx) => sendJson(ctx.res, 200, modelsBody(this.deps)) },
+      { method: 'POST', pattern: /^\/v1\/responses$/, protocol: 'openai', json: true, guarded: true, handle: responses.create },
+      { method: 'GET', pattern: /^\/v1\/responses\/(?<id>[^/]+)$/, protocol: 'openai', guarded: true, handle: responses.retrieve },
+      { method: 'DELETE', pattern: /^\/v1\/responses\/(?<id>[^/]+)$/, protocol: 'openai', guarded: true, handle: responses.remove },
+      { method: 'POST', pattern: /^\/v1(?:beta|alpha)?\/models\/(?<model>[^/:]+):generateContent$/, protocol: 'gemini', json: true, guarded: true, handle: gemini.handleGenerateContent },
+      { method: 'POST', pattern: /^\/v1(?:beta|alpha)?\/models\/(?<model>[^/:]+):streamGenerateContent$/, protocol: 'gemini', json: true, guarded: true, handle: gemini.handleStreamGenerateContent },
+      { method: 'POST', pattern: /^\/v1(?:beta|alpha)?\/models\/(?<model>[^/:]+):countTokens$/, protocol: 'gemini', json: true, guarded: true, handle: gemini.handleCountTokens },
+      { method: 'GET', pattern: /^\/v1(?:beta|alpha)\/models$/, protocol: 'gemini', guarded: true, handle: (ctx) => sendJson(ctx.res, 200, gemini.modelsListBody(geminiModels(this.deps))) },
+      { method: 'GET', pattern: /^\/v1(?:beta|alpha)\/models\/(?<model>[^/:]+)$/, protocol: 'gemini', guarded: true, handle: (ctx) => sendJson(ctx.res, 200, gemini.modelInfoBody(geminiModels(this.deps), ctx.params.model)) },
+      { method: 'GET', pattern: /^\/v1\/models\/(?<model>[^/:]+)$/, protocol: 'openai', guarded: true, handle: (ctx) => sendJson(ctx.res, 200, gemini.hybridModelBody(geminiModels(this.deps), ctx.params.model)) },
+      // Claude Code probes this before it starts; answer like the real API does.
+      { method: 'GET', pattern: /^\/api\/hello$/, protocol: 'plain', guarded: false, handle: (ctx) => sendJson(ctx.res, 200, {}) },
+      { method: 'HEAD', pattern: /^\/api\/hello$/, protocol: 'plain', guarded: false, handle: (ctx) => sendJson(ctx.res, 200, {}) },
       // Claude Code posts telemetry here; accept and drop it.
       { method: 'POST', pattern: /^\/api\/event_logging\/batch$/, protocol: 'plain', guarded: false, handle: (ctx) => sendJson(ctx.res, 200, {}) },
       ...adminRoutes(this.deps),
@@ -56,10 +72,22 @@ export class ProxyServer {
   /** Starts listening; rejects with the raw listen error (EADDRINUSE…) for the caller to explain. */
   async listen(): Promise<{ host: string; port: number }> {
     const { config } = this.deps;
-    const server = http.createServer({ headersTimeout: 30_000, requestTimeout: 0, keepAliveTimeout: 65_000 }, (req, res) => {
-      void this.dispatch(req, res);
+    const server = http.createServer(serverOptions(config), (req, res) => {
+      // dispatch answers every error itself; this catch is the last line against a crash.
+      this.dispatch(req, res).catch(() => res.destroy());
     });
-    server.on('clientError', (_err, socket) => socket.destroy());
+    // Malformed HTTP, oversized headers, header/request timeouts: Node's own 400/408/431 reply
+    // when the socket can still take it, then the socket goes.
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (socket.writable && !(socket as { _httpMessage?: unknown })._httpMessage) {
+        const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+        socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+        // end() flushes then closes; a client that never reads cannot keep the socket.
+        setTimeout(() => socket.destroy(), 1000).unref();
+      } else {
+        socket.destroy();
+      }
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => {
@@ -84,9 +112,7 @@ export class ProxyServer {
   }
 
   private async dispatch(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const route = this.routes.find((r) => r.pattern.test(url.pathname) && r.method === req.method);
-    const protocol = route?.protocol ?? protocolOfPath(url.pathname);
+    let protocol: Protocol = 'plain';
     const abort = new AbortController();
     // 'close' on the response fires when the client goes away before we finished.
     res.on('close', () => {
@@ -94,6 +120,11 @@ export class ProxyServer {
     });
     this.active++;
     try {
+      // Inside the try: an absolute-form target such as `GET http://[ HTTP/1.1` makes URL throw,
+      // and a throw out of here used to be an unhandled rejection that killed the process.
+      const url = parseRequestUrl(req.url);
+      const route = this.routes.find((r) => r.pattern.test(url.pathname) && r.method === req.method);
+      protocol = route?.protocol ?? protocolOfPath(url.pathname);
       const listeningOnAll = this.deps.config.host === '0.0.0.0' || this.deps.config.host === '::';
       checkHost(req, this.hosts, listeningOnAll);
       checkOrigin(req, this.hosts);
@@ -105,18 +136,18 @@ export class ProxyServer {
       if (!route) {
         const known = this.routes.some((r) => r.pattern.test(url.pathname));
         throw known
-          ? new ProxyError('not_found', `Method ${req.method} is not allowed on ${url.pathname}.`, { status: 405 })
-          : new ProxyError('not_found', `No route for ${req.method} ${url.pathname}.`);
+          ? new ProxyError('not_found', `Method ${req.method} is not allowed on ${url.pathname.slice(0, 200)}.`, { status: 405 })
+          : new ProxyError('not_found', `No route for ${req.method} ${url.pathname.slice(0, 200)}.`);
       }
       if (route.guarded) checkApiKey(req, url, this.deps.config.apiKey);
       if (this.active > this.deps.config.maxConcurrentRequests) {
         throw new ProxyError('rate_limit', 'Too many concurrent requests to the proxy.', { retryAfterSeconds: 1 });
       }
+      // Every POST that carries a body must say it is JSON: forms and text/plain are what a web
+      // page can send cross-site without a preflight.
+      if (route.json || (req.method === 'POST' && hasBody(req))) checkJsonContentType(req);
       let body: unknown = undefined;
-      if (route.json) {
-        checkJsonContentType(req);
-        body = await readJsonBody(req, this.deps.config.maxBodyBytes);
-      }
+      if (route.json) body = await readJsonBody(req, this.deps.config.maxBodyBytes);
       const params = Object.fromEntries(Object.entries(url.pathname.match(route.pattern)?.groups ?? {}));
       await route.handle({
         req,
@@ -129,15 +160,42 @@ export class ProxyServer {
         signal: abort.signal,
       });
     } catch (err) {
-      sendError(res, protocol, asProxyError(err));
+      sendError(req, res, protocol, asProxyError(err));
     } finally {
       this.active--;
     }
   }
 }
 
+/** Node's server limits from the config: slow or silent clients are cut off. */
+function serverOptions(config: ProxyConfig): http.ServerOptions {
+  const requestTimeout = config.requestTimeoutMs;
+  // Node refuses a headers timeout longer than the request timeout.
+  const headersTimeout = Math.min(config.headersTimeoutMs, requestTimeout);
+  return {
+    headersTimeout,
+    requestTimeout,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    // How often Node checks the two timeouts above; a quarter of the shorter one, at most 30 s.
+    connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(headersTimeout / 4))),
+  };
+}
+
+function parseRequestUrl(raw: string | undefined): URL {
+  try {
+    return new URL(raw ?? '/', 'http://localhost');
+  } catch {
+    throw invalidRequest('The request target is not a valid URL.');
+  }
+}
+
+function hasBody(req: http.IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+}
+
 function protocolOfPath(path: string): Protocol {
   if (path.startsWith('/v1/messages')) return 'anthropic';
+  if (/^\/v1(?:beta|alpha)\//.test(path) || /^\/v1\/models\/[^/]+:/.test(path)) return 'gemini';
   if (path.startsWith('/v1/')) return 'openai';
   return 'plain';
 }
@@ -149,14 +207,19 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
 }
 
 /** Errors before the response started get a status and a body; after that only the socket can tell. */
-function sendError(res: http.ServerResponse, protocol: Protocol, error: ProxyError): void {
-  if (res.headersSent) {
+function sendError(req: http.IncomingMessage, res: http.ServerResponse, protocol: Protocol, error: ProxyError): void {
+  if (res.headersSent || res.destroyed) {
     res.destroy();
     return;
   }
+  // Messages can quote upstream or library errors: scrub anything shaped like a secret.
+  const safe = new ProxyError(error.kind, redact(error.message), { status: error.status, retryAfterSeconds: error.retryAfterSeconds });
   const body =
-    protocol === 'anthropic' ? anthropic.errorBody(error) : protocol === 'openai' ? openaiChat.errorBody(error) : { error: { message: error.message, type: error.kind } };
+    protocol === 'anthropic' ? anthropic.errorBody(safe) : protocol === 'openai' ? openaiChat.errorBody(safe) : protocol === 'gemini' ? gemini.errorBody(safe) : { error: { message: safe.message, type: safe.kind } };
   const headers: Record<string, string> = {};
   if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)));
+  // A request body we did not read (413, 415, 401 before the upload ended) must not be drained
+  // at the client's pace: answer, then close the connection.
+  if (hasBody(req) && !req.complete) headers.connection = 'close';
   sendJson(res, error.status, body, headers);
 }

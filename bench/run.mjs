@@ -1,0 +1,503 @@
+#!/usr/bin/env node
+// Kiro Proxy benchmarks: what the proxy costs, next to the physical limit.
+//
+//   node bench/run.mjs [--smoke] [--soak-seconds N] [--profile] [--only latency,throughput,concurrency,soak,cpu,artifacts]
+//                      [--iterations N] [--stream-chunk-bytes N] [--sim-close] [--cli path/to/cli.js]
+//
+// Every figure is measured side by side in one run, over the same exchange:
+//   direct  the Kiro request straight to the simulator (Kiro event stream back)
+//   raw     the same request through a minimal node:http pass-through (bench/lib/raw-proxy.mjs): the physical limit
+//   proxy   the client-format request (Anthropic /v1/messages) through dist/cli.js
+// Simulator, pass-through and proxy are separate processes; this process is only the client.
+// Results: a table on stdout, JSON in bench/results/<date>.json and bench/results/latest.json.
+import { parseArgs } from 'node:util';
+import { mkdtempSync, rmSync, mkdirSync, writeFileSync, readdirSync, statSync, existsSync, readFileSync } from 'node:fs';
+import { tmpdir, cpus, totalmem, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ROOT, startSim, startRaw, startProxy, stopChild, memKb, resetPeak, cpuMs, fdCount, fdLimit, rssSampler, killAll } from './lib/procs.mjs';
+import { makeAgent, send, kiroText, sseText, jsonText, admin, adminGet } from './lib/client.mjs';
+import { pct, median, round, makeText, rng } from './lib/stats.mjs';
+import { buildProfileCli, analyzeCpuProfile } from './lib/profile.mjs';
+
+const { values: argv } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: false },
+    'soak-seconds': { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    iterations: { type: 'string' },
+    'stream-chunk-bytes': { type: 'string' },
+    'sim-close': { type: 'boolean', default: false },
+    cli: { type: 'string' },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+
+const SMOKE = argv.smoke;
+const CFG = {
+  mode: SMOKE ? 'smoke' : 'full',
+  warmup: SMOKE ? 30 : 200,
+  iterations: Number(argv.iterations ?? (SMOKE ? 50 : 300)),
+  // Answers of `mb` MiB text in 1–10 char deltas; `chunk` = largest random write of the simulator:
+  // 160 is its default (Kiro-like pacing: the simulator itself is the bottleneck), 16 KiB keeps
+  // it out of the way so the proxy's own decode/re-encode rate shows.
+  streams: SMOKE
+    ? [{ mb: 1, chunk: 160, runs: 1 }, { mb: 1, chunk: Number(argv['stream-chunk-bytes'] ?? 16384), runs: 2 }]
+    : [{ mb: 1, chunk: 160, runs: 3 }, { mb: 1, chunk: Number(argv['stream-chunk-bytes'] ?? 16384), runs: 5 }, { mb: 10, chunk: Number(argv['stream-chunk-bytes'] ?? 16384), runs: 2 }],
+  levels: SMOKE ? [100, 1000] : [100, 500, 1000],
+  frameDelayMs: 20,
+  firstFrameDelayMs: 50,
+  soakSeconds: Number(argv['soak-seconds'] ?? (SMOKE ? 30 : 300)),
+  soakConcurrency: 16,
+  cpuBatch: SMOKE ? 500 : 2000,
+  cpuConcurrency: 8,
+  simKeepAlive: !argv['sim-close'],
+};
+const PHASES = new Set((argv.only ?? 'latency,throughput,concurrency,soak,cpu,artifacts').split(','));
+const TARGETS = {
+  addedP50: 0.3, addedP99: 2, ttfb: 0.5, stream1mb: 1.3, concRssMb: 150, soakFlat: 0.1, activationMs: 50, vsixKb: 400,
+};
+
+const log = (...a) => process.stderr.write(a.join(' ') + '\n');
+const ms = (x, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : '—');
+const mb = (kb) => (Number.isFinite(kb) ? (kb / 1024).toFixed(1) : '—');
+
+// Hard bound on the whole run: nothing may hang a CI job.
+const HARD_LIMIT_MS = (SMOKE ? 5 : 25) * 60_000 + CFG.soakSeconds * 1000;
+const hardTimer = setTimeout(() => { log(`bench: exceeded ${HARD_LIMIT_MS / 1000} s, aborting`); killAll(); process.exit(3); }, HARD_LIMIT_MS);
+hardTimer.unref();
+
+const results = {
+  date: new Date().toISOString(),
+  mode: CFG.mode,
+  machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30), fdLimitBench: fdLimit(), loadavgStart: loadavg().map((x) => round(x, 2)) },
+  config: CFG,
+  targets: TARGETS,
+  figures: {},
+  notes: [],
+};
+
+// ---- setup -----------------------------------------------------------------------------------
+
+const runStarted = performance.now();
+const tokenDir = mkdtempSync(join(tmpdir(), 'kiro-bench-tokens-'));
+const profileDir = join(ROOT, 'bench', 'results', 'profile');
+let cliPath = argv.cli ?? join(ROOT, 'dist', 'cli.js');
+const nodeArgs = [];
+if (argv.profile) {
+  rmSync(profileDir, { recursive: true, force: true });
+  cliPath = await buildProfileCli(join(profileDir, 'build'));
+  nodeArgs.push('--cpu-prof', '--cpu-prof-dir', join(profileDir, 'cpu'), '--heap-prof', '--heap-prof-dir', join(profileDir, 'heap'));
+  results.notes.push('profile mode: unminified CLI under --cpu-prof/--heap-prof; timings are inflated by the profiler');
+}
+if (!existsSync(cliPath)) { log(`bench: ${cliPath} not found; run "npm run build" first`); process.exit(2); }
+
+const sim = await startSim({ keepAlive: CFG.simKeepAlive, seed: 1 }, tokenDir);
+const raw = await startRaw(sim.url);
+const proxy = await startProxy({ simUrl: sim.url, tokenDir, cli: cliPath, nodeArgs });
+results.machine.fdLimitProxy = fdLimit(proxy.pid);
+results.machine.proxyIdleRssKb = memKb(proxy.pid).rss;
+log(`bench ${CFG.mode}: sim ${sim.url} (pid ${sim.pid}), raw ${raw.url} (pid ${raw.pid}), proxy ${proxy.url} (pid ${proxy.pid})`);
+
+// The Kiro request our proxy sends, captured once, is what direct and raw send: same exchange.
+const agent0 = makeAgent();
+const ANTHROPIC_HEADERS = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' };
+const anthropicBody = (prompt, stream) => JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 4096, stream, messages: [{ role: 'user', content: prompt }] });
+{
+  const r = await send({ url: proxy.url, path: '/v1/messages', headers: ANTHROPIC_HEADERS }, anthropicBody('bench template', false), { agent: agent0 });
+  if (r.status !== 200) throw new Error(`template request failed: ${r.status} ${Buffer.concat(r.chunks).toString()}`);
+}
+const recorded = (await adminGet(sim.url, '/__sim/requests?path=/generateAssistantResponse')).requests.at(-1);
+const KIRO_HEADERS = Object.fromEntries(Object.entries(recorded.headers).filter(([k]) => !['host', 'content-length', 'connection', 'transfer-encoding'].includes(k)));
+const kiroTemplate = recorded.body;
+const kiroBody = (prompt) => {
+  kiroTemplate.conversationState.currentMessage.userInputMessage.content = prompt;
+  return JSON.stringify(kiroTemplate);
+};
+await admin(sim.url, '/__sim/config', { maxRecordedRequests: 0 });
+await admin(sim.url, '/__sim/reset', {});
+
+const PATHS = ['direct', 'raw', 'proxy'];
+const target = {
+  direct: { url: sim.url, path: '/generateAssistantResponse', headers: KIRO_HEADERS },
+  raw: { url: raw.url, path: '/generateAssistantResponse', headers: KIRO_HEADERS },
+  proxy: { url: proxy.url, path: '/v1/messages', headers: ANTHROPIC_HEADERS },
+};
+const bodyFor = (path, prompt, stream = true) => (path === 'proxy' ? anthropicBody(prompt, stream) : kiroBody(prompt));
+/** Text that arrived, decoded after the clock stopped. */
+function answer(path, r, stream = true) {
+  if (path !== 'proxy') { const k = kiroText(r.chunks); return { text: k.text, complete: k.leftover === 0 && !k.exception }; }
+  const s = stream ? sseText(r.chunks) : jsonText(r.chunks);
+  return { text: s.text, complete: s.stopped && !s.error };
+}
+const echoOf = (prompt) => 'Echo: ' + prompt.replace(/\[\[sim:.*\]\]/, '').trim().slice(0, 200);
+
+const phaseTimes = {};
+async function phase(name, fn) {
+  if (!PHASES.has(name)) return;
+  const t = performance.now();
+  log(`— ${name} …`);
+  try {
+    await fn();
+  } catch (err) {
+    results.figures[name] = { error: String(err?.stack ?? err) };
+    log(`${name} failed: ${err?.stack ?? err}`);
+  }
+  phaseTimes[name] = round((performance.now() - t) / 1000, 1);
+  await admin(sim.url, '/__sim/reset', {}).catch(() => {});
+}
+
+// ---- 1. added latency ------------------------------------------------------------------------
+
+await phase('latency', async () => {
+  const agent = makeAgent();
+  const samples = {};
+  for (const p of PATHS) samples[p] = { total: [], ttfb: [], streamTotal: [] };
+  let wrong = 0;
+  const one = async (p, i, record) => {
+    // Non-streaming (the direct/raw exchange is always a stream: its total is the figure).
+    const prompt = `ping ${i}`;
+    const a = await send(target[p], bodyFor(p, prompt, false), { agent });
+    const okA = a.status === 200 && answer(p, a, false).text === echoOf(prompt);
+    const b = await send(target[p], bodyFor(p, prompt, true), { agent });
+    const okB = b.status === 200 && answer(p, b, true).text === echoOf(prompt);
+    if (!record) return;
+    if (!okA || !okB) wrong++;
+    samples[p].total.push(a.endAt - a.t0);
+    samples[p].ttfb.push(b.firstAt - b.t0);
+    samples[p].streamTotal.push(b.endAt - b.t0);
+  };
+  for (let i = 0; i < CFG.warmup; i++) for (const p of PATHS) await one(p, i, false);
+  for (let i = 0; i < CFG.iterations; i++) {
+    const order = [PATHS[i % 3], PATHS[(i + 1) % 3], PATHS[(i + 2) % 3]]; // rotate so drift hits all paths alike
+    for (const p of order) await one(p, i, true);
+  }
+  agent.destroy();
+  const fig = { iterations: CFG.iterations, wrongAnswers: wrong };
+  for (const [metric, key] of [['nonStreaming', 'total'], ['streamingTtfb', 'ttfb'], ['streamingTotal', 'streamTotal']]) {
+    const f = {};
+    for (const p of PATHS) f[p] = { p50: round(pct(samples[p][key], 50)), p99: round(pct(samples[p][key], 99)) };
+    for (const q of ['p50', 'p99']) {
+      f[`rawMinusDirect_${q}`] = round(f.raw[q] - f.direct[q]);
+      f[`proxyMinusDirect_${q}`] = round(f.proxy[q] - f.direct[q]);
+      f[`proxyMinusRaw_${q}`] = round(f.proxy[q] - f.raw[q]);
+    }
+    fig[metric] = f;
+  }
+  results.figures.latency = fig;
+});
+
+// ---- 2. streaming throughput -----------------------------------------------------------------
+
+await phase('throughput', async () => {
+  const agent = makeAgent();
+  const fig = { chunking: 'deltas of 1–10 chars; simulator writes random 1–<chunk> byte pieces that split frames', sizes: {} };
+  for (const { mb: size, chunk, runs: nRuns } of CFG.streams) {
+    await admin(sim.url, '/__sim/config', { maxChunkBytes: chunk });
+    const text = makeText(size * 1024 * 1024, 7 + size);
+    await admin(sim.url, '/__sim/behavior', { account: sim.account, reply: { text, deltaSize: [1, 10] } });
+    const runs = { direct: [], raw: [], proxy: [] };
+    let intact = 0, total = 0, eventStreamBytes = 0, clientBytes = 0;
+    resetPeak(proxy.pid);
+    const sampler = rssSampler({ proxy: proxy.pid, raw: raw.pid }, 100);
+    for (let r = 0; r < nRuns; r++) {
+      for (const p of PATHS) {
+        const res = await send(target[p], bodyFor(p, `stream ${size} MB run ${r}`), { agent, timeoutMs: 600_000 });
+        const a = answer(p, res);
+        total++;
+        if (res.status === 200 && a.complete && a.text === text) intact++;
+        else log(`  ${size} MB ${p}: status ${res.status} ${res.error ?? ''} complete=${a.complete} text ${a.text.length}/${text.length} chars`);
+        if (p === 'direct') eventStreamBytes = res.bytes;
+        if (p === 'proxy') clientBytes = res.bytes;
+        runs[p].push({ total: res.endAt - res.t0, streaming: res.endAt - res.firstAt });
+        res.chunks.length = 0;
+      }
+    }
+    const peak = sampler.stop();
+    const med = (p, k) => median(runs[p].map((x) => x[k]));
+    const f = {
+      simChunkBytes: chunk, textBytes: Buffer.byteLength(text), textChars: text.length, eventStreamBytes, sseBytes: clientBytes, runsPerPath: runs.direct.length,
+      intact: `${intact}/${total}`,
+      streamingMs: Object.fromEntries(PATHS.map((p) => [p, round(med(p, 'streaming'), 1)])),
+      totalMs: Object.fromEntries(PATHS.map((p) => [p, round(med(p, 'total'), 1)])),
+    };
+    f.proxyOverDirect = round(med('proxy', 'streaming') / med('direct', 'streaming'), 3);
+    f.rawOverDirect = round(med('raw', 'streaming') / med('direct', 'streaming'), 3);
+    f.proxyOverRaw = round(med('proxy', 'streaming') / med('raw', 'streaming'), 3);
+    f.proxyOverDirectTotal = round(med('proxy', 'total') / med('direct', 'total'), 3);
+    f.decodedMBps = Object.fromEntries(PATHS.map((p) => [p, round(eventStreamBytes / 2 ** 20 / (med(p, 'streaming') / 1000), 1)]));
+    f.proxyPeakRssMb = round(Math.max(peak.proxy, memKb(proxy.pid).hwm) / 1024, 1);
+    f.rawPeakRssMb = round(peak.raw / 1024, 1);
+    fig.sizes[`${size}MB/${chunk}B`] = f;
+    await admin(sim.url, '/__sim/behavior', { account: sim.account, reply: null });
+    await admin(sim.url, '/__sim/reset', {});
+  }
+  agent.destroy();
+  await admin(sim.url, '/__sim/config', { maxChunkBytes: 160 });
+  results.figures.throughput = fig;
+});
+
+// ---- 3. concurrency --------------------------------------------------------------------------
+
+await phase('concurrency', async () => {
+  const fig = { replyDelay: `firstFrameDelayMs ${CFG.firstFrameDelayMs}, frameDelayMs ${CFG.frameDelayMs} between writes of ≤160 bytes`, levels: {} };
+  const r = rng(42);
+  for (const n of CFG.levels) {
+    const level = {};
+    for (const p of PATHS) {
+      const agent = makeAgent();
+      resetPeak(proxy.pid);
+      resetPeak(raw.pid);
+      let fdMax = 0;
+      const fdTimer = setInterval(() => { fdMax = Math.max(fdMax, fdCount(p === 'raw' ? raw.pid : proxy.pid)); }, 100);
+      const sampler = rssSampler({ proxy: proxy.pid, raw: raw.pid }, 50);
+      const directive = `[[sim:{"firstFrameDelayMs":${CFG.firstFrameDelayMs},"frameDelayMs":${CFG.frameDelayMs}}]]`;
+      const prompts = Array.from({ length: n }, (_, i) => `c${n}-${p}-${i}-${Math.floor(r() * 2 ** 32).toString(16)} echo me back, intact and only me ${directive}`);
+      const t0 = performance.now();
+      const rs = await Promise.all(prompts.map((prompt) => send(target[p], bodyFor(p, prompt), { agent, timeoutMs: 120_000 })));
+      const wall = performance.now() - t0;
+      clearInterval(fdTimer);
+      const peak = sampler.stop();
+      const statuses = {};
+      let intact = 0;
+      rs.forEach((res, i) => {
+        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+        const a = answer(p, res);
+        if (res.status === 200 && a.complete && a.text === echoOf(prompts[i])) intact++;
+        res.chunks.length = 0;
+      });
+      const times = rs.map((x) => x.endAt - x.t0);
+      const ttfb = rs.map((x) => x.firstAt - x.t0);
+      level[p] = {
+        intact, of: n, statuses, wallMs: round(wall, 0),
+        p50Ms: round(pct(times, 50), 1), p99Ms: round(pct(times, 99), 1), maxMs: round(Math.max(...times), 1), ttfbP99Ms: round(pct(ttfb, 99), 1),
+        errors: [...new Set(rs.filter((x) => x.error).map((x) => x.error))].slice(0, 3),
+      };
+      if (p === 'proxy') { level.proxy.peakRssMb = round(Math.max(peak.proxy, memKb(proxy.pid).hwm) / 1024, 1); level.proxy.peakFds = fdMax; }
+      if (p === 'raw') { level.raw.peakRssMb = round(Math.max(peak.raw, memKb(raw.pid).hwm) / 1024, 1); level.raw.peakFds = fdMax; }
+      agent.destroy();
+      await sleep(300);
+      await admin(sim.url, '/__sim/reset', {});
+    }
+    fig.levels[n] = level;
+    log(`  ${n}: direct ${level.direct.intact}/${n} p99 ${level.direct.p99Ms} ms · raw ${level.raw.intact}/${n} p99 ${level.raw.p99Ms} ms · proxy ${level.proxy.intact}/${n} p99 ${level.proxy.p99Ms} ms, peak RSS ${level.proxy.peakRssMb} MB`);
+  }
+  results.figures.concurrency = fig;
+});
+
+// ---- 4. soak ---------------------------------------------------------------------------------
+
+await phase('soak', async () => {
+  const agent = makeAgent();
+  const seconds = CFG.soakSeconds;
+  const warmupS = Math.min(Math.max(10, Math.round(seconds * 0.2)), Math.max(1, seconds - 5));
+  const medium = makeText(4 * 1024, 3).replace(/[^a-z ]/g, 'x'); // plain ASCII so it fits a directive verbatim
+  const deadline = performance.now() + seconds * 1000;
+  let done = 0, bad = 0, n = 0;
+  const kinds = { stream: 0, nonStream: 0, medium: 0, aborted: 0 };
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      const k = n++ % 50;
+      const prompt = `soak ${n}`;
+      if (k === 0) { // client hangs up mid-stream
+        await send(target.proxy, bodyFor('proxy', `${prompt} [[sim:{"text":${JSON.stringify(medium)},"frameDelayMs":1}]]`), { agent, abortAfterFirstChunk: true });
+        kinds.aborted++;
+      } else if (k % 12 === 1) {
+        const res = await send(target.proxy, bodyFor('proxy', `${prompt} [[sim:{"text":${JSON.stringify(medium)}}]]`), { agent });
+        if (res.status !== 200 || sseText(res.chunks).text !== medium) bad++;
+        kinds.medium++;
+      } else {
+        const stream = k % 3 !== 0;
+        const res = await send(target.proxy, bodyFor('proxy', prompt, stream), { agent });
+        if (res.status !== 200 || answer('proxy', res, stream).text !== echoOf(prompt)) bad++;
+        kinds[stream ? 'stream' : 'nonStream']++;
+      }
+      done++;
+    }
+  };
+  const samples = [];
+  const t0 = performance.now();
+  const sampler = setInterval(() => {
+    samples.push({ t: round((performance.now() - t0) / 1000, 1), rssKb: memKb(proxy.pid).rss, fds: fdCount(proxy.pid), done, cpuMs: cpuMs(proxy.pid) });
+  }, 1000);
+  const resetter = setInterval(() => { admin(sim.url, '/__sim/reset', {}).catch(() => {}); }, 5000);
+  await Promise.all(Array.from({ length: CFG.soakConcurrency }, worker));
+  clearInterval(sampler);
+  clearInterval(resetter);
+  agent.destroy();
+  await sleep(1500);
+  const idleAfter = { rssKb: memKb(proxy.pid).rss, fds: fdCount(proxy.pid) };
+  const after = samples.filter((s) => s.t > warmupS);
+  const ref = median(after.slice(0, 3).map((s) => s.rssKb));
+  const dev = Math.max(...after.map((s) => Math.abs(s.rssKb - ref) / ref));
+  // Linear trend of RSS after warm-up, MB per minute.
+  const xs = after.map((s) => s.t), ys = after.map((s) => s.rssKb / 1024);
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length, my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  const slope = xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+  results.figures.soak = {
+    seconds, warmupSeconds: warmupS, concurrency: CFG.soakConcurrency, requests: done, failed: bad, mix: kinds, reqPerSec: round(done / seconds, 0),
+    rssStartMb: round(ref / 1024, 1), rssEndMb: round(after.at(-1).rssKb / 1024, 1), rssMaxMb: round(Math.max(...after.map((s) => s.rssKb)) / 1024, 1),
+    rssMinMb: round(Math.min(...after.map((s) => s.rssKb)) / 1024, 1), maxDeviation: round(dev, 3), trendMbPerMin: round(slope * 60, 2),
+    fdsStart: after[0]?.fds, fdsEnd: after.at(-1)?.fds, fdsMax: Math.max(...after.map((s) => s.fds)), idleAfter: { rssMb: round(idleAfter.rssKb / 1024, 1), fds: idleAfter.fds },
+    cpuMsPerReq: round((samples.at(-1).cpuMs - samples[0].cpuMs) / (samples.at(-1).done - samples[0].done), 3),
+    samples: samples.map((s) => [s.t, round(s.rssKb / 1024, 1), s.fds, s.done]),
+  };
+});
+
+// ---- 5. CPU per request ----------------------------------------------------------------------
+
+await phase('cpu', async () => {
+  const fig = { batch: CFG.cpuBatch, concurrency: CFG.cpuConcurrency, unit: 'ms CPU (user+sys) per 1,000 requests' };
+  const runBatch = async (p, stream) => {
+    const agent = makeAgent();
+    let i = 0, bad = 0;
+    const pids = { sim: sim.pid, raw: raw.pid, proxy: proxy.pid };
+    const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)]));
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: CFG.cpuConcurrency }, async () => {
+      while (i < CFG.cpuBatch) {
+        const prompt = `cpu ${i++}`;
+        const res = await send(target[p], bodyFor(p, prompt, stream), { agent, keep: true });
+        if (res.status !== 200 || answer(p, res, stream).text !== echoOf(prompt)) bad++;
+      }
+    }));
+    const wall = performance.now() - t0;
+    const per1k = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, round(((cpuMs(pid) - before[k]) * 1000) / CFG.cpuBatch, 0)]));
+    agent.destroy();
+    return { per1k, bad, reqPerSec: round((CFG.cpuBatch / wall) * 1000, 0) };
+  };
+  await runBatch('proxy', true); // warm
+  const direct = await runBatch('direct', true);
+  const rawS = await runBatch('raw', true);
+  const proxyS = await runBatch('proxy', true);
+  const proxyN = await runBatch('proxy', false);
+  fig.direct = { simMs: direct.per1k.sim, reqPerSec: direct.reqPerSec, bad: direct.bad };
+  fig.raw = { passThroughMs: rawS.per1k.raw, simMs: rawS.per1k.sim, reqPerSec: rawS.reqPerSec, bad: rawS.bad };
+  fig.proxyStreaming = { proxyMs: proxyS.per1k.proxy, simMs: proxyS.per1k.sim, reqPerSec: proxyS.reqPerSec, bad: proxyS.bad };
+  fig.proxyNonStreaming = { proxyMs: proxyN.per1k.proxy, simMs: proxyN.per1k.sim, reqPerSec: proxyN.reqPerSec, bad: proxyN.bad };
+  fig.proxyOverRaw = round(proxyS.per1k.proxy / rawS.per1k.raw, 2);
+  results.figures.cpu = fig;
+});
+
+// ---- 6. artifacts ----------------------------------------------------------------------------
+
+await phase('artifacts', async () => {
+  const vsix = readdirSync(ROOT).filter((f) => f.endsWith('.vsix')).map((f) => ({ f, st: statSync(join(ROOT, f)) })).sort((a, b) => b.st.mtimeMs - a.st.mtimeMs)[0];
+  let activation = null;
+  const actFile = join(ROOT, 'test-results', 'activation.json');
+  if (existsSync(actFile)) {
+    try {
+      const j = JSON.parse(readFileSync(actFile, 'utf8'));
+      const v = j.activationMs ?? j.ms ?? j.activation ?? j.durationMs ?? Object.values(j).find((x) => typeof x === 'number');
+      activation = { ms: typeof v === 'number' ? v : null, raw: j };
+    } catch (e) { activation = { ms: null, error: e.message }; }
+  }
+  results.figures.artifacts = {
+    vsix: vsix ? { file: vsix.f, kb: round(vsix.st.size / 1024, 1) } : 'not built',
+    activation: activation ?? 'not measured',
+    cliBundleKb: round(statSync(join(ROOT, 'dist', 'cli.js')).size / 1024, 1),
+    extensionBundleKb: existsSync(join(ROOT, 'dist', 'extension.js')) ? round(statSync(join(ROOT, 'dist', 'extension.js')).size / 1024, 1) : null,
+  };
+});
+
+// ---- teardown, profile, report ---------------------------------------------------------------
+
+results.proxyStderrTail = proxy.stderr().split('\n').filter((l) => /warn|error/i.test(l)).slice(-10);
+results.machine.proxyFinalRssKb = memKb(proxy.pid).rss;
+await proxy.stop();
+await stopChild(raw.child);
+await stopChild(sim.child);
+rmSync(tokenDir, { recursive: true, force: true });
+if (argv.profile) {
+  results.profile = analyzeCpuProfile(join(profileDir, 'cpu'), cliPath, 30);
+  if (!results.profile) results.notes.push('no .cpuprofile was written (did the proxy exit cleanly?)');
+}
+results.phaseSeconds = phaseTimes;
+results.machine.loadavgEnd = loadavg().map((x) => round(x, 2));
+results.machine.cli = cliPath;
+results.totalSeconds = round((performance.now() - runStarted) / 1000, 1);
+
+printReport(results);
+if (!argv['no-write']) {
+  const dir = join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const stamp = results.date.replace(/[:]/g, '-').replace(/\..*$/, '');
+  const text = JSON.stringify(results, null, 1);
+  writeFileSync(join(dir, `${stamp}${SMOKE ? '-smoke' : ''}${argv.profile ? '-profile' : ''}.json`), text);
+  writeFileSync(join(dir, 'latest.json'), text);
+  log(`results: bench/results/${stamp}${SMOKE ? '-smoke' : ''}${argv.profile ? '-profile' : ''}.json and bench/results/latest.json`);
+}
+clearTimeout(hardTimer);
+process.exit(0);
+
+function printReport(r) {
+  const rows = [];
+  const row = (figure, direct, rawv, proxyv, counts, target, pass) => rows.push([figure, direct, rawv, proxyv, counts, target, pass === undefined ? '' : pass ? 'PASS' : 'MISS']);
+  const L = r.figures.latency;
+  if (L && !L.error) {
+    for (const [name, f, tgt50, tgt99] of [['non-streaming', L.nonStreaming, TARGETS.addedP50, TARGETS.addedP99], ['streaming TTFB', L.streamingTtfb, TARGETS.ttfb, null], ['streaming total', L.streamingTotal, null, null]]) {
+      row(`latency ${name} p50 (ms)`, ms(f.direct.p50), `${ms(f.raw.p50)} (+${ms(f.rawMinusDirect_p50)})`, `${ms(f.proxy.p50)} (+${ms(f.proxyMinusDirect_p50)})`, `beyond raw ${ms(f.proxyMinusRaw_p50)}`,
+        tgt50 != null ? `≤ ${tgt50}` : '', tgt50 != null ? f.proxyMinusRaw_p50 <= tgt50 : undefined);
+      row(`latency ${name} p99 (ms)`, ms(f.direct.p99), `${ms(f.raw.p99)} (+${ms(f.rawMinusDirect_p99)})`, `${ms(f.proxy.p99)} (+${ms(f.proxyMinusDirect_p99)})`, `beyond raw ${ms(f.proxyMinusRaw_p99)}`,
+        tgt99 != null ? `≤ ${tgt99}` : '', tgt99 != null ? f.proxyMinusRaw_p99 <= tgt99 : undefined);
+    }
+    if (L.wrongAnswers) row('latency: wrong answers', '', '', String(L.wrongAnswers), '', '0', false);
+  }
+  const T = r.figures.throughput;
+  if (T && !T.error) {
+    for (const [size, f] of Object.entries(T.sizes)) {
+      row(`stream ${size} chunks: first→last byte (ms)`, ms(f.streamingMs.direct, 0), `${ms(f.streamingMs.raw, 0)} (×${f.rawOverDirect})`, `${ms(f.streamingMs.proxy, 0)} (×${f.proxyOverDirect})`,
+        `intact ${f.intact}, ×${f.proxyOverRaw} raw`, size.startsWith('1MB') ? `≤ ${TARGETS.stream1mb}× direct` : '', size.startsWith('1MB') ? f.proxyOverDirect <= TARGETS.stream1mb && f.intact.split('/')[0] === f.intact.split('/')[1] : undefined);
+      row(`stream ${size} event stream decoded (MB/s)`, String(f.decodedMBps.direct), String(f.decodedMBps.raw), String(f.decodedMBps.proxy),
+        `${(f.eventStreamBytes / 2 ** 20).toFixed(1)} MB frames, peak RSS ${f.proxyPeakRssMb} MB`, '', undefined);
+    }
+  }
+  const C = r.figures.concurrency;
+  if (C && !C.error) {
+    for (const [n, l] of Object.entries(C.levels)) {
+      const cell = (x) => `${x.intact}/${x.of} · ${ms(x.p50Ms, 0)}/${ms(x.p99Ms, 0)}`;
+      const isMax = Number(n) === Math.max(...Object.keys(C.levels).map(Number));
+      row(`${n} concurrent streams: intact · p50/p99 ms`, cell(l.direct), cell(l.raw), cell(l.proxy), `proxy peak RSS ${l.proxy.peakRssMb} MB (raw ${l.raw.peakRssMb}), fds ${l.proxy.peakFds}`,
+        isMax ? `all intact, RSS ≤ ${TARGETS.concRssMb} MB` : '', isMax ? l.proxy.intact === l.proxy.of && l.proxy.peakRssMb <= TARGETS.concRssMb : undefined);
+    }
+  }
+  const S = r.figures.soak;
+  if (S && !S.error) {
+    row(`soak ${S.seconds}s RSS start/end/max (MB)`, '', '', `${S.rssStartMb}/${S.rssEndMb}/${S.rssMaxMb}`, `±${(S.maxDeviation * 100).toFixed(1)}%, ${S.trendMbPerMin} MB/min, ${S.requests} req (${S.reqPerSec}/s), ${S.failed} failed`,
+      `± ${TARGETS.soakFlat * 100}%`, S.maxDeviation <= TARGETS.soakFlat && S.failed === 0);
+    row('soak open fds start/end/max', '', '', `${S.fdsStart}/${S.fdsEnd}/${S.fdsMax}`, `idle after: ${S.idleAfter.fds} fds, ${S.idleAfter.rssMb} MB`, '', undefined);
+  }
+  const P = r.figures.cpu;
+  if (P && !P.error) {
+    row('CPU ms / 1,000 streaming req', `sim ${P.direct.simMs}`, `${P.raw.passThroughMs} (sim ${P.raw.simMs})`, `${P.proxyStreaming.proxyMs} (sim ${P.proxyStreaming.simMs})`, `×${P.proxyOverRaw} raw; ${P.proxyStreaming.reqPerSec} req/s @${P.concurrency}`, '', undefined);
+    row('CPU ms / 1,000 non-streaming req', '', '', `${P.proxyNonStreaming.proxyMs}`, `${P.proxyNonStreaming.reqPerSec} req/s`, '', undefined);
+  }
+  const A = r.figures.artifacts;
+  if (A && !A.error) {
+    row('.vsix size', '', '', typeof A.vsix === 'string' ? A.vsix : `${A.vsix.kb} KB`, `cli.js ${A.cliBundleKb} KB, extension.js ${A.extensionBundleKb} KB`, `≤ ${TARGETS.vsixKb} KB`, typeof A.vsix === 'string' ? undefined : A.vsix.kb <= TARGETS.vsixKb);
+    const am = typeof A.activation === 'string' ? null : A.activation.ms;
+    row('extension activation', '', '', am == null ? 'not measured' : `${am} ms`, '', `≤ ${TARGETS.activationMs} ms`, am == null ? undefined : am <= TARGETS.activationMs);
+  }
+  for (const [k, v] of Object.entries(r.figures)) if (v?.error) row(`${k}: ERROR`, '', '', '', v.error.split('\n')[0], '', false);
+  const head = ['figure', 'direct', 'raw pass-through', 'proxy', 'notes', 'target', ''];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((x) => String(x[i]).length)));
+  const line = (cells) => '| ' + cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ') + ' |';
+  const out = [];
+  out.push(`Kiro Proxy bench (${r.mode}) ${r.date} · node ${r.machine.node} · ${r.machine.cpus}× ${r.machine.cpuModel} · ${r.machine.memGb} GB · fd limit ${r.machine.fdLimitBench?.soft}`);
+  out.push(line(head));
+  out.push('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+  for (const x of rows) out.push(line(x));
+  out.push(`load average start ${r.machine.loadavgStart.join(' ')} · end ${r.machine.loadavgEnd.join(' ')} (other work on the machine inflates every column alike)`);
+  out.push(`phases (s): ${Object.entries(r.phaseSeconds).map(([k, v]) => `${k} ${v}`).join(', ')} · total ${r.totalSeconds} s`);
+  if (r.profile) {
+    out.push(`\nCPU profile ${r.profile.file}: busy ${r.profile.busyMs} ms of ${r.profile.totalMs} ms`);
+    out.push('top self time by source file:');
+    for (const f of r.profile.byFile) out.push(`  ${String(f.selfMs).padStart(7)} ms ${String(f.pctBusy).padStart(5)}%  ${f.file}`);
+    out.push('top functions by self time:');
+    for (const f of r.profile.top) out.push(`  ${String(f.selfMs).padStart(7)} ms ${String(f.pctBusy).padStart(5)}%  ${f.fn}`);
+  }
+  for (const n of r.notes) out.push(`note: ${n}`);
+  process.stdout.write(out.join('\n') + '\n');
+}

@@ -1,0 +1,140 @@
+// Composition root: builds the engine, storage, views and commands and registers every
+// disposable. Two lifetimes: the extension's (context.subscriptions) and the running proxy's
+// (ProxyController.onSession, undone on stop). Activation stays cheap: loading accounts and
+// auto-starting happen after `activate` returns.
+import * as vscode from 'vscode';
+import { Engine } from './proxy/engine';
+import { registerSecret } from './proxy/logger';
+import { registerAccountCommands, offerTokenCacheImport } from './host/accountCommands';
+import { ApiKeyService } from './host/apiKeyService';
+import { probeHealth } from './host/healthProbe';
+import { createOutputLogger } from './host/outputLogger';
+import { ProxyController } from './host/proxyController';
+import { registerProxyCommands } from './host/proxyCommands';
+import { baseUrlOf } from './host/proxyStatus';
+import { SecretAccountStore } from './host/secretAccountStore';
+import { TypedSecrets } from './host/secrets';
+import { buildConfig, readSettings, warnNonLoopback, watchSettings } from './host/settings';
+import { apiKeyRequired, isLoopbackHost, type ProxySettings } from './host/settingsModel';
+import { explainStart } from './host/startFeedback';
+import { watchTokenFileNotices } from './host/tokenFileNotices';
+import { createAccountsView } from './views/accountsTree';
+import { StatusBarController } from './views/statusBar';
+import { MonitorPanel } from './views/monitor/monitorPanel';
+import { registerClientConfigCommands } from './host/clientConfigCommands';
+
+let shutdown: (() => Promise<void>) | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel('Kiro Proxy', { log: true });
+  context.subscriptions.push(output);
+  const logger = createOutputLogger(output);
+
+  const secrets = new TypedSecrets(context.secrets);
+  const apiKeys = new ApiKeyService(secrets);
+  const store = new SecretAccountStore(secrets);
+
+  let settings: ProxySettings = readSettings(logger);
+  // Only touch the keychain for the key when it is needed (or already exists).
+  const apiKey = apiKeyRequired(settings) ? await apiKeys.get() : await apiKeys.peek();
+  registerSecret(apiKey);
+  const config = buildConfig(settings, apiKey);
+  const engine = new Engine({ config, store, version: String(context.extension.packageJSON.version ?? '0.0.0'), logger });
+
+  const controller = new ProxyController({
+    engine,
+    probe: async (host, port) => probeHealth(host, port, engine.config.apiKey ?? (await apiKeys.peek())),
+    logger,
+  });
+
+  // Accounts load in the background; everything that needs them waits for this.
+  const ready = engine.init().catch((err: Error) => {
+    logger.error(`Could not load the Kiro accounts: ${err.message}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Kiro Proxy could not load its accounts: {0}', err.message));
+  });
+
+  const start = async (quiet = false) => {
+    await ready;
+    if (!isLoopbackHost(engine.config.host)) {
+      engine.config.apiKey ??= await apiKeys.get();
+      warnNonLoopback(engine.config.host);
+    }
+    const status = await controller.start();
+    explainStart(status, quiet);
+    return status;
+  };
+
+  const views = createAccountsView(engine.pool);
+  const statusBar = new StatusBarController(engine, controller);
+  const updateContext = () => void vscode.commands.executeCommand('setContext', 'kiro.proxyState', controller.status.kind);
+  controller.on('status', updateContext);
+  updateContext();
+
+  context.subscriptions.push(
+    views.disposable,
+    statusBar,
+    { dispose: () => controller.off('status', updateContext) },
+    { dispose: controller.onSession(() => watchTokenFileNotices(engine.pool, logger)) },
+    ...registerProxyCommands({
+      engine,
+      controller,
+      apiKeys,
+      output,
+      settings: () => settings,
+      start: () => start(false),
+      openMonitor: (tab) => MonitorPanel.show(context, engine, tab),
+    }),
+    ...registerAccountCommands(engine.pool, logger, () => engine.config.tokenDir),
+    MonitorPanel.registerSerializer(context, engine),
+    ...registerClientConfigCommands(context, {
+      baseUrl: () => baseUrlOf(controller.status),
+      apiKey: async () => (engine.config.apiKey ? engine.config.apiKey : apiKeys.peek()),
+    }),
+    watchSettings({
+      config: engine.config,
+      apiKey: () => apiKeys.get(),
+      logger,
+      setLogRetention: (n) => engine.log.setCapacity(n),
+      restart: () => controller.restart().then((s) => explainStart(s, false)),
+      isLocalRunning: () => controller.isLocal,
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('kiroProxy')) settings = readSettings();
+    }),
+    // Another window saved the accounts (or the key): follow it.
+    store.onDidChangeExternally(() => void reloadPool(engine, logger).then(() => views.refresh())),
+    apiKeys.onDidChange((key) => {
+      if (key && engine.config.apiKey !== undefined) engine.config.apiKey = key;
+    }),
+  );
+
+  shutdown = async () => {
+    await controller.dispose();
+    await engine.dispose();
+  };
+  context.subscriptions.push({ dispose: () => void shutdown?.() });
+
+  // After activation returns: offer the IDE's accounts once, then auto-start.
+  void ready.then(async () => {
+    await offerTokenCacheImport(context, engine.pool, engine.config.tokenDir, logger).catch((err: Error) => logger.warn(err.message));
+  });
+  if (settings.autoStart) void start(true);
+}
+
+export async function deactivate(): Promise<void> {
+  // Closing the server before the host exits frees the port for the next window at once.
+  const run = shutdown;
+  shutdown = undefined;
+  await run?.();
+}
+
+/** The pool re-reads the store, when it can (see the report: `AccountPool.reload`). */
+async function reloadPool(engine: Engine, logger: { info(m: string): void; debug(m: string): void }): Promise<void> {
+  const pool = engine.pool as unknown as { reload?: () => Promise<void> };
+  if (typeof pool.reload === 'function') {
+    await pool.reload();
+    logger.info('Accounts changed in another window; reloaded.');
+  } else {
+    logger.debug('Accounts changed in another window; they apply after a reload of this window.');
+  }
+}

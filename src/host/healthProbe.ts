@@ -1,0 +1,85 @@
+// Who holds the port? When our listen fails with EADDRINUSE we ask `/health`: our proxy in
+// another VS Code window answers with its health JSON; anything else is a foreign program.
+// Plain Node (no vscode), so the classification is unit-tested.
+import * as http from 'node:http';
+
+export type ProbeResult =
+  | { kind: 'response'; status: number; body: string }
+  | { kind: 'error'; code?: string; message: string }
+  | { kind: 'timeout' };
+
+export type ProbeVerdict =
+  | { kind: 'ours'; version?: string; accounts?: number }
+  | { kind: 'foreign'; detail: string }
+  /** Nothing listens (any more): the port is free to take. */
+  | { kind: 'free' };
+
+export const SERVICE_NAME = 'kiro-proxy';
+
+export function classifyProbe(result: ProbeResult): ProbeVerdict {
+  if (result.kind === 'timeout') return { kind: 'foreign', detail: 'The program on this port does not answer HTTP.' };
+  if (result.kind === 'error') {
+    if (result.code === 'ECONNREFUSED') return { kind: 'free' };
+    if (result.code === 'ECONNRESET' || result.code === 'HPE_INVALID_CONSTANT' || result.code?.startsWith('HPE_')) {
+      return { kind: 'foreign', detail: 'The program on this port does not speak HTTP.' };
+    }
+    return { kind: 'foreign', detail: `The port could not be probed (${result.code ?? result.message}).` };
+  }
+  if (result.status !== 200) return { kind: 'foreign', detail: `Another HTTP server answers on this port (status ${result.status}).` };
+  let body: unknown;
+  try {
+    body = JSON.parse(result.body);
+  } catch {
+    return { kind: 'foreign', detail: 'Another HTTP server answers on this port.' };
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return { kind: 'foreign', detail: 'Another HTTP server answers on this port.' };
+  const b = body as Record<string, unknown>;
+  // `service` marks our health JSON; older builds are recognised by their full shape.
+  const ours = b.status === 'ok' && (b.service === SERVICE_NAME || (typeof b.version === 'string' && Array.isArray(b.accounts)));
+  if (!ours) return { kind: 'foreign', detail: 'Another HTTP server answers on this port.' };
+  return {
+    kind: 'ours',
+    ...(typeof b.version === 'string' ? { version: b.version } : {}),
+    ...(Array.isArray(b.accounts) ? { accounts: b.accounts.length } : {}),
+  };
+}
+
+/** The address to probe: a wildcard bind is reachable on loopback. */
+export function probeHost(bindHost: string): string {
+  if (bindHost === '0.0.0.0' || bindHost === '') return '127.0.0.1';
+  if (bindHost === '::' || bindHost === '[::]') return '::1';
+  return bindHost.replace(/^\[|\]$/g, '');
+}
+
+export function probeHealth(host: string, port: number, apiKey: string | undefined, timeoutMs = 1500): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const target = probeHost(host);
+    const hostHeader = `${target.includes(':') ? `[${target}]` : target}:${port}`;
+    const req = http.get(
+      {
+        host: target,
+        port,
+        path: '/health',
+        // Sent so our proxy answers with the full JSON (version, accounts) when it requires a key.
+        headers: { host: hostHeader, accept: 'application/json', ...(apiKey ? { 'x-api-key': apiKey } : {}) },
+        timeout: timeoutMs,
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= 256 * 1024) chunks.push(chunk);
+        });
+        res.on('end', () => resolve({ kind: 'response', status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', (err: NodeJS.ErrnoException) => resolve({ kind: 'error', code: err.code, message: err.message }));
+      },
+    );
+    req.on('timeout', () => {
+      req.destroy();
+      resolve({ kind: 'timeout' });
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => resolve({ kind: 'error', code: err.code, message: err.message }));
+  });
+}

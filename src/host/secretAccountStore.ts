@@ -1,0 +1,49 @@
+// The pool's AccountStore over SecretStorage: all accounts in one secret (one write is atomic,
+// no half-saved pool). Other windows share the secret; `onDidChangeExternally` fires only for
+// writes that did not come from this window, so the pool can reload without echo loops.
+import type { StoredAccount } from '../proxy/pool/account';
+import type { AccountStore } from '../proxy/pool/store';
+import type { TypedSecrets } from './secrets';
+
+const KEY = 'kiro.accounts';
+
+export class SecretAccountStore implements AccountStore {
+  private lastWritten?: string;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly secrets: TypedSecrets) {}
+
+  async load(): Promise<StoredAccount[]> {
+    const value = await this.secrets.get(KEY);
+    if (value === undefined) return [];
+    if (!value || typeof value !== 'object' || !Array.isArray(value.accounts)) {
+      // Refuse rather than start empty: the next save would wipe the user's accounts.
+      throw new Error('The stored Kiro accounts are unreadable; remove them with "Kiro: Remove Account" or sign in again.');
+    }
+    this.lastWritten = await this.secrets.raw(KEY);
+    return value.accounts;
+  }
+
+  /** Saves run one after another, so the last save wins also inside this window. */
+  save(accounts: StoredAccount[]): Promise<void> {
+    const run = this.queue.then(async () => {
+      this.lastWritten = JSON.stringify({ version: 1, accounts });
+      await this.secrets.set(KEY, { version: 1, accounts });
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Calls `listener` when another window changed the accounts. */
+  onDidChangeExternally(listener: () => void): { dispose(): unknown } {
+    return this.secrets.onDidChange(KEY, () => {
+      void this.queue.then(async () => {
+        const now = await this.secrets.raw(KEY);
+        if (now !== this.lastWritten) {
+          this.lastWritten = now;
+          listener();
+        }
+      });
+    });
+  }
+}

@@ -1,0 +1,71 @@
+// Reads `kiroProxy.*` into the engine's ProxyConfig and applies changes: live where the engine
+// reads its config per use (it shares this object), a restart offer for port/host.
+import * as vscode from 'vscode';
+import type { ProxyConfig } from '../proxy/config';
+import { registerSecret, type Logger } from '../proxy/logger';
+import { changeImpact, isLoopbackHost, readProxySettings, SECTION, toProxyConfig, type ProxySettings } from './settingsModel';
+
+export function readSettings(logger?: Logger): ProxySettings {
+  const { settings, problems } = readProxySettings(vscode.workspace.getConfiguration(SECTION));
+  for (const p of problems) logger?.warn(p);
+  return settings;
+}
+
+export function buildConfig(settings: ProxySettings, apiKey: string | undefined, base?: ProxyConfig): ProxyConfig {
+  const httpProxy = vscode.workspace.getConfiguration('http').get<string>('proxy');
+  return toProxyConfig(settings, { httpProxy }, apiKey, base);
+}
+
+export interface SettingsWatcherHooks {
+  /** The engine's live config object; updated in place. */
+  config: ProxyConfig;
+  apiKey(): Promise<string>;
+  logger: Logger;
+  setLogRetention(n: number): void;
+  restart(): Promise<unknown>;
+  isLocalRunning(): boolean;
+}
+
+export function watchSettings(hooks: SettingsWatcherHooks): vscode.Disposable {
+  return vscode.workspace.onDidChangeConfiguration(async (e) => {
+    if (!e.affectsConfiguration(SECTION) && !e.affectsConfiguration('http.proxy')) return;
+    const settings = readSettings(hooks.logger);
+    const key = await hooks.apiKey();
+    registerSecret(key);
+    const next = buildConfig(settings, key, hooks.config);
+    const impact = changeImpact((k) => e.affectsConfiguration(`${SECTION}.${k}`));
+    // Port/host take effect on the next listen; everything else is read per request.
+    Object.assign(hooks.config, next);
+    if (!next.apiKey) delete hooks.config.apiKey;
+    if (!next.outboundProxy) delete hooks.config.outboundProxy;
+    hooks.setLogRetention(next.logRetention);
+    hooks.logger.info('Settings changed; applied.');
+
+    if (e.affectsConfiguration(`${SECTION}.host`) && !isLoopbackHost(settings.host)) warnNonLoopback(settings.host);
+    if (impact.restart && hooks.isLocalRunning()) {
+      const restart = vscode.l10n.t('Restart Proxy');
+      const choice = await vscode.window.showInformationMessage(
+        vscode.l10n.t('The proxy listens on {0}:{1} after a restart.', settings.host, settings.port),
+        restart,
+      );
+      if (choice === restart) await hooks.restart();
+    }
+    if (impact.reload || e.affectsConfiguration('http.proxy')) {
+      const reload = vscode.l10n.t('Reload Window');
+      const choice = await vscode.window.showInformationMessage(
+        vscode.l10n.t('The outbound proxy setting applies after the window reloads.'),
+        reload,
+      );
+      if (choice === reload) await vscode.commands.executeCommand('workbench.action.reloadWindow');
+    }
+  });
+}
+
+export function warnNonLoopback(host: string): void {
+  void vscode.window.showWarningMessage(
+    vscode.l10n.t(
+      'Kiro Proxy listens on {0}, reachable from other machines. The API key is required for every request; share it only with clients you trust.',
+      host,
+    ),
+  );
+}

@@ -1,0 +1,170 @@
+// `kiroProxy.*` settings → ProxyConfig, pure so it is unit-tested. Settings that decide where
+// traffic goes or who may connect are application-scoped: we read only the user's (global)
+// value for them, so a cloned repository's .vscode/settings.json can never change them.
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { defaultConfig, defaultTokenDir, type ProxyConfig, type SelectionStrategy } from '../proxy/config';
+
+export const SECTION = 'kiroProxy';
+
+/** Keys declared with `"scope": "application"` in package.json. */
+export const APPLICATION_SCOPED_KEYS = ['port', 'host', 'requireApiKey', 'outboundProxy', 'tokenCacheDir'] as const;
+
+/** Changing these needs the server to listen again. */
+export const RESTART_KEYS = ['port', 'host'] as const;
+
+/** The subset of `WorkspaceConfiguration` we need; the host passes the real one. */
+export interface SettingsSource {
+  /** Respects workspace trust (restricted settings fall back to user values in untrusted folders). */
+  get<T>(key: string): T | undefined;
+  inspect<T>(key: string): { defaultValue?: T; globalValue?: T } | undefined;
+}
+
+export interface ProxySettings {
+  port: number;
+  host: string;
+  autoStart: boolean;
+  requireApiKey: boolean;
+  cooldownSeconds: number;
+  stickinessSeconds: number;
+  strategy: SelectionStrategy;
+  maxWaitSeconds: number;
+  modelMapping: Record<string, string>;
+  defaultModel: string;
+  refreshAheadMinutes: number;
+  logRetention: number;
+  tokenCacheDir: string;
+  /** Empty means "follow VS Code's http.proxy". */
+  outboundProxy: string;
+}
+
+export interface SettingsEnvironment {
+  /** VS Code's `http.proxy`. */
+  httpProxy?: string;
+  homeDir?: string;
+}
+
+export interface ReadResult {
+  settings: ProxySettings;
+  /** Values we replaced with a default, in words for the log. */
+  problems: string[];
+}
+
+const STRATEGIES: readonly SelectionStrategy[] = ['least-used', 'round-robin', 'priority'];
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.has(host.trim().toLowerCase());
+}
+
+export function readProxySettings(source: SettingsSource): ReadResult {
+  const d = defaultConfig();
+  const problems: string[] = [];
+  const appScoped = <T>(key: string): T | undefined => {
+    const i = source.inspect<T>(key);
+    return i?.globalValue !== undefined ? i.globalValue : i?.defaultValue;
+  };
+  const int = (value: unknown, key: string, fallback: number, min: number, max: number): number => {
+    if (value === undefined || value === null) return fallback;
+    if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
+    problems.push(`${SECTION}.${key} must be a whole number from ${min} to ${max}; using ${fallback}.`);
+    return fallback;
+  };
+  const str = (value: unknown, key: string, fallback: string): string => {
+    if (value === undefined || value === null) return fallback;
+    if (typeof value === 'string') return value.trim();
+    problems.push(`${SECTION}.${key} must be a string; using "${fallback}".`);
+    return fallback;
+  };
+  const bool = (value: unknown, fallback: boolean): boolean => (typeof value === 'boolean' ? value : fallback);
+
+  const host = str(appScoped('host'), 'host', d.host) || d.host;
+  const strategyValue = source.get<string>('strategy');
+  const strategy = STRATEGIES.includes(strategyValue as SelectionStrategy) ? (strategyValue as SelectionStrategy) : d.strategy;
+  if (strategyValue !== undefined && strategy !== strategyValue) problems.push(`${SECTION}.strategy "${String(strategyValue)}" is unknown; using ${d.strategy}.`);
+
+  return {
+    problems,
+    settings: {
+      port: int(appScoped('port'), 'port', d.port, 0, 65535),
+      host,
+      requireApiKey: bool(appScoped('requireApiKey'), false),
+      outboundProxy: str(appScoped('outboundProxy'), 'outboundProxy', ''),
+      tokenCacheDir: str(appScoped('tokenCacheDir'), 'tokenCacheDir', ''),
+      autoStart: bool(source.get('autoStart'), true),
+      cooldownSeconds: int(source.get('cooldownSeconds'), 'cooldownSeconds', d.cooldownSeconds, 0, 86_400),
+      stickinessSeconds: int(source.get('stickinessSeconds'), 'stickinessSeconds', d.stickinessSeconds, 0, 86_400),
+      strategy,
+      maxWaitSeconds: int(source.get('maxWaitSeconds'), 'maxWaitSeconds', d.maxWaitSeconds, 0, 600),
+      modelMapping: stringRecord(source.get('modelMapping'), problems),
+      defaultModel: str(source.get('defaultModel'), 'defaultModel', d.defaultModel) || d.defaultModel,
+      refreshAheadMinutes: int(source.get('refreshAheadMinutes'), 'refreshAheadMinutes', d.refreshAheadMinutes, 0, 720),
+      logRetention: int(source.get('logRetention'), 'logRetention', d.logRetention, 10, 100_000),
+    },
+  };
+}
+
+/** The API key is required when the user asks for it, and always off loopback. */
+export function apiKeyRequired(settings: Pick<ProxySettings, 'requireApiKey' | 'host'>): boolean {
+  return settings.requireApiKey || !isLoopbackHost(settings.host);
+}
+
+/**
+ * The engine config. `apiKey` is passed only when required; `base` keeps what settings do not
+ * cover (timeouts, KIRO_PROXY_ENDPOINT from the environment).
+ */
+export function toProxyConfig(
+  settings: ProxySettings,
+  env: SettingsEnvironment,
+  apiKey: string | undefined,
+  base: ProxyConfig = defaultConfig(),
+): ProxyConfig {
+  const outboundProxy = settings.outboundProxy || env.httpProxy?.trim() || undefined;
+  const config: ProxyConfig = {
+    ...base,
+    host: settings.host,
+    port: settings.port,
+    tokenDir: settings.tokenCacheDir ? expandHome(settings.tokenCacheDir, env.homeDir) : base.tokenDir || defaultTokenDir(),
+    cooldownSeconds: settings.cooldownSeconds,
+    stickinessSeconds: settings.stickinessSeconds,
+    strategy: settings.strategy,
+    maxWaitSeconds: settings.maxWaitSeconds,
+    modelMapping: { ...settings.modelMapping },
+    defaultModel: settings.defaultModel,
+    refreshAheadMinutes: settings.refreshAheadMinutes,
+    logRetention: settings.logRetention,
+    outboundProxy,
+    apiKey: apiKeyRequired(settings) ? apiKey : undefined,
+  };
+  if (!outboundProxy) delete config.outboundProxy;
+  if (!config.apiKey) delete config.apiKey;
+  return config;
+}
+
+/** Keys whose change needs more than a live update, given the keys that changed. */
+export function changeImpact(changed: (key: string) => boolean): { restart: boolean; reload: boolean } {
+  return {
+    restart: RESTART_KEYS.some((k) => changed(k)),
+    // The engine builds its HTTP client once, with the outbound proxy in it.
+    reload: changed('outboundProxy'),
+  };
+}
+
+function stringRecord(value: unknown, problems: string[]): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    problems.push(`${SECTION}.modelMapping must be an object of model names; ignored.`);
+    return {};
+  }
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v === 'string' && v.trim()) out[k] = v.trim();
+    else problems.push(`${SECTION}.modelMapping["${k}"] must be a model id; ignored.`);
+  }
+  return out;
+}
+
+function expandHome(p: string, home = os.homedir()): string {
+  if (p === '~' || p.startsWith('~/') || p.startsWith('~\\')) return path.join(home, p.slice(1));
+  return path.resolve(p);
+}

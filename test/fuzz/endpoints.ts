@@ -1,0 +1,104 @@
+// The fuzzed endpoints, one entry each. A new protocol adds one line-ish entry here: its path,
+// its pure request pipeline (everything the proxy does to a body before the network), real
+// sample requests to mutate, and how its error bodies look.
+import { parseAnthropicRequest } from '../../src/proxy/protocols/anthropic';
+import { parseChatRequest } from '../../src/proxy/protocols/openai-chat';
+import { estimateConversationTokens } from '../../src/proxy/exchange';
+import { buildKiroRequest } from '../../src/proxy/kiro/request';
+import { resolveKiroModel } from '../../src/proxy/kiro/models';
+import { parseJsonText } from '../../src/proxy/server/body';
+import type { Conversation } from '../../src/proxy/model';
+
+export interface FuzzEndpoint {
+  path: string;
+  /** Body bytes → whatever the proxy does before calling Kiro. Throws ProxyError for bad input. */
+  pure(bytes: Uint8Array): void;
+  /** Real requests the mutations start from. */
+  seeds: unknown[];
+  /** Is this JSON an error in the endpoint's protocol shape? */
+  isError(json: any): boolean;
+}
+
+const anthropicError = (j: any) => j?.type === 'error' && typeof j.error?.type === 'string' && typeof j.error?.message === 'string';
+const openaiError = (j: any) =>
+  typeof j?.error?.message === 'string' && typeof j.error.type === 'string' && 'code' in j.error && 'param' in j.error;
+
+/** What the exchange does with a conversation before the network (images aside: tested separately). */
+function toKiro(conv: Conversation): void {
+  estimateConversationTokens(conv);
+  const kiroModel = resolveKiroModel(conv.model, {}, 'claude-sonnet-4.5');
+  const built = buildKiroRequest(conv, { kiroModel, profileArn: 'arn:aws:codewhisperer:us-east-1:0:profile/X', conversationId: 'c' });
+  JSON.parse(built.json);
+}
+
+const TOOL = { name: 'read_file', description: 'Read a file', input_schema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] } };
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+
+const ANTHROPIC_SEEDS: unknown[] = [
+  { model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] },
+  {
+    model: 'claude-opus-4-1-20250805',
+    max_tokens: 1024,
+    stream: true,
+    system: [{ type: 'text', text: 'You are terse.', cache_control: { type: 'ephemeral' } }],
+    tools: [TOOL],
+    tool_choice: { type: 'auto' },
+    thinking: { type: 'enabled', budget_tokens: 2048 },
+    metadata: { user_id: 'user_abc_account__session_123e4567-e89b-12d3-a456-426614174000' },
+    messages: [
+      { role: 'user', content: [{ type: 'text', text: 'read a' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } }] },
+      { role: 'assistant', content: [{ type: 'thinking', thinking: 'hmm', signature: 'sig' }, { type: 'tool_use', id: 'toolu_1', name: 'read_file', input: { path: 'a' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'text', text: 'contents' }] }] },
+    ],
+  },
+  {
+    model: 'claude-haiku-4-5',
+    max_tokens: 10,
+    messages: [
+      { role: 'user', content: [{ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'doc' }, title: 'T' }] },
+      { role: 'assistant', content: 'ok' },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'nope', content: 'orphan', is_error: true }] },
+    ],
+  },
+];
+
+const CHAT_SEEDS: unknown[] = [
+  { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] },
+  {
+    model: 'gpt-5.1-codex',
+    stream: true,
+    stream_options: { include_usage: true },
+    max_completion_tokens: 500,
+    reasoning_effort: 'high',
+    tools: [{ type: 'function', function: { name: 'read_file', description: 'Read', parameters: TOOL.input_schema } }],
+    tool_choice: 'auto',
+    messages: [
+      { role: 'system', content: 'be brief' },
+      { role: 'user', content: [{ type: 'text', text: 'look' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}` } }] },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'read_file', arguments: '{"path":"a"}' } }] },
+      { role: 'tool', tool_call_id: 'call_1', content: 'contents' },
+    ],
+  },
+  { model: 'claude-sonnet-4.5', max_tokens: 5, temperature: 0.2, messages: [{ role: 'developer', content: [{ type: 'text', text: 'x' }] }, { role: 'user', content: 'q' }] },
+];
+
+export const ENDPOINTS: FuzzEndpoint[] = [
+  {
+    path: '/v1/messages',
+    pure: (bytes) => toKiro(parseAnthropicRequest(parseJsonText(bytes), {})),
+    seeds: ANTHROPIC_SEEDS,
+    isError: anthropicError,
+  },
+  {
+    path: '/v1/messages/count_tokens',
+    pure: (bytes) => void estimateConversationTokens(parseAnthropicRequest(parseJsonText(bytes), {})),
+    seeds: ANTHROPIC_SEEDS,
+    isError: anthropicError,
+  },
+  {
+    path: '/v1/chat/completions',
+    pure: (bytes) => toKiro(parseChatRequest(parseJsonText(bytes))),
+    seeds: CHAT_SEEDS,
+    isError: openaiError,
+  },
+];

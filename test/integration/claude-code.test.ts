@@ -1,0 +1,220 @@
+// The real Claude Code CLI (npm `@anthropic-ai/claude-code`, pinned devDependency, native
+// binary) runs `claude -p … --allowedTools Bash` with ANTHROPIC_BASE_URL pointing at the proxy.
+// The simulator scripts a Bash tool call, Claude Code really runs it and sends the result back,
+// and the simulator's final answer is what Claude Code prints. Claude Code's own requests use
+// model names newer than any Kiro model, `system` role messages inside `messages`, adaptive
+// thinking and `context_management`; every one of them must succeed.
+//
+// Never skipped: when Claude Code is missing or does not start, the tests fail and say why.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startProxy, type RunningProxy } from '../helpers/proxy';
+import { startHttpTap, type HttpTap, type TappedRequest } from '../helpers/http-tap';
+import { findClaudeCode, runClaudeCode, type ClaudeCodeRun } from '../helpers/claude-code';
+
+const PROMPT_TAG = 'KIRO-E2E-PROMPT';
+const FINAL_ANSWER = 'The marker file now says kiro-proxy-42. All done.';
+// `$((6*7))` makes the output differ from the command text: "kiro-proxy-42" in the tool result
+// can only come from a shell that really ran the command.
+const COMMAND = 'echo kiro-proxy-$((6*7)) > marker.txt && cat marker.txt';
+const EXPECTED_OUTPUT = 'kiro-proxy-42';
+
+interface Scripted {
+  toolCalls: number;
+  finals: number;
+  side: number;
+}
+
+/**
+ * Behaviour for every chat request: the user's prompt (no tool results yet) → a Bash call with
+ * some thinking; a request carrying tool results → the final answer; anything else Claude Code
+ * may send on the side (titles, summaries, probes) → a short plain text.
+ */
+function scriptToolLoop(proxy: RunningProxy): Scripted {
+  const counts: Scripted = { toolCalls: 0, finals: 0, side: 0 };
+  const account = proxy.sim.accounts.list()[0].id;
+  proxy.sim.setBehavior(account, (req: { body: any }) => {
+    const current = req.body.conversationState.currentMessage.userInputMessage;
+    const results = current.userInputMessageContext?.toolResults ?? [];
+    if (results.length > 0) {
+      counts.finals++;
+      return { thinking: 'The command ran; report the result.', text: FINAL_ANSWER };
+    }
+    if (String(current.content).includes(PROMPT_TAG)) {
+      counts.toolCalls++;
+      return {
+        thinking: 'I will write the marker file with Bash.',
+        toolCalls: [{ name: 'Bash', input: { command: COMMAND, description: 'Write the marker file' } }],
+      };
+    }
+    counts.side++;
+    return { text: 'ok' };
+  });
+  return counts;
+}
+
+function describeRun(run: ClaudeCodeRun, proxy: RunningProxy, tap: HttpTap): string {
+  const requests = tap.requests.map((r) => `  ${r.method} ${r.url} → ${r.status}${r.errorBody ? ` ${r.errorBody}` : ''}`).join('\n');
+  return (
+    `claude exited with ${run.code}${run.signal ? ` (${run.signal})` : ''}${run.timedOut ? ' after timing out' : ''}\n` +
+    `stdout: ${run.stdout.trim()}\nstderr: ${run.stderr.trim().slice(-2000)}\nrequests:\n${requests}\n` +
+    `proxy output:\n${proxy.output().slice(-2000)}`
+  );
+}
+
+function assertAllSucceeded(requests: TappedRequest[]): void {
+  const failed = requests.filter((r) => r.status === undefined || r.status === 0 || r.status >= 400);
+  assert.deepEqual(
+    failed.map((r) => `${r.method} ${r.url} → ${r.status} ${r.errorBody ?? ''}`),
+    [],
+    'every request Claude Code sent got a successful answer from the proxy',
+  );
+}
+
+const messageRequests = (tap: HttpTap) => tap.requests.filter((r) => r.method === 'POST' && /^\/v1\/messages(\?|$)/.test(r.url));
+
+const textOf = (content: unknown): string =>
+  typeof content === 'string' ? content : Array.isArray(content) ? content.map((b) => (b?.type === 'text' ? b.text : '')).join('\n') : '';
+
+describe('Claude Code through the proxy', () => {
+  // findClaudeCode throws with the reason when Claude Code is not runnable, failing this test and
+  // every later one (their setup calls it too).
+  test('Claude Code is installed and runs', () => {
+    assert.match(findClaudeCode().version, /^\d+\.\d+\.\d+$/);
+  });
+
+  describe('claude -p with a Bash tool loop', () => {
+    let proxy: RunningProxy;
+    let tap: HttpTap;
+    let cwd: string;
+    let counts: Scripted;
+    let run: ClaudeCodeRun;
+
+    before(async () => {
+      findClaudeCode();
+      proxy = await startProxy();
+      tap = await startHttpTap(proxy.url);
+      cwd = mkdtempSync(join(tmpdir(), 'claude-cwd-'));
+      counts = scriptToolLoop(proxy);
+      run = await runClaudeCode({
+        baseUrl: tap.url,
+        cwd,
+        args: ['-p', `${PROMPT_TAG}: write kiro-proxy-42 into marker.txt using Bash`, '--allowedTools', 'Bash'],
+      });
+    });
+    after(async () => {
+      await tap?.close();
+      await proxy?.stop();
+      if (cwd) rmSync(cwd, { recursive: true, force: true });
+    });
+
+    test('Claude Code prints the final answer and really ran the command', () => {
+      const context = describeRun(run, proxy, tap);
+      assert.equal(run.code, 0, context);
+      assert.equal(run.stdout.trim(), FINAL_ANSWER, context);
+      assert.equal(counts.toolCalls, 1, `one Bash call scripted\n${context}`);
+      assert.equal(counts.finals, 1, `one final answer scripted\n${context}`);
+      const marker = join(cwd, 'marker.txt');
+      assert.ok(existsSync(marker), `Bash wrote ${marker}\n${context}`);
+      assert.equal(readFileSync(marker, 'utf8').trim(), EXPECTED_OUTPUT);
+    });
+
+    test('every request Claude Code made succeeded, also in the proxy request log', async () => {
+      assert.ok(messageRequests(tap).length >= 2, describeRun(run, proxy, tap));
+      assertAllSucceeded(tap.requests);
+      const logs = (await (await fetch(`${proxy.url}/admin/logs`)).json()) as { entries: Array<{ endpoint: string; status: number; clientModel: string; kiroModel: string }> };
+      const messages = logs.entries.filter((e) => e.endpoint === '/v1/messages');
+      assert.equal(messages.length, messageRequests(tap).length, 'each /v1/messages request is in the log');
+      assert.deepEqual(logs.entries.filter((e) => !(e.status < 400)), [], 'no logged request failed');
+      // Claude Code asks for a model newer than any Kiro model; the proxy maps it to a Kiro one.
+      for (const entry of messages) assert.match(entry.kiroModel, /^claude-/);
+    });
+
+    test(`Claude Code's requests carry the new request features`, () => {
+      const bodies = messageRequests(tap).map((r) => r.body);
+      const context = JSON.stringify(bodies.map(({ messages, system, tools, ...rest }) => ({ ...rest, roles: messages?.map((m: any) => m.role) })));
+      assert.ok(bodies.every((b) => typeof b.model === 'string' && b.model.startsWith('claude-')), context);
+      assert.ok(bodies.some((b) => b.messages.some((m: any) => m.role === 'system')), `a system role message inside messages: ${context}`);
+      assert.ok(bodies.some((b) => b.thinking?.type === 'adaptive'), `adaptive thinking: ${context}`);
+      assert.ok(bodies.some((b) => b.context_management !== undefined), `context_management: ${context}`);
+      assert.ok(bodies.every((b) => b.stream === true), `streamed: ${context}`);
+    });
+
+    test('the simulator saw the system prompt, the system messages and the tool declarations', () => {
+      const main = messageRequests(tap).find((r) => textOf(r.body.messages.find((m: any) => m.role === 'user')?.content).includes(PROMPT_TAG));
+      assert.ok(main, 'the prompt request was recorded');
+      const sent = proxy.sim.chatRequests().map((r) => r.body);
+      const first = sent.find((b) => JSON.stringify(b.conversationState.currentMessage).includes(PROMPT_TAG));
+      assert.ok(first, 'the prompt reached the simulator');
+      const kiroText = JSON.stringify(first.conversationState);
+
+      // The top-level system prompt: its longest block reaches Kiro.
+      const systemBlocks = (Array.isArray(main.body.system) ? main.body.system : [{ type: 'text', text: main.body.system }]) as Array<{ text: string }>;
+      const longest = systemBlocks.map((b) => b.text).sort((a, b) => b.length - a.length)[0];
+      assert.ok(longest.length > 100);
+      assert.ok(kiroText.includes(JSON.stringify(longest.slice(0, 300)).slice(1, -1)), 'the system prompt reached Kiro');
+
+      // The `system` role messages inside `messages` reach Kiro too (their start, at least).
+      for (const message of main.body.messages.filter((m: any) => m.role === 'system')) {
+        const text = textOf(message.content).trim();
+        if (text) assert.ok(kiroText.includes(JSON.stringify(text.slice(0, 200)).slice(1, -1)), `system message reached Kiro: ${text.slice(0, 80)}`);
+      }
+      assert.ok(kiroText.includes(cwd), 'the environment system message (with the working directory) reached Kiro');
+
+      // Tool declarations: every tool Claude Code declared, Bash with its command parameter.
+      const declared = (main.body.tools as Array<{ name: string }>).map((t) => t.name).sort();
+      const tools = first.conversationState.currentMessage.userInputMessage.userInputMessageContext.tools as Array<{ toolSpecification: any }>;
+      assert.deepEqual(tools.map((t) => t.toolSpecification.name).sort(), declared);
+      const bash = tools.find((t) => t.toolSpecification.name === 'Bash')!.toolSpecification;
+      assert.equal(bash.inputSchema.json.properties.command.type, 'string');
+      assert.ok(bash.description.length > 0);
+    });
+
+    test('the real command output reached the simulator as the tool result', () => {
+      const sent = proxy.sim.chatRequests().map((r) => r.body);
+      const withResults = sent.filter((b) => (b.conversationState.currentMessage.userInputMessage.userInputMessageContext?.toolResults ?? []).length > 0);
+      assert.equal(withResults.length, 1);
+      const conversation = withResults[0].conversationState;
+      const [result] = conversation.currentMessage.userInputMessage.userInputMessageContext.toolResults;
+      const toolCall = proxy.sim.replies.flatMap((r: any) => r.toolCalls).find((t: any) => t.name === 'Bash');
+      assert.equal(result.toolUseId, toolCall.id);
+      assert.equal(result.status, 'success');
+      assert.match(JSON.stringify(result.content), new RegExp(EXPECTED_OUTPUT));
+      // The assistant turn with the call (and its thinking) is in the history, then the result.
+      const lastAssistant = conversation.history.at(-1).assistantResponseMessage;
+      assert.deepEqual(lastAssistant.toolUses.map((t: any) => [t.toolUseId, t.name, t.input.command]), [[toolCall.id, 'Bash', COMMAND]]);
+      assert.match(lastAssistant.content, /I will write the marker file with Bash\./);
+    });
+  });
+
+  // As a user runs it after pointing Claude Code at the proxy (only ANTHROPIC_BASE_URL set):
+  // Claude Code then also probes the base URL before its first request.
+  test('without the offline switches, every request Claude Code sends succeeds too', async () => {
+    const proxy = await startProxy();
+    const tap = await startHttpTap(proxy.url);
+    const cwd = mkdtempSync(join(tmpdir(), 'claude-cwd-'));
+    try {
+      scriptToolLoop(proxy);
+      const run = await runClaudeCode({
+        baseUrl: tap.url,
+        cwd,
+        offline: false,
+        args: ['-p', `${PROMPT_TAG}: write kiro-proxy-42 into marker.txt using Bash`, '--allowedTools', 'Bash', '--output-format', 'json'],
+      });
+      const context = describeRun(run, proxy, tap);
+      assert.equal(run.code, 0, context);
+      const result = JSON.parse(run.stdout) as { is_error: boolean; result: string; num_turns: number };
+      assert.equal(result.is_error, false, context);
+      assert.equal(result.result, FINAL_ANSWER, context);
+      assert.equal(readFileSync(join(cwd, 'marker.txt'), 'utf8').trim(), EXPECTED_OUTPUT);
+      assertAllSucceeded(tap.requests);
+    } finally {
+      await tap.close();
+      await proxy.stop();
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,338 @@
+// The local endpoint's protections, against the real CLI: loopback bind, API key, Host and
+// Origin checks (DNS rebinding, cross-site requests), content type, body size, slow and silent
+// clients, and the concurrency cap. Each `it` fails when its protection is removed.
+import { describe, it, before, after, mock } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startProxy, type RunningProxy } from '../helpers/proxy';
+import { postJson, request, slowClient, sleep } from '../helpers/http';
+import { keyMatches } from '../../src/proxy/server/guards';
+
+const API_KEY = 'test-key-0123456789abcdef';
+const MESSAGE = { model: 'claude-sonnet-4-5', max_tokens: 32, messages: [{ role: 'user', content: 'hi' }] };
+const CHAT = { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] };
+
+/** Every model and admin endpoint; all must demand the key when one is set. */
+const GUARDED: Array<[method: string, path: string, body?: unknown]> = [
+  ['POST', '/v1/messages', MESSAGE],
+  ['POST', '/v1/messages/count_tokens', MESSAGE],
+  ['POST', '/v1/chat/completions', CHAT],
+  ['GET', '/v1/models'],
+  ['GET', '/admin/accounts'],
+  ['POST', '/admin/accounts/x/refresh'],
+  ['POST', '/admin/accounts/x/enable'],
+  ['POST', '/admin/accounts/x/disable'],
+  ['DELETE', '/admin/accounts/x'],
+  ['DELETE', '/admin/cooldowns'],
+  ['GET', '/admin/logs'],
+  ['GET', '/admin/stats'],
+];
+/** Endpoints other engineers are adding; checked when the route exists (404 without a key = not there yet). */
+const GUARDED_IF_PRESENT: Array<[string, string, unknown]> = [
+  ['POST', '/v1/responses', { model: 'gpt-4o', input: 'hi' }],
+  ['POST', '/v1beta/models/gemini-pro:generateContent', { contents: [{ parts: [{ text: 'hi' }] }] }],
+  ['POST', '/v1beta/models/gemini-pro:streamGenerateContent', { contents: [{ parts: [{ text: 'hi' }] }] }],
+];
+
+function send(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  return body === undefined
+    ? request(base, path, { method, headers })
+    : postJson(base, path, body, { method, headers });
+}
+
+function portOf(url: string): number {
+  return Number(new URL(url).port);
+}
+
+/** Local addresses the process listens on for this port, from /proc/net/tcp{,6}. */
+function listeningAddresses(port: number): string[] {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  const found: string[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length > 3 && cols[1].endsWith(`:${hex}`) && cols[3] === '0A') found.push(cols[1].split(':')[0]);
+    }
+  }
+  return found;
+}
+
+describe('local endpoint: bind address', () => {
+  it('binds to 127.0.0.1 only by default', async () => {
+    const proxy = await startProxy();
+    try {
+      assert.match(proxy.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.deepEqual(listeningAddresses(portOf(proxy.url)), ['0100007F']);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('refuses a non-loopback host without an API key', () => {
+    const cli = join(__dirname, '..', '..', 'dist', 'cli.js');
+    const run = spawnSync(process.execPath, [cli, '--host', '127.0.0.2', '--port', '0', '--token-dir', '/nonexistent'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      env: { ...process.env, KIRO_PROXY_API_KEY: '' },
+    });
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /needs --api-key/);
+  });
+
+  it('listens on another address only with a key, and warns', async () => {
+    const proxy = await startProxy({ args: ['--host', '127.0.0.2', '--api-key', API_KEY] });
+    try {
+      assert.match(proxy.url, /^http:\/\/127\.0\.0\.2:\d+$/);
+      assert.match(proxy.output(), /warning: Listening on 127\.0\.0\.2, not only on this computer/);
+      assert.ok(!proxy.output().includes(API_KEY), 'the warning must not print the key');
+      const res = await request(proxy.url, '/v1/models', { headers: { 'x-api-key': API_KEY } });
+      assert.equal(res.status, 200);
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
+
+describe('local endpoint: API key', () => {
+  let proxy: RunningProxy;
+  before(async () => {
+    proxy = await startProxy({ args: ['--api-key', API_KEY] });
+  });
+  after(() => proxy.stop());
+
+  it('every model and admin endpoint answers 401 without the key or with a wrong one', async () => {
+    for (const [method, path, body] of GUARDED) {
+      for (const headers of [{}, { 'x-api-key': 'wrong' }, { authorization: `Bearer ${API_KEY}x` }, { 'x-api-key': API_KEY.slice(0, -1) }]) {
+        const res = await send(proxy.url, method, path, body, headers);
+        assert.equal(res.status, 401, `${method} ${path} with ${JSON.stringify(headers)} gave ${res.status}: ${res.text}`);
+        assert.ok(!res.text.includes(API_KEY));
+      }
+    }
+    for (const [method, path, body] of GUARDED_IF_PRESENT) {
+      const res = await send(proxy.url, method, path, body);
+      assert.ok(res.status === 401 || res.status === 404, `${method} ${path} without key gave ${res.status}`);
+    }
+  });
+
+  it('accepts the key as x-api-key and as Authorization: Bearer', async () => {
+    for (const headers of [{ 'x-api-key': API_KEY }, { authorization: `Bearer ${API_KEY}` }]) {
+      const models = await request(proxy.url, '/v1/models', { headers });
+      assert.equal(models.status, 200);
+      const msg = await postJson(proxy.url, '/v1/messages', MESSAGE, { headers });
+      assert.equal(msg.status, 200, msg.text);
+      const admin = await request(proxy.url, '/admin/accounts', { headers });
+      assert.equal(admin.status, 200);
+    }
+  });
+
+  it('/health without the key shows only the status', async () => {
+    const bare = await request(proxy.url, '/health');
+    assert.equal(bare.status, 200);
+    assert.deepEqual(bare.json(), { status: 'ok' });
+    const wrong = await request(proxy.url, '/health', { headers: { 'x-api-key': 'nope' } });
+    assert.deepEqual(wrong.json(), { status: 'ok' });
+    const full = await request(proxy.url, '/health', { headers: { 'x-api-key': API_KEY } });
+    assert.ok(Array.isArray(full.json().accounts));
+  });
+
+  it('compares keys in constant time (timingSafeEqual over digests, any length)', () => {
+    // The module object itself (guards.ts reads `timingSafeEqual` from it at call time).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const spy = mock.method(require('node:crypto') as typeof import('node:crypto'), 'timingSafeEqual');
+    try {
+      assert.equal(keyMatches('a', 'a-much-longer-expected-key'), false);
+      assert.equal(keyMatches('same-key-value', 'same-key-value'), true);
+      assert.equal(keyMatches(undefined, 'x'), false);
+      assert.equal(spy.mock.callCount(), 2, 'every comparison of a presented key goes through timingSafeEqual');
+    } finally {
+      spy.mock.restore();
+    }
+  });
+});
+
+describe('local endpoint: browsers and DNS rebinding', () => {
+  let proxy: RunningProxy;
+  let port: number;
+  before(async () => {
+    proxy = await startProxy();
+    port = portOf(proxy.url);
+  });
+  after(() => proxy.stop());
+
+  it('accepts exactly 127.0.0.1, localhost and [::1] with the port as Host', async () => {
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `LOCALHOST:${port}`]) {
+      const res = await request(proxy.url, '/health', { host });
+      assert.equal(res.status, 200, host);
+    }
+  });
+
+  it('refuses any other Host with 403 (DNS rebinding), on every kind of endpoint', async () => {
+    const hosts = [
+      `evil.example:${port}`,
+      `localhost.evil.example:${port}`,
+      `127.0.0.1.nip.io:${port}`,
+      `127.0.0.1:${port + 1}`,
+      `localhost`,
+      `127.0.0.1`,
+      `localhost:${port}.evil.example`,
+      `0.0.0.0:${port}`,
+      '',
+    ];
+    for (const host of hosts) {
+      for (const [method, path, body] of [['GET', '/health'], ['GET', '/v1/models'], ['POST', '/v1/messages', MESSAGE], ['GET', '/admin/accounts']] as const) {
+        const res = body ? await postJson(proxy.url, path, body, { host }) : await request(proxy.url, path, { method, host });
+        assert.equal(res.status, 403, `Host "${host}" on ${path} gave ${res.status}`);
+      }
+    }
+    const none = await request(proxy.url, '/health', { host: null });
+    assert.ok(none.status === 403 || none.status === 400, `no Host header gave ${none.status}`);
+  });
+
+  it('refuses a foreign Origin with 403', async () => {
+    for (const origin of ['https://evil.example', 'http://localhost.evil.example', `http://evil.example:${port}`, 'null', 'file://', 'chrome-extension://abc']) {
+      const get = await request(proxy.url, '/v1/models', { headers: { origin } });
+      assert.equal(get.status, 403, origin);
+      const post = await postJson(proxy.url, '/v1/messages', MESSAGE, { headers: { origin } });
+      assert.equal(post.status, 403, origin);
+      const admin = await request(proxy.url, '/admin/cooldowns', { method: 'DELETE', headers: { origin } });
+      assert.equal(admin.status, 403, origin);
+    }
+  });
+
+  it('sends no CORS headers, not even to a preflight', async () => {
+    const responses = [
+      await request(proxy.url, '/v1/messages', {
+        method: 'OPTIONS',
+        headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-api-key' },
+      }),
+      await request(proxy.url, '/v1/messages', { method: 'OPTIONS' }),
+      await postJson(proxy.url, '/v1/messages', MESSAGE),
+      await request(proxy.url, '/health'),
+      await request(proxy.url, '/v1/models', { headers: { origin: 'https://evil.example' } }),
+    ];
+    assert.ok(responses[0].status >= 400, `preflight answered ${responses[0].status}`);
+    for (const res of responses) {
+      const cors = Object.keys(res.headers).filter((h) => h.startsWith('access-control-'));
+      assert.deepEqual(cors, []);
+    }
+  });
+
+  it('refuses a POST that is not JSON with 415 (forms, text/plain, none)', async () => {
+    const body = JSON.stringify(MESSAGE);
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/html', undefined]) {
+      const headers: Record<string, string> = type ? { 'content-type': type } : {};
+      for (const path of ['/v1/messages', '/v1/chat/completions', '/v1/messages/count_tokens']) {
+        const res = await request(proxy.url, path, { method: 'POST', body, headers });
+        assert.equal(res.status, 415, `${path} with ${type}`);
+      }
+      // Admin actions and the telemetry sink too, when they carry a body.
+      const admin = await request(proxy.url, '/admin/accounts/x/disable', { method: 'POST', body: 'a=b', headers });
+      assert.equal(admin.status, 415, `admin POST with ${type}`);
+      const telemetry = await request(proxy.url, '/api/event_logging/batch', { method: 'POST', body: 'a=b', headers });
+      assert.equal(telemetry.status, 415, `telemetry POST with ${type}`);
+    }
+    const ok = await postJson(proxy.url, '/v1/messages', MESSAGE, { headers: { 'content-type': 'application/json; charset=utf-8' } });
+    assert.equal(ok.status, 200);
+  });
+});
+
+describe('local endpoint: limits', () => {
+  let proxy: RunningProxy;
+  let small: RunningProxy;
+  before(async () => {
+    proxy = await startProxy();
+    small = await startProxy({
+      args: ['--max-body-bytes', '4096', '--headers-timeout-ms', '800', '--request-timeout-ms', '1500', '--max-concurrent', '2'],
+    });
+  });
+  after(async () => {
+    await proxy.stop();
+    await small.stop();
+  });
+
+  it('refuses a body over the default 10 MB with 413 in the protocol shape, and accepts one under it', async () => {
+    const big = JSON.stringify({ ...MESSAGE, pad: 'x'.repeat(10 * 1024 * 1024) });
+    const res = await postJson(proxy.url, '/v1/messages', big, { timeoutMs: 20_000 });
+    assert.equal(res.status, 413);
+    assert.equal(res.json().type, 'error');
+    assert.equal(res.json().error.type, 'request_too_large');
+    const under = await postJson(proxy.url, '/v1/messages/count_tokens', { ...MESSAGE, pad: 'x'.repeat(9 * 1024 * 1024) }, { timeoutMs: 20_000 });
+    assert.equal(under.status, 200);
+  });
+
+  it('applies a configured body limit, also to a chunked upload without Content-Length', async () => {
+    const res = await postJson(small.url, '/v1/chat/completions', { ...CHAT, pad: 'x'.repeat(5000) });
+    assert.equal(res.status, 413);
+    assert.equal(res.json().error.type, 'invalid_request_error');
+    const chunked = await postJson(small.url, '/v1/messages', JSON.stringify({ ...MESSAGE, pad: 'x'.repeat(5000) }), {
+      headers: { 'transfer-encoding': 'chunked' },
+    });
+    assert.equal(chunked.status, 413);
+    const fits = await postJson(small.url, '/v1/messages', MESSAGE);
+    assert.equal(fits.status, 200);
+  });
+
+  it('cuts off a client that sends its headers byte by byte (slowloris)', async () => {
+    const port = portOf(small.url);
+    const head = `GET /health HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-Slow: ${'a'.repeat(200)}\r\n\r\n`;
+    const result = await slowClient(port, [...head], 50, 8000);
+    assert.ok(result.closedByServer, 'the server must close the socket');
+    assert.ok(result.aliveMs < 4000, `socket lived ${result.aliveMs} ms`);
+    assert.ok(!result.received.includes('200 OK'));
+  });
+
+  it('cuts off a client that opens a socket and sends nothing', async () => {
+    const result = await slowClient(portOf(small.url), [], 50, 8000);
+    assert.ok(result.closedByServer, 'the server must close an idle socket');
+    assert.ok(result.aliveMs < 4000, `socket lived ${result.aliveMs} ms`);
+  });
+
+  it('cuts off a client that sends its body byte by byte', async () => {
+    const port = portOf(small.url);
+    const body = JSON.stringify(MESSAGE);
+    const head = `POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+    const result = await slowClient(port, [head, ...body], 100, 10_000);
+    assert.ok(result.closedByServer, 'the server must close a socket that trickles its body');
+    assert.ok(result.aliveMs < 5000, `socket lived ${result.aliveMs} ms`);
+  });
+
+  it('answers 429 with Retry-After beyond the concurrency cap, and recovers', async () => {
+    const [account] = small.sim.accounts.list();
+    small.sim.setBehavior(account.id, { firstByteDelayMs: 30_000 });
+    const hanging = [1, 2].map(() => {
+      const controller = new AbortController();
+      const done = fetch(`${small.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(MESSAGE),
+        signal: controller.signal,
+      }).catch(() => undefined);
+      return { controller, done };
+    });
+    try {
+      await sleep(300);
+      const third = await postJson(small.url, '/v1/messages', MESSAGE);
+      assert.equal(third.status, 429, third.text);
+      assert.equal(third.headers['retry-after'], '1');
+      assert.equal(third.json().error.type, 'rate_limit_error');
+      const openai = await postJson(small.url, '/v1/chat/completions', CHAT);
+      assert.equal(openai.status, 429);
+      assert.equal(openai.json().error.code, 'rate_limit_exceeded');
+    } finally {
+      for (const h of hanging) h.controller.abort();
+      await Promise.all(hanging.map((h) => h.done));
+      small.sim.setBehavior(account.id, null);
+    }
+    await sleep(200);
+    const after = await postJson(small.url, '/v1/messages', MESSAGE);
+    assert.equal(after.status, 200, 'slots are released when clients leave');
+  });
+});

@@ -1,0 +1,92 @@
+// The Gemini adapter without a network: parsing, schema conversion, streaming and errors.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ReplyEvent } from '../../src/proxy/model';
+import { errorBody, modelFromPath, parseGeminiRequest, renderGenerateContentStream, toJsonSchema, newGeminiHead } from '../../src/proxy/protocols/gemini';
+import { ProxyError } from '../../src/proxy/errors';
+import { availableKiroModels, listClientModels } from '../../src/proxy/kiro/models';
+
+async function* replay(events: ReplyEvent[], failAfter?: number): AsyncGenerator<ReplyEvent> {
+  for (const [i, event] of events.entries()) {
+    if (failAfter === i) throw new ProxyError('upstream', 'Kiro broke off');
+    yield event;
+  }
+}
+
+describe('parseGeminiRequest', () => {
+  test('contents, system instruction, thoughts, calls without ids and their responses', () => {
+    const conv = parseGeminiRequest(
+      {
+        systemInstruction: { parts: [{ text: 'Be brief.' }] },
+        contents: [
+          { role: 'user', parts: [{ text: 'read both' }, { inlineData: { mimeType: 'image/png', data: 'AAAA' } }] },
+          { role: 'model', parts: [{ text: 'plan', thought: true }, { functionCall: { name: 'read', args: { p: 'a' } } }, { functionCall: { name: 'read', args: { p: 'b' } } }] },
+          { role: 'user', parts: [{ functionResponse: { name: 'read', response: { output: 'A' } } }, { functionResponse: { name: 'read', response: { output: 'B' } } }] },
+        ],
+        tools: [{ functionDeclarations: [{ name: 'read', parameters: { type: 'OBJECT', properties: { p: { type: 'STRING', nullable: true } } } }] }, { googleSearch: {} }],
+        toolConfig: { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['read'] } },
+        generationConfig: { maxOutputTokens: 100, thinkingConfig: { thinkingBudget: 0 } },
+      },
+      modelFromPath('models/gemini-2.5-pro'),
+    );
+    assert.equal(conv.model, 'gemini-2.5-pro');
+    assert.equal(conv.system, 'Be brief.');
+    const [user, model, results] = conv.messages;
+    assert.deepEqual(user.content.map((b) => b.type), ['text', 'image']);
+    assert.deepEqual(model.content.map((b) => b.type), ['thinking', 'tool_use', 'tool_use']);
+    const ids = model.content.flatMap((b) => (b.type === 'tool_use' ? [b.id] : []));
+    assert.deepEqual(results.content.map((b) => (b.type === 'tool_result' ? [b.toolUseId, b.content] : [])), [[ids[0], 'A'], [ids[1], 'B']]);
+    assert.deepEqual(conv.tools[0].inputSchema, { type: 'object', properties: { p: { type: 'string' } } });
+    assert.deepEqual(conv.toolChoice, { type: 'tool', name: 'read' });
+    assert.equal(conv.thinking, undefined);
+    assert.equal(conv.maxTokens, 100);
+  });
+
+  test('unknown roles are a 400 in Gemini shape', () => {
+    assert.throws(() => parseGeminiRequest({ contents: [{ role: 'system', parts: [{ text: 'x' }] }] }, 'm'), (err: ProxyError) => {
+      assert.deepEqual(errorBody(err), { error: { code: 400, message: err.message, status: 'INVALID_ARGUMENT' } });
+      return true;
+    });
+  });
+
+  test('toJsonSchema lowercases nested types', () => {
+    assert.deepEqual(toJsonSchema({ type: 'ARRAY', items: { type: 'INTEGER' } }), { type: 'array', items: { type: 'integer' } });
+  });
+});
+
+describe('renderGenerateContentStream', () => {
+  test('thoughts, text, a whole function call, then finish and usage; errors become an error chunk', async () => {
+    const chunks: any[] = [];
+    await renderGenerateContentStream(
+      replay([
+        { type: 'thinking', text: 'hm' },
+        { type: 'text', text: 'ok' },
+        { type: 'tool_start', id: 'c1', name: 'read' },
+        { type: 'tool_input', id: 'c1', partialJson: '{"p":"a"}' },
+        { type: 'tool_end', id: 'c1', input: { p: 'a' } },
+        { type: 'end', stopReason: 'tool_use', usage: { inputTokens: 3, outputTokens: 4 } },
+      ]),
+      { chunk: async (v) => void chunks.push(v) },
+      newGeminiHead('gemini-2.5-pro', 3),
+    );
+    assert.deepEqual(chunks.map((c) => c.candidates[0].content.parts), [[{ text: 'hm', thought: true }], [{ text: 'ok' }], [{ functionCall: { id: 'c1', name: 'read', args: { p: 'a' } } }], []]);
+    assert.equal(chunks.at(-1).candidates[0].finishReason, 'STOP');
+    assert.deepEqual(chunks.at(-1).usageMetadata, { promptTokenCount: 3, candidatesTokenCount: 4, totalTokenCount: 7 });
+
+    const failed: any[] = [];
+    await renderGenerateContentStream(replay([{ type: 'text', text: 'x' }, { type: 'text', text: 'y' }], 1), { chunk: async (v) => void failed.push(v) }, newGeminiHead('m', 1));
+    assert.deepEqual(failed.at(-1), { error: { code: 502, message: 'Kiro broke off', status: 'INTERNAL' } });
+  });
+});
+
+describe('model discovery', () => {
+  test('the list keeps stable ids and drops built-in names no account can use', () => {
+    const available = availableKiroModels([{ models: ['claude-sonnet-4.5', 'claude-haiku-4.5'] }, { models: ['claude-opus-4.5'], enabled: false }]);
+    const ids = listClientModels({ mine: 'claude-opus-4.6' }, available);
+    assert.ok(ids.includes('claude-sonnet-4-5') && ids.includes('claude-haiku-4-5') && ids.includes('gpt-4o-mini') && ids.includes('mine'));
+    assert.ok(!ids.includes('claude-opus-4-5'), 'a disabled account does not make a model available');
+    assert.ok(!ids.includes('claude-opus-4-6') && !ids.includes('gpt-4o'));
+    assert.equal(availableKiroModels([{}]), undefined);
+    assert.deepEqual(listClientModels({}, undefined), listClientModels({}));
+  });
+});

@@ -1,0 +1,142 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defaultConfig } from '../../src/proxy/config';
+import type { EngineState } from '../../src/proxy/engine';
+import { silentLogger } from '../../src/proxy/logger';
+import { ManualClock } from '../../src/proxy/pool/clock';
+import type { ProbeResult } from '../../src/host/healthProbe';
+import { ProxyController, type ControlledEngine } from '../../src/host/proxyController';
+import type { ProxyStatus } from '../../src/host/proxyStatus';
+
+/** An engine whose listen result the test decides, one answer per start. */
+class FakeEngine implements ControlledEngine {
+  readonly config = defaultConfig({ port: 8080 });
+  starts = 0;
+  stops = 0;
+  answers: Array<'ok' | 'inuse' | 'fail'> = [];
+  async start(): Promise<EngineState> {
+    this.starts++;
+    const answer = this.answers.shift() ?? 'ok';
+    if (answer === 'ok') return { status: 'running', host: '127.0.0.1', port: 8080, url: 'http://127.0.0.1:8080' };
+    if (answer === 'inuse') return { status: 'failed', error: 'Port 8080 on 127.0.0.1 is already in use.', code: 'EADDRINUSE' };
+    return { status: 'failed', error: 'Could not start the proxy: EACCES' };
+  }
+  async stop(): Promise<void> {
+    this.stops++;
+  }
+}
+
+const ours: ProbeResult = { kind: 'response', status: 200, body: JSON.stringify({ status: 'ok', service: 'kiro-proxy', version: '0.1.0', accounts: [{}, {}] }) };
+const foreign: ProbeResult = { kind: 'response', status: 200, body: '<html></html>' };
+const free: ProbeResult = { kind: 'error', code: 'ECONNREFUSED', message: 'refused' };
+
+function setup(probes: ProbeResult[]) {
+  const engine = new FakeEngine();
+  const clock = new ManualClock();
+  const seen: ProxyStatus[] = [];
+  const controller = new ProxyController({
+    engine,
+    clock,
+    logger: silentLogger,
+    takeoverPollMs: 10_000,
+    random: () => 0,
+    probe: async () => probes.shift() ?? free,
+  });
+  controller.on('status', (s) => seen.push(s));
+  return { engine, clock, controller, seen };
+}
+
+test('starts and stops, with the session hooks around the running proxy', async () => {
+  const { controller, engine, seen } = setup([]);
+  const events: string[] = [];
+  controller.onSession((s) => {
+    events.push(`open ${s.port}`);
+    return () => events.push('close');
+  });
+  assert.equal((await controller.start()).kind, 'running');
+  assert.deepEqual(seen.map((s) => s.kind), ['starting', 'running']);
+  assert.equal(controller.isLocal, true);
+  await controller.stop();
+  assert.equal(controller.status.kind, 'stopped');
+  assert.equal(engine.stops, 1);
+  assert.deepEqual(events, ['open 8080', 'close']);
+});
+
+test('port taken by our proxy in another window: uses it, never a raw EADDRINUSE', async () => {
+  const { controller, engine } = setup([ours]);
+  engine.answers = ['inuse'];
+  const status = await controller.start();
+  assert.deepEqual(status, { kind: 'remote', url: 'http://127.0.0.1:8080', port: 8080, version: '0.1.0', accounts: 2 });
+  assert.equal(controller.isLocal, false);
+});
+
+test('port taken by a foreign program: says so', async () => {
+  const { controller, engine } = setup([foreign]);
+  engine.answers = ['inuse'];
+  const status = await controller.start();
+  assert.equal(status.kind, 'foreign');
+  assert.equal(status.kind === 'foreign' && status.port, 8080);
+});
+
+test('other failures are failures with the engine message', async () => {
+  const { controller, engine } = setup([]);
+  engine.answers = ['fail'];
+  const status = await controller.start();
+  assert.deepEqual(status, { kind: 'failed', error: 'Could not start the proxy: EACCES' });
+});
+
+test('takes over when the owning window closes (slow /health poll)', async () => {
+  const { controller, engine, clock } = setup([ours, ours, free]);
+  engine.answers = ['inuse', 'ok'];
+  await controller.start();
+  assert.equal(controller.status.kind, 'remote');
+  await clock.advance(10_000); // still there
+  assert.equal(controller.status.kind, 'remote');
+  assert.equal(engine.starts, 1);
+  await clock.advance(10_000); // gone: this window starts
+  assert.equal(controller.status.kind, 'running');
+  assert.equal(engine.starts, 2);
+  assert.equal(clock.pendingTimers(), 0);
+});
+
+test('two windows racing for a freed port: the loser goes back to remote', async () => {
+  const { controller, engine, clock } = setup([ours, free, ours]);
+  engine.answers = ['inuse', 'inuse'];
+  await controller.start();
+  await clock.advance(10_000);
+  assert.equal(controller.status.kind, 'remote');
+  assert.equal(engine.starts, 2);
+  assert.equal(clock.pendingTimers(), 1);
+});
+
+test('stop while remote cancels the poll', async () => {
+  const { controller, engine, clock } = setup([ours]);
+  engine.answers = ['inuse'];
+  await controller.start();
+  assert.equal(clock.pendingTimers(), 1);
+  await controller.stop();
+  assert.equal(controller.status.kind, 'stopped');
+  assert.equal(clock.pendingTimers(), 0);
+  assert.equal(engine.stops, 0, 'nothing local to stop');
+});
+
+test('the holder vanishing between listen and probe: one more try', async () => {
+  const { controller, engine } = setup([free]);
+  engine.answers = ['inuse', 'ok'];
+  assert.equal((await controller.start()).kind, 'running');
+});
+
+test('concurrent start calls are serialised', async () => {
+  const { controller, engine } = setup([]);
+  await Promise.all([controller.start(), controller.start(), controller.start()]);
+  assert.equal(engine.starts, 1);
+});
+
+test('dispose stops and goes quiet', async () => {
+  const { controller, engine, seen } = setup([]);
+  await controller.start();
+  const before = seen.length;
+  await controller.dispose();
+  assert.equal(engine.stops, 1);
+  assert.equal(seen.length, before);
+});

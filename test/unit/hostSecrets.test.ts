@@ -1,0 +1,106 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import type { StoredAccount } from '../../src/proxy/pool/account';
+import { redact } from '../../src/proxy/logger';
+import { ApiKeyService, generateApiKey } from '../../src/host/apiKeyService';
+import { SecretAccountStore } from '../../src/host/secretAccountStore';
+import { TypedSecrets, type SecretStorageLike } from '../../src/host/secrets';
+
+/** One keychain shared by several "windows", like VS Code's SecretStorage. */
+class FakeKeychain {
+  readonly values = new Map<string, string>();
+  readonly events = new EventEmitter();
+  window(): SecretStorageLike {
+    return {
+      get: async (k) => this.values.get(k),
+      store: async (k, v) => {
+        this.values.set(k, v);
+        this.events.emit('change', { key: k });
+      },
+      delete: async (k) => {
+        this.values.delete(k);
+        this.events.emit('change', { key: k });
+      },
+      onDidChange: (listener) => {
+        this.events.on('change', listener);
+        return { dispose: () => this.events.off('change', listener) };
+      },
+    };
+  }
+}
+
+const account = (id: string): StoredAccount => ({
+  id,
+  credentials: { accessToken: 'aoa' + 'x'.repeat(30), refreshToken: 'aor' + 'y'.repeat(30), authMethod: 'social', region: 'us-east-1', machineId: '0'.repeat(64) },
+  enabled: true,
+  priority: 0,
+  status: 'ok',
+  counters: { requests: 0, errors: 0, credits: 0 },
+  addedAt: 1,
+});
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+test('accounts round-trip through one secret', async () => {
+  const keychain = new FakeKeychain();
+  const store = new SecretAccountStore(new TypedSecrets(keychain.window()));
+  assert.deepEqual(await store.load(), []);
+  await store.save([account('a'), account('b')]);
+  assert.deepEqual((await store.load()).map((a) => a.id), ['a', 'b']);
+  assert.deepEqual(JSON.parse(keychain.values.get('kiro.accounts')!).version, 1);
+});
+
+test('unreadable stored accounts are refused, without echoing tokens', async () => {
+  const keychain = new FakeKeychain();
+  keychain.values.set('kiro.accounts', '{"accounts": [ aorSECRET');
+  const store = new SecretAccountStore(new TypedSecrets(keychain.window()));
+  await assert.rejects(store.load(), (err: Error) => !err.message.includes('aorSECRET'));
+});
+
+test('a save in one window is an external change in the other, not in itself', async () => {
+  const keychain = new FakeKeychain();
+  const a = new SecretAccountStore(new TypedSecrets(keychain.window()));
+  const b = new SecretAccountStore(new TypedSecrets(keychain.window()));
+  let seenByA = 0;
+  let seenByB = 0;
+  a.onDidChangeExternally(() => seenByA++);
+  b.onDidChangeExternally(() => seenByB++);
+  await a.save([account('a')]);
+  await tick();
+  await tick();
+  assert.equal(seenByA, 0);
+  assert.equal(seenByB, 1);
+  await b.save([account('a'), account('b')]);
+  await tick();
+  await tick();
+  assert.equal(seenByA, 1);
+  assert.equal(seenByB, 1);
+});
+
+test('the API key is generated once, random, shared, and never logged', async () => {
+  const keychain = new FakeKeychain();
+  const one = new ApiKeyService(new TypedSecrets(keychain.window()));
+  const two = new ApiKeyService(new TypedSecrets(keychain.window()));
+  assert.equal(await one.peek(), undefined);
+  const key = await one.get();
+  assert.match(key, /^kp-[A-Za-z0-9_-]{32}$/);
+  assert.equal(await two.get(), key);
+  assert.equal(redact(`client sent ${key}`), 'client sent [redacted]');
+  assert.notEqual(generateApiKey(), generateApiKey());
+});
+
+test('regenerating in one window reaches the other', async () => {
+  const keychain = new FakeKeychain();
+  const one = new ApiKeyService(new TypedSecrets(keychain.window()));
+  const two = new ApiKeyService(new TypedSecrets(keychain.window()));
+  await one.get();
+  await two.get();
+  const seen: Array<string | undefined> = [];
+  two.onDidChange((k) => seen.push(k));
+  const fresh = await one.regenerate();
+  await tick();
+  await tick();
+  assert.deepEqual(seen, [fresh]);
+  assert.equal(await two.get(), fresh);
+});
