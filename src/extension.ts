@@ -39,7 +39,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const apiKey = apiKeyRequired(settings) ? await apiKeys.get() : await apiKeys.peek();
   registerSecret(apiKey);
   const config = buildConfig(settings, apiKey);
-  const engine = new Engine({ config, store, version: String(context.extension.packageJSON.version ?? '0.0.0'), logger });
+  // The first-run offer below asks before importing the IDE's accounts, so the pool must not do it silently.
+  const engine = new Engine({ config, store, version: String(context.extension.packageJSON.version ?? '0.0.0'), logger, scanTokenDirWhenEmpty: false });
 
   const controller = new ProxyController({
     engine,
@@ -129,12 +130,7 @@ export async function deactivate(): Promise<void> {
 }
 
 /** The pool re-reads the store, when it can (see the report: `AccountPool.reload`). */
-async function reloadPool(engine: Engine, logger: { info(m: string): void; debug(m: string): void }): Promise<void> {
-  const pool = engine.pool as unknown as { reload?: () => Promise<void> };
-  if (typeof pool.reload === 'function') {
-    await pool.reload();
-    logger.info('Accounts changed in another window; reloaded.');
-  } else {
-    logger.debug('Accounts changed in another window; they apply after a reload of this window.');
-  }
+async function reloadPool(engine: Engine, logger: { info(m: string): void }): Promise<void> {
+  await engine.pool.reload();
+  logger.info('Accounts changed in another window; reloaded.');
 }

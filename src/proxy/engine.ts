@@ -30,6 +30,8 @@ export interface EngineOptions {
   store: AccountStore;
   version: string;
   logger?: Logger;
+  /** Import the token cache silently when there is no account yet (the CLI); the extension asks first. */
+  scanTokenDirWhenEmpty?: boolean;
 }
 
 export class Engine extends EventEmitter<{ state: [EngineState] }> {
@@ -52,7 +54,13 @@ export class Engine extends EventEmitter<{ state: [EngineState] }> {
       headersTimeoutMs: config.firstByteTimeoutMs,
       bodyTimeoutMs: config.idleTimeoutMs,
     });
-    this.pool = new AccountPool({ config, http: this.http, store: options.store, logger: this.logger });
+    this.pool = new AccountPool({
+      config,
+      http: this.http,
+      store: options.store,
+      logger: this.logger,
+      scanWhenEmpty: options.scanTokenDirWhenEmpty ?? true,
+    });
   }
 
   get config(): ProxyConfig {

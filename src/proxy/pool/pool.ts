@@ -143,11 +143,35 @@ export class AccountPool extends EventEmitter<PoolEvents> {
   }
 
   async init(): Promise<void> {
-    for (const account of await this.opts.store.load()) {
+    await this.reload();
+    if (this.accounts.size === 0 && this.opts.scanWhenEmpty !== false) await this.importFromTokenDir();
+  }
+
+  /** Re-reads the store (another VS Code window changed it) and announces every difference. */
+  async reload(): Promise<void> {
+    const stored = await this.opts.store.load();
+    const now = this.clock.now();
+    const seen = new Set<string>();
+    for (const account of stored) {
+      seen.add(account.id);
+      const previous = this.accounts.get(account.id);
       this.accounts.set(account.id, account);
       this.armStateTimer(account);
+      this.emit(
+        'change',
+        previous
+          ? { type: 'updated', account: viewOf(account, now), previousState: stateOf(previous, now) }
+          : { type: 'added', account: viewOf(account, now) },
+      );
     }
-    if (this.accounts.size === 0 && this.opts.scanWhenEmpty !== false) await this.importFromTokenDir();
+    for (const id of [...this.accounts.keys()]) {
+      if (seen.has(id)) continue;
+      this.accounts.delete(id);
+      this.stateTimers.get(id)?.cancel();
+      this.stateTimers.delete(id);
+      this.emit('change', { type: 'removed', accountId: id });
+    }
+    this.wakeWaiters();
   }
 
   // ---- serving requests ----
