@@ -102,3 +102,12 @@ describe('listClientModels', () => {
     for (const id of listClientModels({})) assert.ok(known.has(resolve(id)), `${id} → ${resolve(id)}`);
   });
 });
+
+it('a model Kiro lists but our table does not know is reachable by name', () => {
+  const discovered = new Set(['claude-sonnet-4.7', 'claude-sonnet-4.7-1m', 'claude-sonnet-4.5']);
+  assert.equal(resolveKiroModel('claude-sonnet-4-7-20270101', {}, 'claude-sonnet-4.5', discovered), 'claude-sonnet-4.7');
+  assert.equal(resolveKiroModel('claude-sonnet-4.7', {}, 'claude-sonnet-4.5', discovered), 'claude-sonnet-4.7');
+  assert.equal(resolveKiroModel('claude-sonnet-4-7[1m]', {}, 'claude-sonnet-4.5', discovered), 'claude-sonnet-4.7-1m');
+  // Without discovery the same name falls back to the best sonnet we know.
+  assert.notEqual(resolveKiroModel('claude-sonnet-4-7', {}, 'claude-sonnet-4.5'), 'claude-sonnet-4.7');
+});

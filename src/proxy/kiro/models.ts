@@ -66,10 +66,19 @@ const FAMILY = /opus|sonnet|haiku/;
  * value is sent as is; then aliases, Kiro ids, Anthropic-style names, the family's best model,
  * and finally `defaultModel` for names no rule knows.
  */
-export function resolveKiroModel(requested: string, mapping: Record<string, string>, defaultModel: string): string {
+/**
+ * `discovered` holds the ids Kiro's ListAvailableModels reported for the accounts, so a model
+ * newer than our table (say `claude-sonnet-4.7`) is reachable by name as soon as Kiro offers it.
+ */
+export function resolveKiroModel(
+  requested: string,
+  mapping: Record<string, string>,
+  defaultModel: string,
+  discovered?: ReadonlySet<string>,
+): string {
   if (Object.hasOwn(mapping, requested)) return mapping[requested];
   const raw = requested.trim();
-  if (KNOWN.has(raw)) return raw;
+  if (KNOWN.has(raw) || discovered?.has(raw)) return raw;
   // Provider prefixes (`anthropic/claude-…`) carry no information for us.
   let name = raw.toLowerCase().replace(/^.*\//, '');
   const alias = ALIASES[name];
@@ -82,6 +91,10 @@ export function resolveKiroModel(requested: string, mapping: Record<string, stri
   const normalised = normaliseClaudeName(name);
   if (normalised && (KNOWN.has(normalised) || LEGACY_IDS[normalised])) {
     return withContextVariant(LEGACY_IDS[normalised] ?? normalised, wantsOneMillion);
+  }
+  if (normalised && discovered?.has(normalised)) {
+    const wide = `${normalised}-1m`;
+    return wantsOneMillion && discovered.has(wide) ? wide : normalised;
   }
   const family = FAMILY.exec(name)?.[0] as ClaudeFamily | undefined;
   if (family) return withContextVariant(FAMILY_BEST[family], wantsOneMillion);
