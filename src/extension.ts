@@ -18,14 +18,22 @@ import { buildConfig, readSettings, warnNonLoopback, watchSettings } from './hos
 import { apiKeyRequired, isLoopbackHost, type ProxySettings } from './host/settingsModel';
 import { explainStart } from './host/startFeedback';
 import { watchTokenFileNotices } from './host/tokenFileNotices';
-import { createAccountsView } from './views/accountsTree';
+import { createAccountsView, type AccountsTreeProvider } from './views/accountsTree';
 import { StatusBarController } from './views/statusBar';
 import { MonitorPanel } from './views/monitor/monitorPanel';
 import { registerClientConfigCommands } from './host/clientConfigCommands';
 
 let shutdown: (() => Promise<void>) | undefined;
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+/** Returned from `activate` only outside production (extension tests, development host): the test seam. */
+export interface KiroTestApi {
+  engine: Engine;
+  accountsTree: AccountsTreeProvider;
+  context: vscode.ExtensionContext;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<KiroTestApi | undefined> {
+  const activateStart = performance.now();
   const output = vscode.window.createOutputChannel('Kiro Proxy', { log: true });
   context.subscriptions.push(output);
   const logger = createOutputLogger(output);
@@ -85,7 +93,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       start: () => start(false),
       openMonitor: (tab) => MonitorPanel.show(context, engine, tab),
     }),
-    ...registerAccountCommands(engine.pool, logger, () => engine.config.tokenDir),
+    ...registerAccountCommands(engine.pool, logger, () => engine.config.tokenDir, ready),
     MonitorPanel.registerSerializer(context, engine),
     ...registerClientConfigCommands(context, {
       baseUrl: () => baseUrlOf(controller.status),
@@ -120,6 +128,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await offerTokenCacheImport(context, engine.pool, engine.config.tokenDir, logger).catch((err: Error) => logger.warn(err.message));
   });
   if (settings.autoStart) void start(true);
+  // The e2e tests read this line for the activation time.
+  logger.info(`Activated in ${(performance.now() - activateStart).toFixed(1)} ms`);
+  return context.extensionMode === vscode.ExtensionMode.Production ? undefined : { engine, accountsTree: views.provider, context };
 }
 
 export async function deactivate(): Promise<void> {

@@ -14,10 +14,15 @@ function accountIdOf(arg: ItemArg): string | undefined {
   return arg?.id?.replace(/^account:/, '');
 }
 
-export function registerAccountCommands(pool: AccountPool, logger: Logger, tokenDir: () => string): vscode.Disposable[] {
+/**
+ * `loaded` settles when the pool has read its store: a command that ran before would see no
+ * accounts, and accounts it added would be dropped when the store's (older) contents arrive.
+ */
+export function registerAccountCommands(pool: AccountPool, logger: Logger, tokenDir: () => string, loaded: Promise<unknown> = Promise.resolve()): vscode.Disposable[] {
   const t = vscode.l10n.t;
   const guarded = (fn: (...args: never[]) => Promise<unknown>) => async (...args: never[]) => {
     try {
+      await loaded;
       await fn(...args);
     } catch (err) {
       const message = (err as Error).message;
@@ -55,6 +60,14 @@ export function registerAccountCommands(pool: AccountPool, logger: Logger, token
     reportImport(result, t('Nothing was imported.'));
   };
 
+  const importKiroCli = async () => {
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: t("Reading kiro-cli's sign-in…") },
+      () => pool.importFromKiroCli(),
+    );
+    reportImport(result, t('Nothing was imported.'));
+  };
+
   const afterLogin = (view: { label: string } | undefined) => {
     if (view) void vscode.window.showInformationMessage(t('Signed in: {0}', view.label));
   };
@@ -67,6 +80,7 @@ export function registerAccountCommands(pool: AccountPool, logger: Logger, token
       { label: `$(github) ${t('Login with GitHub')}`, run: async () => afterLogin(await loginSocial(pool, 'Github')) },
       { label: `$(key) ${t('AWS Builder ID')}`, detail: t('Device code sign-in'), run: async () => afterLogin(await loginBuilderId(pool)) },
       { label: `$(json) ${t('Import JSON')}`, detail: t('Paste a token JSON or a refresh token'), run: importToken },
+      { label: `$(terminal) ${t('Import from kiro-cli')}`, detail: t('Import the account kiro-cli is signed in with (from its SQLite store)'), run: importKiroCli },
     ];
     const choice = await vscode.window.showQuickPick(items, { title: t('Add Kiro Account'), placeHolder: t('How do you want to add the account?') });
     if (choice) await choice.run();
@@ -134,9 +148,11 @@ export function registerAccountCommands(pool: AccountPool, logger: Logger, token
 
 function reportImport(result: ImportResult, emptyMessage: string): void {
   const t = vscode.l10n.t;
-  const { added, updated, skipped } = result;
+  const { added, updated, skipped, notes } = result;
   if (added.length === 0 && updated.length === 0) {
-    void vscode.window.showInformationMessage(skipped.length ? t('Nothing imported; {0} skipped: {1}', skipped.length, skipped.map((s) => s.reason).join('; ')) : emptyMessage);
+    // A source's notes (e.g. kiro-cli's store needing a newer Node) say why better than a generic message.
+    const empty = notes.length ? notes.join(' ') : emptyMessage;
+    void vscode.window.showInformationMessage(skipped.length ? t('Nothing imported; {0} skipped: {1}', skipped.length, skipped.map((s) => s.reason).join('; ')) : empty);
     return;
   }
   const parts = [t('{0} added', added.length), t('{0} updated', updated.length)];

@@ -37,13 +37,17 @@ export class SecretAccountStore implements AccountStore {
   /** Calls `listener` when another window changed the accounts. */
   onDidChangeExternally(listener: () => void): { dispose(): unknown } {
     return this.secrets.onDidChange(KEY, () => {
-      void this.queue.then(async () => {
+      // The check takes its turn in the save queue: a save of this window that started while the
+      // secret was being read would otherwise make our own earlier write look foreign, and the
+      // reload it triggers would drop the accounts added since (seen while importing several files).
+      const check = this.queue.then(async () => {
         const now = await this.secrets.raw(KEY);
-        if (now !== this.lastWritten) {
-          this.lastWritten = now;
-          listener();
-        }
+        if (now === this.lastWritten) return false;
+        this.lastWritten = now;
+        return true;
       });
+      this.queue = check.catch(() => undefined);
+      void check.then((changed) => changed && listener(), () => undefined);
     });
   }
 }

@@ -106,7 +106,7 @@ export class AccountsTreeProvider implements vscode.TreeDataProvider<AccountNode
 }
 
 /** Creates the view and wires visibility, the badge and the empty-state message. */
-export function createAccountsView(pool: AccountPool): { disposable: vscode.Disposable; refresh(): void } {
+export function createAccountsView(pool: AccountPool): { disposable: vscode.Disposable; refresh(): void; provider: AccountsTreeProvider } {
   const provider = new AccountsTreeProvider(pool);
   const view = vscode.window.createTreeView('kiro.accounts', { treeDataProvider: provider, showCollapseAll: false });
   const updateBadge = () => {
@@ -128,6 +128,7 @@ export function createAccountsView(pool: AccountPool): { disposable: vscode.Disp
   );
   return {
     disposable,
+    provider,
     refresh: () => {
       updateBadge();
       provider.refreshAll();

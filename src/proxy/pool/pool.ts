@@ -27,6 +27,7 @@ import {
 import { getUsageLimits, listAvailableModels } from '../kiro/usage';
 import { stateOf, viewOf, labelOf, type AccountSource, type AccountState, type AccountView, type StoredAccount } from './account';
 import { systemClock, type Clock, type Timer } from './clock';
+import { readKiroCliStore } from './kiro-cli-store';
 import { defaultReferenceConfigPath, readReferenceConfig } from './migrate';
 import { chooseAccount } from './selection';
 import { SessionTable } from './sessions';
@@ -149,6 +150,8 @@ export class AccountPool extends EventEmitter<PoolEvents> {
 
   /** Re-reads the store (another VS Code window changed it) and announces every difference. */
   async reload(): Promise<void> {
+    // Accounts added while the store is being read are newer than what it returns: keep them.
+    const known = new Set(this.accounts.keys());
     const stored = await this.opts.store.load();
     const now = this.clock.now();
     const seen = new Set<string>();
@@ -164,8 +167,8 @@ export class AccountPool extends EventEmitter<PoolEvents> {
           : { type: 'added', account: viewOf(account, now) },
       );
     }
-    for (const id of [...this.accounts.keys()]) {
-      if (seen.has(id)) continue;
+    for (const id of known) {
+      if (seen.has(id) || !this.accounts.has(id)) continue;
       this.accounts.delete(id);
       this.stateTimers.get(id)?.cancel();
       this.stateTimers.delete(id);
@@ -457,6 +460,21 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     return result;
   }
 
+  /**
+   * The accounts kiro-cli (or the Amazon Q CLI) is signed in with, read from its SQLite store:
+   * `dbPath`, or the default location when present. Without `node:sqlite` this is a note, not an error.
+   */
+  async importFromKiroCli(dbPath?: string): Promise<ImportResult> {
+    const store = await readKiroCliStore(dbPath);
+    const result: ImportResult = { added: [], updated: [], skipped: store.skipped, notes: store.notes };
+    for (const a of store.accounts) {
+      // One account per store key: importing again after kiro-cli refreshed updates it, like a token file.
+      const { view, created } = await this.upsert({ credentials: a.credentials, source: { kind: 'import', path: `${store.path}#${a.key}` } });
+      (created ? result.added : result.updated).push(view);
+    }
+    return result;
+  }
+
   // ---- background work ----
 
   /** Starts refreshing tokens ahead of expiry and quotas periodically, and watching the token folder. */
@@ -716,6 +734,8 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     change(account);
     this.armStateTimer(account);
     this.persist().catch((err) => this.logger.error(`could not save accounts: ${messageOf(err)}`));
+    // This view already shows any counter change still waiting to be announced.
+    this.countedChanges.delete(id);
     this.emit('change', { type: 'updated', account: viewOf(account, this.clock.now()), previousState });
     this.wakeWaiters();
   }
@@ -727,15 +747,30 @@ export class AccountPool extends EventEmitter<PoolEvents> {
   private count(id: string, change: (account: StoredAccount) => void): void {
     const account = this.accounts.get(id);
     if (!account) return;
-    const previousState = stateOf(account, this.clock.now());
+    // Announced once per tick and account, and only to listeners: a fresh view per request
+    // cost ~1.5 % of a small request, and the CLI has nobody listening.
+    if (!this.countedChanges.has(id) && this.listenerCount('change') > 0) {
+      this.countedChanges.set(id, stateOf(account, this.clock.now()));
+      if (this.countedChanges.size === 1) process.nextTick(this.announceCounted);
+    }
     change(account);
-    this.emit('change', { type: 'updated', account: viewOf(account, this.clock.now()), previousState });
     if (this.counterSave) return;
     this.counterSave = this.clock.setTimer(() => {
       this.counterSave = undefined;
       this.persist().catch((err) => this.logger.error(`could not save accounts: ${messageOf(err)}`));
     }, COUNTER_SAVE_DELAY_MS);
   }
+
+  /** Counter updates of the last tick, as one `updated` per account (its state before the first). */
+  private readonly countedChanges = new Map<string, AccountState>();
+  private readonly announceCounted = (): void => {
+    const now = this.clock.now();
+    for (const [id, previousState] of this.countedChanges) {
+      this.countedChanges.delete(id);
+      const account = this.accounts.get(id);
+      if (account) this.emit('change', { type: 'updated', account: viewOf(account, now), previousState });
+    }
+  };
 
   /** Cooldowns and exhaustion end by themselves; a timer announces it. */
   private armStateTimer(account: StoredAccount): void {

@@ -29,7 +29,8 @@ const en = {
   quotaOf: '{0} of {1} credits',
   resetsIn: 'resets in {0}',
   availableIn: 'available again in {0}',
-  accountUsage: '{0} requests · {1} errors · {2} credits',
+  // Label-value form: no plural rules needed for "1 errors".
+  accountUsage: 'Requests {0} · Errors {1} · Credits {2}',
   'state.active': 'active',
   'state.cooldown': 'cooling down',
   'state.expired': 'token expired',

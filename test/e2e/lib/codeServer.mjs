@@ -189,7 +189,8 @@ export async function startCodeServer({ cs, workspace, vsix, extensionDevelopmen
   let ws = workspace;
   if (!ws) { ws = path.join(profile.dir, 'ws'); mkdirSync(ws); }
   ws = path.resolve(ws);
-  const childEnv = { ...process.env, XDG_DATA_HOME: profile.dataDir, ...env };
+  // KIRO_E2E_PROFILE_DIR: tests inside the extension host find the profile (e.g. user/User/settings.json) through it.
+  const childEnv = { ...process.env, XDG_DATA_HOME: profile.dataDir, KIRO_E2E_PROFILE_DIR: profile.dir, ...env };
   let installed = [];
   try {
     if (vsix) installed = await installVsix(cs, vsix, profile, env);
@@ -309,7 +310,7 @@ async function formatConsole(msg) {
 }
 
 /** Workbench console lines that are harmless offline noise (recipe §8). */
-export const CONSOLE_NOISE = /Failed to load resource|open-vsx\.org|^\s+at (async )?\S+ \(http:\/\/127\.0\.0\.1|allow-scripts and allow-same-origin|web worker extension host is started in a same-origin iframe|vsda/;
+export const CONSOLE_NOISE = /\[AgentHost\] No signed-in session|Failed to load resource|open-vsx\.org|^\s+at (async )?\S+ \(http:\/\/127\.0\.0\.1|allow-scripts and allow-same-origin|web worker extension host is started in a same-origin iframe|vsda/;
 
 /**
  * Forward a page's console to a sink (default: process.stdout, prefixed). Returns the listener.

@@ -1,0 +1,296 @@
+// UI end-to-end test of the packaged extension, as a user drives it: the .vsix is installed with
+// --install-extension into a fresh code-server profile, a workspace is opened with a token cache that
+// points at the Kiro simulator, and Playwright (playwright-core + Debian's Chromium) clicks through
+// the workbench. One describe per code-server version (test/e2e/setup.sh installs them).
+//
+// Needs the .vsix: npm run build && npm run package (npm run test:vscode does all of it).
+// Artifacts: test-results/screenshots/<vscode version>/<theme>-{statusbar,sidebar,monitor,logs}.png
+// and test-results/activation.json ({"<vscode version>": ms from activate() start to its return}).
+// No sleeps: every wait is on a workbench element, the webview's DOM, /health or the simulator.
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  REPO_ROOT, assertPortClosed, codeServerVersions, isPortClosed, launchBrowser, openWorkbench, startCodeServer, waitForNotification,
+} from './lib/codeServer.mjs';
+import { kiroFixture } from './lib/fixture.mjs';
+
+const PKG = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
+const EXTENSION_ID = `${PKG.publisher}.${PKG.name}`;
+const VSIX = path.join(REPO_ROOT, `${PKG.name}-${PKG.version}.vsix`);
+const RESULTS = path.join(REPO_ROOT, 'test-results');
+const STATUS_ITEM = `[id="${EXTENSION_ID}.kiro.status"]`;
+/** Theme ids: 1.99 has "Default Dark Modern"; VS Code renamed them to "Dark Modern" later (1.139 lists no "Default …" ids). */
+const THEMES = {
+  '1.99': { dark: 'Default Dark Modern', light: 'Default Light Modern' },
+  '1.139': { dark: 'Dark Modern', light: 'Light Modern' },
+};
+
+/** Waits for a condition without an event (HTTP state of the proxy or the simulator). */
+async function until(what, probe, timeoutMs = 20_000) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (err) { last = err; }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function recordActivation(version, ms) {
+  mkdirSync(RESULTS, { recursive: true });
+  const file = path.join(RESULTS, 'activation.json');
+  const all = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  all[version] = ms;
+  writeFileSync(file, JSON.stringify(all, null, 2) + '\n');
+}
+
+/** Newest modification time of the files that go into the .vsix. */
+function newestSource() {
+  const walk = (p) => (statSync(p).isDirectory() ? readdirSync(p).flatMap((n) => walk(path.join(p, n))) : [statSync(p).mtimeMs]);
+  return Math.max(...['src', 'media', 'l10n', 'package.json', 'package.nls.json', 'esbuild.mjs'].map((p) => path.join(REPO_ROOT, p)).filter(existsSync).flatMap(walk));
+}
+
+const versions = codeServerVersions();
+test('code-server is installed and the .vsix is current', () => {
+  assert.ok(versions.length > 0, 'no code-server version installed: run bash test/e2e/setup.sh');
+  // A .vsix older than the sources would test old code: package again (vsce runs the build first).
+  if (!existsSync(VSIX) || statSync(VSIX).mtimeMs < newestSource()) {
+    const r = spawnSync('npm', ['run', 'package'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    assert.equal(r.status, 0, `npm run package failed:\n${r.stdout}${r.stderr}`);
+  }
+  assert.ok(existsSync(VSIX), `${path.relative(REPO_ROOT, VSIX)} is missing`);
+});
+
+for (const cs of versions) {
+  describe(`UI of the packaged .vsix on VS Code ${cs.vscode} (code-server ${cs.version})`, () => {
+    const themes = THEMES[cs.name];
+    const shots = path.join(RESULTS, 'screenshots', cs.vscode);
+    let fx;
+    let server;
+    let browser;
+    let page;
+    let requestsSent = 0;
+
+    const health = async () => (await fetch(`${fx.baseUrl}/health`, { signal: AbortSignal.timeout(3000) })).json();
+    const stateOf = async (id) => (await health()).accounts.find((a) => a.id === id)?.state;
+    const sendRequest = async (text) => {
+      const res = await fetch(`${fx.baseUrl}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': 'ui-test' },
+        body: JSON.stringify({ model: 'claude-sonnet-4.5', max_tokens: 32, messages: [{ role: 'user', content: text }] }),
+      });
+      requestsSent++;
+      const body = await res.json();
+      assert.equal(res.status, 200, JSON.stringify(body));
+      return body;
+    };
+    const tree = () => page.getByRole('tree', { name: 'Accounts' });
+    const row = (label) => tree().getByRole('treeitem').filter({ has: page.locator('.label-name', { hasText: label }) });
+    const webview = () => page.frameLocator(`iframe.webview.ready[src*="extensionId=${EXTENSION_ID}"]`).frameLocator('iframe#active-frame');
+    /** F1, the command's title, Enter. `closes`: wait for the palette to close (false when the command opens a picker). */
+    const runCommand = async (title, closes = true) => {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input.input');
+      await input.waitFor({ state: 'visible' });
+      await input.fill(`>${title}`);
+      // The row whose label is exactly the title (fuzzy matching can rank another command first).
+      const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+      const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
+      await row.waitFor();
+      if ((await row.getAttribute('class'))?.includes('focused')) await page.keyboard.press('Enter');
+      else await row.click();
+      if (closes) await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+    };
+    const shoot = async (name, locator) => {
+      mkdirSync(shots, { recursive: true });
+      await (locator ?? page).screenshot({ path: path.join(shots, `${name}.png`) });
+    };
+
+    /** A test step; on failure the workbench is saved as FAILED-<n>.png next to the screenshots. */
+    let stepNo = 0;
+    const step = (name, fn) => test(name, async () => {
+      const n = ++stepNo;
+      try {
+        await fn();
+      } catch (err) {
+        if (page) await shoot(`FAILED-${n}`).catch(() => {});
+        throw err;
+      }
+    });
+
+    before(async () => {
+      rmSync(shots, { recursive: true, force: true }); // no FAILED-*.png from an earlier run
+      fx = await kiroFixture();
+      await assertPortClosed(fx.port);
+      server = await startCodeServer({
+        cs, workspace: fx.workspace, vsix: VSIX, env: fx.env,
+        // 1.139 opens the Chat view in the secondary side bar on first start; keep it closed for the screenshots.
+        settings: { ...fx.settings, 'workbench.colorTheme': themes.dark, 'workbench.secondarySideBar.defaultVisibility': 'hidden' },
+      });
+      browser = await launchBrowser();
+    });
+
+    after(async () => {
+      await browser?.close().catch(() => {});
+      await server?.stop();
+      if (fx) {
+        // The extension host died with code-server's process group: the proxy must be gone too.
+        assert.equal(await isPortClosed(fx.port), true, `port ${fx.port} closed after code-server stopped`);
+        await fx.close();
+      }
+    });
+
+    step('the .vsix installs into the fresh profile and the extension activates (status bar item)', async () => {
+      assert.ok(server.installed.some((d) => d.startsWith(`${EXTENSION_ID}-${PKG.version}`)), `installed: ${server.installed.join(', ')}`);
+      page = await openWorkbench(browser, server);
+      await page.locator(`.monaco-workbench.vs-dark`).waitFor();
+      await page.locator(STATUS_ITEM).waitFor({ timeout: 60_000 });
+      assert.equal(await isPortClosed(fx.port), true, 'autoStart is off: the proxy is not running yet');
+    });
+
+    step('activation time is logged and recorded in test-results/activation.json', async () => {
+      const logsDir = path.join(server.profileDir, 'user', 'logs');
+      const find = () => {
+        for (const session of readdirSync(logsDir)) {
+          const dir = path.join(logsDir, session);
+          for (const host of readdirSync(dir).filter((d) => d.startsWith('exthost'))) {
+            const file = path.join(dir, host, EXTENSION_ID, 'Kiro Proxy.log');
+            const m = existsSync(file) && /Activated in ([\d.]+) ms/.exec(readFileSync(file, 'utf8'));
+            if (m) return Number(m[1]);
+          }
+        }
+        return undefined;
+      };
+      const ms = await until('the "Activated in" log line', async () => find());
+      assert.ok(ms > 0 && ms < 5000, `activation took ${ms} ms`);
+      recordActivation(cs.vscode, ms);
+    });
+
+    step('the token cache offer imports the accounts when "Import" is clicked', async () => {
+      const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Kiro Proxy found 2 Kiro account(s)' });
+      await toast.waitFor();
+      await toast.getByRole('button', { name: 'Import' }).click();
+      await waitForNotification(page, 'Kiro accounts: 2 added');
+    });
+
+    step('clicking the status bar item starts the proxy, and /health answers the test process', async () => {
+      await assertPortClosed(fx.port);
+      await page.locator(STATUS_ITEM).click();
+      await page.locator(STATUS_ITEM, { hasText: `Kiro :${fx.port}` }).waitFor();
+      await page.locator(STATUS_ITEM, { hasText: '2/2' }).waitFor();
+      const h = await health();
+      assert.equal(h.status, 'ok');
+      assert.equal(h.accounts.length, 2);
+      assert.deepEqual(h.accounts.map((a) => a.state), ['active', 'active']);
+      await shoot('dark-statusbar', page.locator('.part.statusbar'));
+    });
+
+    step('the Kiro sidebar lists one row per account with its state', async () => {
+      await page.locator('.activitybar a.action-label[aria-label="Kiro"]').click();
+      await tree().waitFor();
+      const h = await health();
+      await until('two account rows', async () => (await tree().getByRole('treeitem').count()) === 2);
+      const labels = await tree().locator('.label-name').allInnerTexts();
+      assert.deepEqual([...labels].sort(), h.accounts.map((a) => a.label).sort());
+      for (const description of await tree().locator('.label-description').allInnerTexts()) assert.match(description, /^expires in \d/);
+      await shoot('dark-sidebar');
+    });
+
+    step('the inline "Refresh Token" action refreshes the account against the simulator', async () => {
+      const before = fx.sim.accounts.find('acct-2').refreshCount;
+      // acct-2 is the IdC account: the one from kiro-account-2.json.
+      const account = (await health()).accounts.find((a) => a.label === 'bob@example.com' || a.label.startsWith('BuilderId'));
+      assert.ok(account, 'the IdC account is listed');
+      const r = row(account.label);
+      await r.hover();
+      await r.getByRole('button', { name: 'Refresh Token' }).click();
+      await until('the simulator to see the refresh', async () => fx.sim.accounts.find('acct-2').refreshCount === before + 1);
+      assert.equal(await stateOf(account.id), 'active');
+    });
+
+    step('"Kiro: Clear Cooldowns" from the command palette brings a cooled account back', async () => {
+      fx.sim.setBehavior('acct-1', { error: 'throttled' });
+      // Least-used routing reaches the throttled account within a few requests (the pool fails over, so each succeeds).
+      let cooled;
+      for (let i = 0; i < 6 && !cooled; i++) {
+        await sendRequest(`cool down ${i}`);
+        cooled = (await health()).accounts.find((a) => a.state === 'cooldown');
+      }
+      fx.sim.setBehavior('acct-1', null);
+      assert.ok(cooled, 'an account cooled down');
+      // Labels can change (an account's e-mail arrives with its quota): look the row up by its current label.
+      const rowShows = (re) => until(`the account's row to show ${re}`, async () => {
+        const label = (await health()).accounts.find((a) => a.id === cooled.id).label;
+        return (await row(label).locator('.label-description', { hasText: re }).count()) === 1;
+      });
+      await rowShows(/^cooldown \d/);
+      await page.locator(STATUS_ITEM, { hasText: '1/2' }).waitFor();
+      await shoot('dark-sidebar-cooldown');
+      await runCommand('Kiro: Clear Cooldowns');
+      await until('/health to show the account active', async () => (await stateOf(cooled.id)) === 'active');
+      await rowShows(/^expires in \d/);
+      await page.locator(STATUS_ITEM, { hasText: '2/2' }).waitFor();
+    });
+
+    step('the monitor webview shows the live service state and request count', async () => {
+      await runCommand('Kiro: Open Monitor');
+      const view = webview();
+      await view.locator('#service-state', { hasText: 'Running' }).waitFor();
+      await view.locator('#total-requests', { hasText: String(requestsSent) }).waitFor();
+      await view.locator('#speed-test').waitFor();
+      // Live: a request made now shows up without reopening the panel.
+      await sendRequest('live monitor');
+      await view.locator('#total-requests', { hasText: String(requestsSent) }).waitFor();
+      await shoot('dark-monitor');
+    });
+
+    step('the logs tab shows live rows', async () => {
+      const view = webview();
+      await view.locator('#tab-logs').click();
+      const rows = view.locator('#log-rows tr[data-id]');
+      await until(`${requestsSent} log rows`, async () => (await rows.count()) >= requestsSent);
+      const n = await rows.count();
+      await sendRequest('live logs');
+      await until('a new log row', async () => (await rows.count()) === n + 1);
+      assert.match(await rows.first().innerText(), /200/);
+      await shoot('dark-logs');
+    });
+
+    step('light theme screenshots: status bar, sidebar, monitor and logs tabs', async () => {
+      // As a user does it: "Preferences: Color Theme", then the theme's label.
+      await runCommand('Preferences: Color Theme', false);
+      const theme = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: /^Light Modern$/ }) }).first();
+      await theme.waitFor();
+      await page.locator('.quick-input-widget input.input').fill('Light Modern');
+      await page.locator('.quick-input-list .monaco-list-row.focused').filter({ has: page.locator('.label-name', { hasText: /^Light Modern$/ }) }).waitFor();
+      await page.keyboard.press('Enter');
+      await page.locator('.monaco-workbench.vs:not(.vs-dark)').waitFor();
+      // The light theme is applied: the workbench's own background turned light.
+      const bg = await page.locator('.part.sidebar').evaluate((el) => getComputedStyle(el).backgroundColor);
+      const [r, g, b] = bg.match(/\d+/g).map(Number);
+      assert.ok(r + g + b > 600, `light background, got ${bg}`);
+      await shoot('light-statusbar', page.locator('.part.statusbar'));
+      const view = webview();
+      await view.locator('body.vscode-light').waitFor(); // the webview got the theme too
+      await view.locator('#log-rows tr[data-id]').first().waitFor();
+      await shoot('light-logs');
+      await view.locator('#tab-monitor').click();
+      await view.locator('#service-state', { hasText: 'Running' }).waitFor();
+      await shoot('light-monitor');
+      await page.keyboard.press('Escape');
+      await runCommand('View: Close All Editors');
+      await tree().getByRole('treeitem').first().waitFor();
+      await shoot('light-sidebar');
+      for (const name of ['dark-statusbar', 'dark-sidebar', 'dark-monitor', 'dark-logs', 'light-statusbar', 'light-sidebar', 'light-monitor', 'light-logs']) {
+        assert.ok(existsSync(path.join(shots, `${name}.png`)), `${name}.png saved`);
+      }
+    });
+  });
+}

@@ -1,0 +1,305 @@
+// The extension in a real extension host, against the Kiro simulator. The runner (test/runInCodeServer.mjs
+// or test/runTest.ts) starts the simulator, seeds a token cache folder with its accounts and opens a
+// workspace with these user settings: kiroProxy.tokenCacheDir = that folder, kiroProxy.port = a free
+// port, kiroProxy.autoStart = false; KIRO_PROXY_ENDPOINT points the engine at the simulator.
+//
+// Environment: KIRO_SIM_URL, KIRO_SUITE_PORT, KIRO_SUITE_TOKEN_DIR, and the user settings file as
+// KIRO_SUITE_SETTINGS_FILE (or derived from KIRO_E2E_PROFILE_DIR, which code-server's helper sets).
+// No sleeps: every wait is on /health, the simulator or the extension's own objects.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
+import * as vscode from 'vscode';
+import type { KiroTestApi } from '../../src/extension';
+
+const EXTENSION_ID = 'kiro-proxy.kiro-proxy';
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the suite through test/runInCodeServer.mjs or test/runTest.ts`);
+  return value;
+}
+
+const SIM = env('KIRO_SIM_URL');
+const PORT = Number(env('KIRO_SUITE_PORT'));
+const TOKEN_DIR = env('KIRO_SUITE_TOKEN_DIR');
+const BASE = `http://127.0.0.1:${PORT}`;
+const SETTINGS_FILE =
+  process.env.KIRO_SUITE_SETTINGS_FILE ?? (process.env.KIRO_E2E_PROFILE_DIR ? path.join(process.env.KIRO_E2E_PROFILE_DIR, 'user', 'User', 'settings.json') : undefined);
+
+interface SimAccount { id: string; email: string; accessToken: string; refreshToken: string; refreshCount: number }
+interface HealthAccount { id: string; label: string; state: string; enabled: boolean }
+
+async function simGet<T>(p: string): Promise<T> {
+  const res = await fetch(`${SIM}${p}`);
+  assert.equal(res.status, 200, `simulator GET ${p}`);
+  return (await res.json()) as T;
+}
+async function simPost(p: string, body: unknown): Promise<void> {
+  const res = await fetch(`${SIM}${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  assert.equal(res.status, 200, `simulator POST ${p}: ${await res.text()}`);
+}
+const simAccounts = async () => (await simGet<{ accounts: SimAccount[] }>('/__sim/accounts')).accounts;
+
+async function health(): Promise<{ status: string; accounts: HealthAccount[] }> {
+  const res = await fetch(`${BASE}/health`);
+  assert.equal(res.status, 200);
+  return (await res.json()) as { status: string; accounts: HealthAccount[] };
+}
+
+/** Polls a condition that has no event (the proxy's HTTP state) until it holds. */
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ port, host: '127.0.0.1' });
+    sock.once('connect', () => { sock.destroy(); resolve(true); });
+    sock.once('error', () => resolve(false));
+  });
+}
+
+/** The pool account that came from a simulator account's token file. */
+function poolAccountFor(api: KiroTestApi, sim: SimAccount) {
+  const files = fs.readdirSync(TOKEN_DIR).filter((f) => f.endsWith('.json')).map((f) => path.join(TOKEN_DIR, f));
+  const file = files.find((f) => fs.readFileSync(f, 'utf8').includes(sim.refreshToken));
+  const account = api.engine.pool.list().find((a) => a.source && 'path' in a.source && a.source.path === file);
+  assert.ok(account, `pool account for ${sim.id} (${file})`);
+  return account;
+}
+
+/**
+ * Answers the client-config prompts. The suite shares the extension's `vscode` API object (both live under
+ * the extension's folder), so replacing `window.showQuickPick` / the modal `showInformationMessage` here is
+ * what the extension calls: no product seam needed. Non-modal messages pass through.
+ */
+async function withPrompts<T>(answers: { pick: (items: readonly vscode.QuickPickItem[], options?: vscode.QuickPickOptions) => unknown; confirm: string }, fn: () => Thenable<T>): Promise<T> {
+  const w = vscode.window as unknown as Record<string, unknown>;
+  const originalPick = w.showQuickPick;
+  const originalInfo = w.showInformationMessage as (...args: unknown[]) => Thenable<unknown>;
+  const modals: string[] = [];
+  w.showQuickPick = async (items: readonly vscode.QuickPickItem[] | Thenable<readonly vscode.QuickPickItem[]>, options?: vscode.QuickPickOptions) =>
+    answers.pick(await items, options);
+  w.showInformationMessage = (message: string, ...rest: unknown[]) => {
+    const opts = rest[0] as vscode.MessageOptions | undefined;
+    if (opts && typeof opts === 'object' && opts.modal) {
+      modals.push(message);
+      return Promise.resolve(rest.includes(answers.confirm) ? answers.confirm : undefined);
+    }
+    return originalInfo(message, ...rest);
+  };
+  try {
+    const result = await fn();
+    assert.ok(modals.length <= 1, `one confirmation at most, got ${modals.join(' | ')}`);
+    return result;
+  } finally {
+    w.showQuickPick = originalPick;
+    w.showInformationMessage = originalInfo;
+  }
+}
+
+describe('Kiro Proxy in the extension host', function () {
+  let api: KiroTestApi;
+  let root: string;
+
+  before(async function () {
+    const ext = vscode.extensions.getExtension<KiroTestApi | undefined>(EXTENSION_ID);
+    assert.ok(ext, `${EXTENSION_ID} is installed`);
+    const exports = await ext.activate();
+    assert.ok(exports, 'activate() returns the test API outside production mode');
+    api = exports;
+    root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
+    assert.ok(root, 'a workspace folder is open');
+    // A fresh profile has no accounts; the extension offers the token cache (a toast nobody answers here).
+    // "Kiro: Scan Token Cache" imports it, as the offer's "Import" button does.
+    assert.equal(api.engine.pool.list().length, 0, 'no accounts before the import');
+    await vscode.commands.executeCommand('kiro.scanTokenCache');
+    assert.equal(api.engine.pool.list().length, (await simAccounts()).length, 'every token file imported');
+  });
+
+  after(async () => {
+    await simPost('/__sim/behavior', { account: 'acct-1', reply: null }).catch(() => undefined);
+    await vscode.commands.executeCommand('kiro.stopProxy');
+  });
+
+  it('activates and registers every contributed command', async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    assert.equal(ext.isActive, true);
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const contributed = (ext.packageJSON.contributes.commands as Array<{ command: string }>).map((c) => c.command);
+    assert.ok(contributed.length >= 20, `contributes ${contributed.length} commands`);
+    const missing = contributed.filter((c) => !registered.has(c));
+    assert.deepEqual(missing, [], 'contributed but not registered');
+  });
+
+  it('"Kiro: Start Proxy" opens the port', async () => {
+    assert.equal(await portOpen(PORT), false, `port ${PORT} is closed before the start`);
+    await vscode.commands.executeCommand('kiro.startProxy');
+    await until(`the proxy on ${BASE}`, () => portOpen(PORT));
+    assert.equal((await health()).status, 'ok');
+  });
+
+  it('/health lists the accounts imported from the token cache folder (kiroProxy.tokenCacheDir)', async () => {
+    const sims = await simAccounts();
+    const h = await health();
+    assert.equal(h.accounts.length, sims.length, JSON.stringify(h.accounts));
+    const pool = api.engine.pool.list();
+    for (const sim of sims) {
+      const account = poolAccountFor(api, sim);
+      assert.ok(account.source && 'path' in account.source && account.source.path?.startsWith(TOKEN_DIR));
+      const listed = h.accounts.find((a) => a.id === account.id);
+      assert.ok(listed, `/health lists ${account.label}`);
+      assert.equal(listed.state, 'active');
+      assert.equal(listed.enabled, true);
+    }
+    assert.equal(pool.length, sims.length);
+  });
+
+  it('a request from @anthropic-ai/sdk through the running proxy succeeds', async () => {
+    const client = new Anthropic({ baseURL: BASE, apiKey: 'suite-key', maxRetries: 0 });
+    const message = await client.messages.create({
+      model: 'claude-sonnet-4.5',
+      max_tokens: 64,
+      messages: [{ role: 'user', content: 'hello from the extension host' }],
+    });
+    assert.equal(message.type, 'message');
+    const text = message.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+    assert.equal(text, 'Echo: hello from the extension host');
+  });
+
+  it('the tree provider returns one item per account, with its state and description', async () => {
+    const ids = api.accountsTree.getChildren();
+    const pool = api.engine.pool.list();
+    assert.equal(ids.length, pool.length);
+    assert.deepEqual([...ids].sort(), pool.map((a) => a.id).sort());
+    for (const id of ids) {
+      const view = api.engine.pool.get(id)!;
+      const item = api.accountsTree.getTreeItem(id);
+      assert.equal(item.label, view.label);
+      assert.equal(item.id, `account:${id}`);
+      assert.equal(item.contextValue, 'account:active:enabled');
+      assert.match(String(item.description), /^expires in \d/);
+      assert.equal((item.iconPath as vscode.ThemeIcon).id, 'pass-filled');
+    }
+    // A disabled account shows it.
+    const first = ids[0];
+    await vscode.commands.executeCommand('kiro.account.disable', first);
+    const disabled = api.accountsTree.getTreeItem(first);
+    assert.equal(disabled.contextValue, 'account:disabled:disabled');
+    assert.equal(disabled.description, 'disabled');
+    await vscode.commands.executeCommand('kiro.account.enable', first);
+    assert.equal(api.accountsTree.getTreeItem(first).contextValue, 'account:active:enabled');
+  });
+
+  it('"Kiro: Clear Cooldowns" puts a cooled account back to active', async () => {
+    const [sim1] = await simAccounts();
+    const account = poolAccountFor(api, sim1);
+    await simPost('/__sim/behavior', { account: sim1.id, reply: { error: 'throttled' } });
+    const client = new Anthropic({ baseURL: BASE, apiKey: 'suite-key', maxRetries: 0 });
+    // Least-used routing reaches the throttled account within a few requests; the pool fails over, so each succeeds.
+    for (let i = 0; i < 6 && (await health()).accounts.find((a) => a.id === account.id)?.state !== 'cooldown'; i++) {
+      await client.messages.create({ model: 'claude-sonnet-4.5', max_tokens: 16, messages: [{ role: 'user', content: `cool ${i}` }] });
+    }
+    await simPost('/__sim/behavior', { account: sim1.id, reply: null });
+    assert.equal((await health()).accounts.find((a) => a.id === account.id)?.state, 'cooldown');
+    const cooled = api.accountsTree.getTreeItem(account.id);
+    assert.equal(cooled.contextValue, 'account:cooldown:enabled');
+    assert.match(String(cooled.description), /^cooldown \d/);
+
+    await vscode.commands.executeCommand('kiro.clearCooldowns');
+    assert.equal((await health()).accounts.find((a) => a.id === account.id)?.state, 'active');
+    assert.equal(api.accountsTree.getTreeItem(account.id).contextValue, 'account:active:enabled');
+  });
+
+  it('"Refresh Token" on a tree item refreshes it against the simulator', async () => {
+    const sims = await simAccounts();
+    const sim = sims[sims.length - 1];
+    const account = poolAccountFor(api, sim);
+    const element = api.accountsTree.getChildren().find((id) => id === account.id);
+    assert.ok(element, 'the account has a row');
+    // The inline action passes the row's element, as the tree does.
+    await vscode.commands.executeCommand('kiro.account.refreshToken', element);
+    const after = (await simAccounts()).find((a) => a.id === sim.id)!;
+    assert.equal(after.refreshCount, sim.refreshCount + 1, 'the simulator saw one refresh');
+    assert.notEqual(after.accessToken, sim.accessToken, 'a new access token was issued');
+    assert.equal(api.engine.pool.get(account.id)?.state, 'active');
+  });
+
+  it('the Claude Code writer produces .claude/settings.local.json (and its .gitignore line)', async () => {
+    await withPrompts(
+      {
+        pick: (items, options) => {
+          assert.ok(!options?.canPickMany);
+          // "This workspace" first; then the model pair with sonnet.
+          return items.find((i) => i.description === '.claude/settings.local.json') ?? items.find((i) => i.label.startsWith('claude-sonnet-4.5'));
+        },
+        confirm: 'Apply',
+      },
+      () => vscode.commands.executeCommand('kiro.configureClaudeCode'),
+    );
+    const file = path.join(root, '.claude', 'settings.local.json');
+    const settings = JSON.parse(fs.readFileSync(file, 'utf8'));
+    assert.equal(settings.env.ANTHROPIC_BASE_URL, BASE);
+    assert.equal(settings.env.ANTHROPIC_MODEL, 'claude-sonnet-4.5');
+    assert.equal(settings.env.ANTHROPIC_SMALL_FAST_MODEL, 'claude-haiku-4.5');
+    assert.match(fs.readFileSync(path.join(root, '.gitignore'), 'utf8'), /^\.claude\/settings\.local\.json$/m);
+  });
+
+  it('the OpenAI writer produces .env', async () => {
+    await withPrompts(
+      { pick: (items, options) => (assert.ok(options?.canPickMany), items.filter((i) => i.label === 'OpenAI SDKs and clients')), confirm: 'Apply' },
+      () => vscode.commands.executeCommand('kiro.configureOpenAI'),
+    );
+    const text = fs.readFileSync(path.join(root, '.env'), 'utf8');
+    assert.match(text, new RegExp(`^OPENAI_BASE_URL=["']?${BASE.replace(/[.]/g, '\\.')}/v1["']?$`, 'm'));
+    assert.match(text, /^OPENAI_API_KEY=["']?kiro-proxy["']?$/m);
+    assert.match(fs.readFileSync(path.join(root, '.gitignore'), 'utf8'), /^\.env$/m);
+  });
+
+  it('"Remove Client Configuration" undoes both writers', async () => {
+    await withPrompts({ pick: (items) => items, confirm: 'Apply' }, () => vscode.commands.executeCommand('kiro.removeClientConfig'));
+    assert.equal(fs.existsSync(path.join(root, '.claude', 'settings.local.json')), false, '.claude/settings.local.json removed');
+    assert.equal(fs.existsSync(path.join(root, '.env')), false, '.env removed');
+    assert.equal(fs.readFileSync(path.join(root, '.gitignore'), 'utf8'), 'node_modules/\n', '.gitignore as before');
+  });
+
+  it('tokens are in SecretStorage and nowhere in globalState, workspaceState or settings', async () => {
+    const sims = await simAccounts();
+    const secret = (await api.context.secrets.get('kiro.accounts')) ?? '';
+    for (const sim of sims) {
+      assert.ok(secret.includes(sim.refreshToken), `SecretStorage holds the refresh token of ${sim.id}`);
+      assert.ok(secret.includes(sim.accessToken), `SecretStorage holds the current access token of ${sim.id}`);
+    }
+    const tokens = sims.flatMap((s) => [s.accessToken, s.refreshToken]);
+    const leaks = (where: string, text: string) => tokens.filter((t) => text.includes(t)).map(() => where);
+    const found: string[] = [];
+    for (const [name, memento] of [['globalState', api.context.globalState], ['workspaceState', api.context.workspaceState]] as const) {
+      for (const key of memento.keys()) found.push(...leaks(`${name}[${key}]`, JSON.stringify(memento.get(key)) ?? ''));
+    }
+    found.push(...leaks('configuration kiroProxy', JSON.stringify(vscode.workspace.getConfiguration('kiroProxy'))));
+    if (SETTINGS_FILE) found.push(...leaks(SETTINGS_FILE, fs.readFileSync(SETTINGS_FILE, 'utf8')));
+    const wsSettings = path.join(root, '.vscode', 'settings.json');
+    if (fs.existsSync(wsSettings)) found.push(...leaks(wsSettings, fs.readFileSync(wsSettings, 'utf8')));
+    assert.deepEqual(found, []);
+    assert.ok(SETTINGS_FILE, 'the user settings file is known');
+  });
+
+  it('"Kiro: Stop Proxy" closes the port', async () => {
+    await vscode.commands.executeCommand('kiro.stopProxy');
+    await until(`port ${PORT} to close`, async () => !(await portOpen(PORT)));
+  });
+});
