@@ -1,4 +1,4 @@
-// The CLI's account subcommands: `accounts`, `import <file>`, `login --google|--github|--builder-id`.
+// The CLI's account subcommands: `accounts`, `import <file>`, `import --kiro-cli [db]`, `login --google|--github|--builder-id`.
 import * as readline from 'node:readline';
 import type { Engine } from './proxy/engine';
 import type { AccountView } from './proxy/pool/account';
@@ -12,7 +12,11 @@ export async function runAccountCommand(engine: Engine, command: string, args: s
       printAccounts(engine.pool.list());
       return 0;
     case 'import': {
-      if (!args[0]) throw new Error('usage: kiro-proxy import <token-file.json>');
+      if (flags['kiro-cli']) {
+        printImport(await engine.pool.importFromKiroCli(args[0]));
+        return 0;
+      }
+      if (!args[0]) throw new Error('usage: kiro-proxy import <token-file.json> | import --kiro-cli [data.sqlite3]');
       printImport(await engine.pool.importTokenFile(args[0]));
       return 0;
     }

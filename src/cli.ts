@@ -1,6 +1,6 @@
 // The headless proxy: the same engine as the extension, configured from flags.
 //   kiro-proxy [--port 8080] [--host 127.0.0.1] [--data-dir ~/.kiro-proxy] [--token-dir ~/.aws/sso/cache] [--api-key KEY]
-//   kiro-proxy accounts | import <file> | login --google|--github|--builder-id
+//   kiro-proxy accounts | import <file> | import --kiro-cli [db] | login --google|--github|--builder-id
 import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import { defaultConfig, type ProxyConfig, type SelectionStrategy } from './proxy/config';
@@ -17,6 +17,7 @@ Usage:
   kiro-proxy [options]                 serve the Anthropic and OpenAI APIs over your Kiro accounts
   kiro-proxy accounts [options]        list accounts
   kiro-proxy import <file> [options]   import a Kiro token JSON file
+  kiro-proxy import --kiro-cli [db]    import kiro-cli's sign-in (default ~/.local/share/kiro-cli/data.sqlite3; Node 22.12+)
   kiro-proxy login --google|--github|--builder-id [options]
 
 Options:
@@ -114,6 +115,7 @@ async function main(): Promise<number> {
       google: { type: 'boolean' },
       github: { type: 'boolean' },
       'builder-id': { type: 'boolean' },
+      'kiro-cli': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
