@@ -4,6 +4,7 @@
 import type { Conversation, ReplyEvent, Usage } from './model';
 import type { ProxyConfig } from './config';
 import { ProxyError, TOO_LONG_MESSAGE, asProxyError } from './errors';
+import { redact } from './logger';
 import type { RequestLog } from './log';
 import { estimateTokens } from './tokens';
 import type { KiroHosts } from './kiro/endpoints';
@@ -221,11 +222,14 @@ export class KiroExchange implements Exchange {
         step = await upstream.events.next();
       }
     } catch (err) {
-      failure = request.signal.aborted
+      const raw = request.signal.aborted
         ? new ProxyError('internal', 'Client closed the request')
         : err instanceof ProxyError
           ? err
           : new ProxyError('upstream', 'The Kiro stream failed: ' + describe(err), { cause: err });
+      // Security: this message reaches the client as a stream error event (past the server's
+      // own scrubbing) and Kiro's exception text is quoted in it: remove anything secret-shaped.
+      failure = new ProxyError(raw.kind, redact(raw.message), { status: raw.status, retryAfterSeconds: raw.retryAfterSeconds, cause: raw });
       throw failure;
     } finally {
       upstream.release();
@@ -276,7 +280,8 @@ export class KiroExchange implements Exchange {
       outputTokens: r.usage?.outputTokens,
       credits: r.usage?.credits,
       attempts: r.attempts,
-      error: r.error,
+      // Security: the log is served by /admin/logs and exported; error texts quote upstream bodies.
+      error: r.error === undefined ? undefined : redact(r.error),
       kiroRequest: r.status >= 400 ? r.kiroRequest : undefined,
     });
   }

@@ -84,7 +84,7 @@ async function assertClean(proxy: RunningProxy, baseline: number): Promise<void>
   assert.doesNotMatch(proxy.output(), /Unhandled|TypeError|RangeError|ERR_/);
 }
 
-describe('upstream faults (2 accounts, first-byte timeout 800 ms, idle timeout 1000 ms)', () => {
+describe('upstream faults (2 accounts, first-byte timeout 800 ms, idle timeout 1000 ms)', { timeout: 120_000 }, () => {
   let proxy: RunningProxy;
   let a: any;
   let b: any;
@@ -109,15 +109,15 @@ describe('upstream faults (2 accounts, first-byte timeout 800 ms, idle timeout 1
   });
 
   it('reset before the headers on one account: fails over, the client never notices', async () => {
-    // a always resets, b once: whichever is tried first, a is tried and b ends up answering.
+    // a always resets, b is healthy. Requests go on until the pool has tried a (distinct
+    // prompts, so no session stickiness keeps them on b); every one must succeed.
     proxy.sim.setBehavior(a.id, { resetBeforeHeaders: true });
-    for (let i = 0; i < 4; i++) {
-      proxy.sim.setBehavior(b.id, { resetBeforeHeaders: true }, { times: 1 });
-      const res = await postJson(proxy.url, '/v1/messages', MESSAGE(i % 2 === 0));
+    const tried = () => proxy.sim.requests.some((r: any) => r.account === a.id && r.outcome === 'reset-before-headers');
+    for (let i = 0; i < 12 && !tried(); i++) {
+      const res = await postJson(proxy.url, '/v1/messages', { ...MESSAGE(i % 2 === 0), messages: [{ role: 'user', content: `question ${i}` }] });
       assert.equal(res.status, 200, res.text);
     }
-    const outcomes = proxy.sim.requests.filter((r: any) => r.outcome === 'reset-before-headers');
-    assert.ok(outcomes.some((r: any) => r.account === a.id), 'the faulty account was tried');
+    assert.ok(tried(), 'the faulty account was tried');
   });
 
   it('reset before the headers on every account: a 502 in each protocol, bounded retries', async () => {
@@ -195,16 +195,16 @@ describe('upstream faults (2 accounts, first-byte timeout 800 ms, idle timeout 1
   });
 
   it('a first byte that never comes: first-byte timeout, then the next account', async () => {
-    // a never answers, b is slow once: a is always tried at some point, b answers in the end.
+    // a never answers, b is healthy: requests go on until a was tried; all are answered.
     proxy.sim.setBehavior(a.id, { firstByteDelayMs: 20_000 });
-    for (let i = 0; i < 3; i++) {
-      proxy.sim.setBehavior(b.id, { firstByteDelayMs: 20_000 }, { times: 1 });
+    const fromSeq = proxy.sim.state.requestCount;
+    const chat = (r: any) => r.seq > fromSeq && r.path === '/generateAssistantResponse' && r.account === a.id;
+    for (let i = 0; i < 12 && !proxy.sim.requests.some(chat); i++) {
       const started = Date.now();
-      const res = await postJson(proxy.url, '/v1/messages', MESSAGE(i === 1));
+      const res = await postJson(proxy.url, '/v1/messages', { ...MESSAGE(i % 2 === 1), messages: [{ role: 'user', content: `question ${i}` }] });
       assert.equal(res.status, 200, res.text);
       assert.ok(Date.now() - started < 5000, `answered after ${Date.now() - started} ms`);
     }
-    const chat = (r: any) => r.path === '/generateAssistantResponse' && r.account === a.id;
     assert.ok(proxy.sim.requests.some(chat), 'the silent account was tried');
     // The stalled upstream requests were aborted, not left hanging at the simulator.
     await waitFor(() => proxy.sim.requests.filter((r: any) => chat(r) && r.outcome !== 'aborted').length === 0, 3000, 'stalled calls aborted');
@@ -247,7 +247,7 @@ describe('upstream faults (2 accounts, first-byte timeout 800 ms, idle timeout 1
   });
 });
 
-describe('upstream faults: connection refused', () => {
+describe('upstream faults: connection refused', { timeout: 60_000 }, () => {
   it('every account unreachable: a 502 in the protocol shape, accounts stay usable', async () => {
     const closed = net.createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
@@ -268,7 +268,7 @@ describe('upstream faults: connection refused', () => {
   });
 });
 
-describe('client-side faults', () => {
+describe('client-side faults', { timeout: 60_000 }, () => {
   let proxy: RunningProxy;
   let a: any;
   before(async () => {
@@ -284,20 +284,21 @@ describe('client-side faults', () => {
       const repliesBefore = proxy.sim.replies.length;
       const callsBefore = proxy.sim.chatRequests().length;
       const controller = new AbortController();
-      const res = await fetch(`${proxy.url}${path}`, {
+      const pending = fetch(`${proxy.url}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
         signal: controller.signal,
       }).catch(() => undefined);
       if (body.stream) {
-        const reader = res!.body!.getReader();
+        const reader = (await pending)!.body!.getReader();
         await reader.read(); // the stream is open and flowing
       } else {
         await waitFor(() => proxy.sim.chatRequests().length > callsBefore, 2000, 'upstream call');
         await sleep(150); // the first frames are in; the reply now stalls
       }
       controller.abort();
+      await pending;
       // The simulator logs a stalled reply only when its socket closes: long before any timeout.
       await waitFor(() => proxy.sim.replies.slice(repliesBefore).some((r: any) => r.outcome === 'stalled'), 2000, `upstream of ${path} aborted`);
     }

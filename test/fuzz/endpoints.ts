@@ -3,6 +3,8 @@
 // sample requests to mutate, and how its error bodies look.
 import { parseAnthropicRequest } from '../../src/proxy/protocols/anthropic';
 import { parseChatRequest } from '../../src/proxy/protocols/openai-chat';
+import { parseResponsesRequest } from '../../src/proxy/protocols/openai-responses';
+import { parseGeminiRequest } from '../../src/proxy/protocols/gemini';
 import { estimateConversationTokens } from '../../src/proxy/exchange';
 import { buildKiroRequest } from '../../src/proxy/kiro/request';
 import { resolveKiroModel } from '../../src/proxy/kiro/models';
@@ -20,6 +22,7 @@ export interface FuzzEndpoint {
 }
 
 const anthropicError = (j: any) => j?.type === 'error' && typeof j.error?.type === 'string' && typeof j.error?.message === 'string';
+const geminiError = (j: any) => typeof j?.error?.code === 'number' && typeof j.error.message === 'string' && typeof j.error.status === 'string';
 const openaiError = (j: any) =>
   typeof j?.error?.message === 'string' && typeof j.error.type === 'string' && 'code' in j.error && 'param' in j.error;
 
@@ -82,6 +85,40 @@ const CHAT_SEEDS: unknown[] = [
   { model: 'claude-sonnet-4.5', max_tokens: 5, temperature: 0.2, messages: [{ role: 'developer', content: [{ type: 'text', text: 'x' }] }, { role: 'user', content: 'q' }] },
 ];
 
+const RESPONSES_SEEDS: unknown[] = [
+  { model: 'gpt-4o', input: 'hi' },
+  {
+    model: 'gpt-5.1-codex',
+    stream: true,
+    instructions: 'be brief',
+    max_output_tokens: 300,
+    reasoning: { effort: 'medium' },
+    tools: [{ type: 'function', name: 'read_file', description: 'Read', parameters: TOOL.input_schema }],
+    tool_choice: 'auto',
+    previous_response_id: 'resp_unknown',
+    input: [
+      { role: 'user', content: [{ type: 'input_text', text: 'look' }, { type: 'input_image', image_url: `data:image/png;base64,${PNG}` }] },
+      { type: 'function_call', call_id: 'call_1', name: 'read_file', arguments: '{"path":"a"}' },
+      { type: 'function_call_output', call_id: 'call_1', output: 'contents' },
+    ],
+  },
+];
+
+const GEMINI_SEEDS: unknown[] = [
+  { contents: [{ role: 'user', parts: [{ text: 'hi' }] }] },
+  {
+    systemInstruction: { parts: [{ text: 'be brief' }] },
+    generationConfig: { maxOutputTokens: 100, temperature: 0.1, thinkingConfig: { thinkingBudget: 1024 } },
+    tools: [{ functionDeclarations: [{ name: 'read_file', description: 'Read', parameters: TOOL.input_schema }] }],
+    toolConfig: { functionCallingConfig: { mode: 'AUTO' } },
+    contents: [
+      { role: 'user', parts: [{ text: 'look' }, { inlineData: { mimeType: 'image/png', data: PNG } }] },
+      { role: 'model', parts: [{ functionCall: { name: 'read_file', args: { path: 'a' } } }] },
+      { role: 'user', parts: [{ functionResponse: { name: 'read_file', response: { content: 'contents' } } }] },
+    ],
+  },
+];
+
 export const ENDPOINTS: FuzzEndpoint[] = [
   {
     path: '/v1/messages',
@@ -101,4 +138,7 @@ export const ENDPOINTS: FuzzEndpoint[] = [
     seeds: CHAT_SEEDS,
     isError: openaiError,
   },
+  { path: '/v1/responses', pure: (bytes) => toKiro(parseResponsesRequest(parseJsonText(bytes))), seeds: RESPONSES_SEEDS, isError: openaiError },
+  { path: '/v1beta/models/gemini-2.5-pro:generateContent', pure: (bytes) => toKiro(parseGeminiRequest(parseJsonText(bytes), 'gemini-2.5-pro')), seeds: GEMINI_SEEDS, isError: geminiError },
+  { path: '/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse', pure: (bytes) => toKiro(parseGeminiRequest(parseJsonText(bytes), 'gemini-2.5-pro')), seeds: GEMINI_SEEDS, isError: geminiError },
 ];

@@ -102,8 +102,17 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
     output: () => output,
     async stop() {
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      if (child.exitCode === null) child.kill('SIGTERM');
-      const code = child.exitCode ?? (await exited);
+      // A child killed by a signal has exitCode null but signalCode set: it will not exit again.
+      const gone = child.exitCode !== null || child.signalCode !== null;
+      if (!gone) child.kill('SIGTERM');
+      const code = gone ? child.exitCode : await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 8000).unref())]);
+      if (code === 'hung') {
+        // A proxy that ignores SIGTERM would outlive the test run; kill it, then fail loudly.
+        child.kill('SIGKILL');
+        await exited;
+        if (!options.reuse) await sim.close();
+        throw new Error(`kiro-proxy did not exit within 8 s of SIGTERM. Output:\n${output.slice(-2000)}`);
+      }
       if (options.reuse) return code;
       await sim.close();
       if (!options.keepDirs) {

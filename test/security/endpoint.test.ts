@@ -225,6 +225,19 @@ describe('local endpoint: browsers and DNS rebinding', () => {
     }
   });
 
+  it('survives malformed request targets and headers (one used to crash the process)', async () => {
+    const port = portOf(proxy.url);
+    for (const target of ['http://[', 'http://a:b:c/', '//[::1', '*', 'http://%zz/']) {
+      const result = await slowClient(port, [`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`], 10, 2000);
+      assert.match(result.received, /^HTTP\/1\.1 4\d\d /, `${target}: ${result.received.slice(0, 80)}`);
+    }
+    const garbage = await slowClient(port, ['\x00\x01GARBAGE\r\n\r\n'], 10, 2000);
+    assert.ok(garbage.closedByServer);
+    await sleep(100);
+    assert.equal(proxy.child.exitCode, null, 'the CLI is still running');
+    assert.equal((await request(proxy.url, '/health')).status, 200);
+  });
+
   it('refuses a POST that is not JSON with 415 (forms, text/plain, none)', async () => {
     const body = JSON.stringify(MESSAGE);
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/html', undefined]) {
