@@ -31,6 +31,11 @@ flock 9
 RG_TMPDIR="$CACHE/tmp"
 
 export DEBIAN_FRONTEND=noninteractive
+# Run from `npm test`, we inherit the outer npm's lifecycle variables. The nested installs must
+# not see them: npm_config_user_agent still says node/v20, and code-server 4.139's postinstall
+# reads its Node version from there and refuses to install under Node 24.
+while IFS= read -r name; do unset "$name"; done < <(env | sed -n 's/^\(npm_[A-Za-z0-9_]*\)=.*/\1/p')
+unset NODE
 export npm_config_yes=true npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
 export npm_config_loglevel=warn
 

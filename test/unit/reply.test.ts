@@ -474,3 +474,60 @@ describe('usage and stop reasons', () => {
     });
   });
 });
+
+describe('decodeKiroStream batching', () => {
+  const collect = async (chunks: Uint8Array[]) => {
+    const events: ReplyEvent[] = [];
+    for await (const e of decodeKiroStream(streamOf(chunks), OPTIONS)) events.push(e);
+    assertWellFormed(events);
+    return events;
+  };
+
+  test('the text deltas of one network chunk arrive as one event; chunks are not held back', async () => {
+    const first = Buffer.concat(['He', 'll', 'o, '].map((t) => text(t)));
+    const second = Buffer.concat(['wor', 'ld'].map((t) => text(t)));
+    const events = await collect([first, second]);
+    assert.deepEqual(events.slice(0, -1), [
+      { type: 'text', text: 'Hello, ' },
+      { type: 'text', text: 'world' },
+    ]);
+  });
+
+  test('merging joins only runs of one kind: thinking, its signature, text and tool calls stay in order', async () => {
+    const body = Buffer.concat([
+      event('reasoningContentEvent', { text: 'let me ' }),
+      event('reasoningContentEvent', { text: 'think' }),
+      event('reasoningContentEvent', { signature: 'sig' }),
+      text('An'),
+      text('swer'),
+      toolUse({ name: 'read_file', toolUseId: 't1', input: '{"path":' }),
+      toolUse({ name: 'read_file', toolUseId: 't1', input: '"a"}', stop: true }),
+      text('af'),
+      text('ter'),
+    ]);
+    const whole = await collect([body]);
+    assert.deepEqual(whole.slice(0, -1), [
+      { type: 'thinking', text: 'let me think' },
+      { type: 'thinking_signature', signature: 'sig' },
+      { type: 'text', text: 'Answer' },
+      { type: 'tool_start', id: 't1', name: 'read_file' },
+      { type: 'tool_input', id: 't1', partialJson: '{"path":' },
+      { type: 'tool_input', id: 't1', partialJson: '"a"}' },
+      { type: 'tool_end', id: 't1', input: { path: 'a' } },
+      { type: 'text', text: 'after' },
+    ]);
+    // Byte by byte (no merging possible), the same reply.
+    const single = await collect(chunked(body, Array(body.length).fill(1)));
+    assert.equal(joined(single, 'text'), 'Answerafter');
+    assert.equal(joined(single, 'thinking'), 'let me think');
+    assert.deepEqual(endOf(single), endOf(whole));
+  });
+
+  test('escaped, quoted and non-ASCII content decodes exactly as JSON.parse gives it', async () => {
+    const pieces = ['plain', 'say "hi"', 'back\\slash', 'tab\there', 'line\nbreak', 'ünïcødé ✓ 𝄞', '', '{"content":"x"}', 'end'];
+    const events = await collect(pieces.map((t) => text(t)).map((b) => Buffer.from(b)));
+    assert.equal(joined(events, 'text'), pieces.join(''));
+    const extra = await collect([event('assistantResponseEvent', { content: 'a', modelId: 'm' })]);
+    assert.equal(joined(extra, 'text'), 'a');
+  });
+});

@@ -6,6 +6,9 @@ import { FakeResponse } from './sse-harness';
 
 const asResponse = (res: FakeResponse) => res as unknown as SseResponse;
 
+/** The writer joins the events of one tick into one write at the end of the tick. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Everything written so far, read from the PassThrough's readable side. */
 function drain(res: FakeResponse): string {
   let text = '';
@@ -26,16 +29,46 @@ describe('formatSseEvent', () => {
 });
 
 describe('SseWriter', () => {
-  it('opens with the SSE headers and writes each event at once', async () => {
+  it('opens with the SSE headers and writes each event by the end of its tick', async () => {
     const res = new FakeResponse();
     const writer = new SseWriter(asResponse(res));
     writer.open();
     assert.equal(res.statusCode, 200);
     assert.deepEqual(res.headers, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     await writer.send('{"x":1}', 'e');
+    await nextTurn();
     assert.equal(drain(res), 'event: e\ndata: {"x":1}\n\n');
     writer.end();
     assert.equal(res.writableEnded, true);
+  });
+
+  it('joins the events of one tick into one write, and end() carries what is left', async () => {
+    const res = new FakeResponse();
+    const writes: string[] = [];
+    const write = res.write.bind(res);
+    res.write = ((chunk: string) => (writes.push(chunk), write(chunk))) as typeof res.write;
+    const writer = new SseWriter(asResponse(res));
+    writer.open();
+    for (let i = 0; i < 5; i++) await writer.send(`{"i":${i}}`, 'e');
+    await nextTurn();
+    assert.equal(writes.length, 1);
+    assert.equal(writes[0], [0, 1, 2, 3, 4].map((i) => `event: e\ndata: {"i":${i}}\n\n`).join(''));
+    await writer.send('last');
+    writer.end();
+    assert.equal(writes.length, 1, 'the last event leaves with the end of the response');
+    assert.equal(drain(res), writes[0] + 'data: last\n\n');
+  });
+
+  it('flushes the headers alone when no event follows in the same tick', async () => {
+    const res = new FakeResponse();
+    let flushed = 0;
+    res.flushHeaders = () => void flushed++;
+    const writer = new SseWriter(asResponse(res));
+    writer.open();
+    assert.equal(flushed, 0);
+    await nextTurn();
+    assert.equal(flushed, 1);
+    writer.end();
   });
 
   it('waits for drain when the socket buffer is full', async () => {
@@ -88,7 +121,8 @@ describe('SseWriter', () => {
       await sleep(10);
       await writer.send('busy');
     }
-    assert.doesNotMatch(drain(res), /hb/, 'writes reset the heartbeat timer');
+    await nextTurn();
+    assert.match(drain(res), /^(data: busy\n\n){5}$/, 'writes reset the heartbeat timer: no hb among them');
     await sleep(150);
     assert.match(drain(res), /^(: hb\n\n){2}$/);
     writer.end();

@@ -17,7 +17,9 @@ export class KiroHttp {
   constructor(options: KiroHttpOptions = {}) {
     const common = {
       keepAliveTimeout: 30_000,
-      connections: 256,
+      // Per origin, above the proxy's default limit of 1,000 concurrent requests: with 256, three
+      // of four streams at that load queued behind others before Kiro even saw them.
+      connections: 1024,
       headersTimeout: options.headersTimeoutMs ?? 60_000,
       bodyTimeout: options.bodyTimeoutMs ?? 300_000,
     };

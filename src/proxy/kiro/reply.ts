@@ -18,7 +18,15 @@ export interface ReplyDecoderOptions {
   toolNameMap?: ReadonlyMap<string, string>;
 }
 
-/** Decodes a Kiro response body into reply events, ending with exactly one `end`. */
+/**
+ * Decodes a Kiro response body into reply events, ending with exactly one `end`.
+ *
+ * The events of one network chunk are yielded together, with adjacent text (and adjacent
+ * thinking) deltas merged into one event: Kiro sends 1–10 characters per frame, so a 16 KB
+ * chunk holds ~150 frames, and an event per frame made every later stage (async-generator
+ * hops, the renderer's JSON and the socket writes) pay per frame. Merging keeps every
+ * ReplyEvent invariant (it only joins deltas of the same run) and the concatenated text.
+ */
 export async function* decodeKiroStream(
   body: AsyncIterable<Uint8Array>,
   opts: ReplyDecoderOptions,
@@ -26,10 +34,33 @@ export async function* decodeKiroStream(
   const frames = new EventStreamDecoder();
   const reply = new ReplyDecoder(opts);
   for await (const chunk of body) {
-    for (const frame of frames.push(chunk)) yield* reply.push(frame);
+    const decoded = frames.push(chunk);
+    if (decoded.length === 0) continue;
+    const batch: ReplyEvent[] = [];
+    let failure: { error: unknown } | undefined;
+    try {
+      for (const frame of decoded) appendMerged(batch, reply.push(frame));
+    } catch (error) {
+      // An exception frame: what came before it in the chunk is still delivered first.
+      failure = { error };
+    }
+    for (const event of batch) yield event;
+    if (failure) throw failure.error;
   }
   const { leftoverBytes } = frames.finish();
   yield* reply.finish({ cutOff: leftoverBytes > 0 });
+}
+
+/** Appends `events` to `batch`, joining a text or thinking delta onto one of the same kind before it. */
+function appendMerged(batch: ReplyEvent[], events: ReplyEvent[]): void {
+  for (const event of events) {
+    const last = batch.length > 0 ? batch[batch.length - 1] : undefined;
+    if (last !== undefined && (event.type === 'text' || event.type === 'thinking') && last.type === event.type) {
+      batch[batch.length - 1] = { type: event.type, text: last.text + event.text };
+    } else {
+      batch.push(event);
+    }
+  }
 }
 
 interface OpenToolCall {
@@ -68,6 +99,13 @@ export class ReplyDecoder {
     if (frame.messageType === 'exception' || frame.messageType === 'error') {
       this.onException(frame);
       return [];
+    }
+    if (frame.eventType === 'assistantResponseEvent') {
+      const content = plainContent(frame.payload);
+      if (content !== undefined) {
+        this.onText(content);
+        return this.blocks.take();
+      }
     }
     const payload = parsePayload(frame);
     if (!payload) return [];
@@ -350,6 +388,23 @@ class BlockWriter {
     this.thinkingRun = undefined;
     this.emit({ type: 'thinking_signature', signature });
   }
+}
+
+const PLAIN_CONTENT_HEAD = '{"content":"';
+
+/**
+ * The text of the commonest frame, `{"content":"…"}` with no escapes in it, read without
+ * JSON.parse (a parse and an object per 1–10 character delta); undefined for anything else.
+ */
+function plainContent(payload: string): string | undefined {
+  const end = payload.length - 2;
+  if (end < PLAIN_CONTENT_HEAD.length || !payload.startsWith(PLAIN_CONTENT_HEAD)) return undefined;
+  if (payload.charCodeAt(end) !== 0x22 || payload.charCodeAt(end + 1) !== 0x7d) return undefined;
+  const text = payload.slice(PLAIN_CONTENT_HEAD.length, end);
+  // A quote would end the string early (more members follow); a backslash needs JSON's unescaping.
+  // Raw control characters are invalid JSON: leave them to JSON.parse to reject as before.
+  if (text.indexOf('"') >= 0 || text.indexOf('\\') >= 0 || /[\u0000-\u001f]/.test(text)) return undefined;
+  return text;
 }
 
 function parsePayload(frame: KiroFrame): Record<string, unknown> | undefined {

@@ -1,6 +1,6 @@
 // The Anthropic Messages API (`POST /v1/messages`, `/v1/messages/count_tokens`): parses
 // requests into a Conversation and renders replies in Anthropic's exact wire format.
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { asProxyError, invalidRequest, type ProxyError, type ProxyErrorKind } from '../errors';
 import type {
@@ -247,7 +247,10 @@ export interface MessageHead {
 }
 
 export function newMessageId(): string {
-  return `msg_${randomBytes(12).toString('hex')}`;
+  // 24 hex digits from a v4 UUID (92 random bits): randomUUID draws on a cached entropy pool,
+  // where randomBytes(12) made a synchronous randomFillSync call on every request.
+  const uuid = randomUUID();
+  return `msg_${uuid.slice(0, 8)}${uuid.slice(9, 13)}${uuid.slice(14, 18)}${uuid.slice(19, 23)}`;
 }
 
 /** The non-streaming response body. */
@@ -307,6 +310,9 @@ export async function renderMessageStream(events: AsyncIterable<ReplyEvent>, sin
     await emit('content_block_stop', { index });
   };
   const delta = (payload: object) => emit('content_block_delta', { index, delta: payload });
+  // The hot events, built as text: the same bytes JSON.stringify gives the object form.
+  const textDelta = (type: 'text_delta' | 'thinking_delta', key: 'text' | 'thinking', text: string) =>
+    sink.send(`{"type":"content_block_delta","index":${index},"delta":{"type":"${type}","${key}":${JSON.stringify(text)}}}`, 'content_block_delta');
 
   try {
     await emit('message_start', { message: messageShell(head) });
@@ -314,7 +320,7 @@ export async function renderMessageStream(events: AsyncIterable<ReplyEvent>, sin
       switch (event.type) {
         case 'thinking':
           if (open?.kind !== 'thinking') await startBlock('thinking', { type: 'thinking', thinking: '', signature: '' });
-          await delta({ type: 'thinking_delta', thinking: event.text });
+          await textDelta('thinking_delta', 'thinking', event.text);
           break;
         case 'thinking_signature':
           // The signature closes its thinking block.
@@ -324,7 +330,7 @@ export async function renderMessageStream(events: AsyncIterable<ReplyEvent>, sin
           break;
         case 'text':
           if (open?.kind !== 'text') await startBlock('text', { type: 'text', text: '' });
-          await delta({ type: 'text_delta', text: event.text });
+          await textDelta('text_delta', 'text', event.text);
           break;
         case 'tool_start':
           await startBlock('tool', { type: 'tool_use', id: event.id, name: event.name, input: {} }, event.id);
