@@ -12,7 +12,7 @@ import type { KiroHttp } from './kiro/http';
 import { sendChat } from './kiro/chat';
 import { buildKiroRequest } from './kiro/request';
 import { resolveImageUrls } from './kiro/images';
-import { availableKiroModels, contextWindowOf, resolveKiroModel } from './kiro/models';
+import { contextWindowOf, resolveKiroModel } from './kiro/models';
 import { decodeKiroStream } from './kiro/reply';
 import { classifyKiroFailure, networkFailure, type KiroFailure } from './kiro/errors';
 import type { AccountPool, Lease } from './pool/pool';
@@ -64,8 +64,7 @@ export class KiroExchange implements Exchange {
     const started = Date.now();
     const { conversation } = request;
     const { config } = this.deps;
-    const discovered = availableKiroModels(this.deps.pool.list());
-    const kiroModel = resolveKiroModel(conversation.model, config.modelMapping, config.defaultModel, discovered);
+    const kiroModel = resolveKiroModel(conversation.model, config.modelMapping, config.defaultModel, this.deps.pool.availableModels());
     const attempt = { count: 0, accountId: undefined as string | undefined, label: undefined as string | undefined, kiroRequest: undefined as string | undefined };
     try {
       await resolveImageUrls(conversation, this.deps.http, { maxBytes: 10 * 1024 * 1024 });

@@ -233,6 +233,17 @@ describe('AccountPool', () => {
     assert.equal(hidden.size, 2);
   });
 
+  it('availableModels unites the enabled accounts\' model lists', async () => {
+    assert.equal(pool.availableModels(), undefined, 'unknown before any account reported models');
+    const sonnet = (await addSimAccount({ models: ['claude-sonnet-4.5', 'claude-haiku-4.5'] })).id;
+    const opus = (await addSimAccount({ models: ['claude-opus-4.5'] })).id;
+    await pool.refreshQuota(sonnet);
+    await pool.refreshQuota(opus);
+    assert.deepEqual([...pool.availableModels()!].sort(), ['claude-haiku-4.5', 'claude-opus-4.5', 'claude-sonnet-4.5']);
+    await pool.setEnabled(opus, false);
+    assert.deepEqual([...pool.availableModels()!].sort(), ['claude-haiku-4.5', 'claude-sonnet-4.5'], 'a disabled account does not count');
+  });
+
   it('when every account cools, acquire waits and is served when one recovers', async () => {
     const a = (await addSimAccount()).id;
     const b = (await addSimAccount()).id;

@@ -157,8 +157,3 @@ export function listClientModels(mapping: Record<string, string>, available?: Re
   return [...new Set([...builtIn, ...Object.keys(mapping)])];
 }
 
-/** The union of the Kiro model ids the accounts reported; undefined while none has. */
-export function availableKiroModels(accounts: ReadonlyArray<{ models?: readonly string[]; enabled?: boolean }>): Set<string> | undefined {
-  const ids = accounts.filter((a) => a.enabled !== false).flatMap((a) => a.models ?? []);
-  return ids.length ? new Set(ids) : undefined;
-}

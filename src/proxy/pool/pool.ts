@@ -329,6 +329,15 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     return { refreshed: ids.length - failed.length, failed };
   }
 
+  /** The Kiro model ids the enabled accounts reported, or undefined before any account did. */
+  availableModels(): Set<string> | undefined {
+    const ids = new Set<string>();
+    for (const account of this.accounts.values()) {
+      if (account.enabled) for (const id of account.models ?? []) ids.add(id);
+    }
+    return ids.size ? ids : undefined;
+  }
+
   /** Asks Kiro for the account's credits (and e-mail and models); an exhausted account learns its reset date. */
   async refreshQuota(id: string): Promise<void> {
     const account = this.require(id);

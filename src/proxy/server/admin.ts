@@ -4,7 +4,7 @@ import type { ServerDeps, Route } from './server';
 import { sendJson } from './server';
 import { ProxyError } from '../errors';
 import { modelsListBody } from '../protocols/gemini';
-import { availableKiroModels, contextWindowOf, listClientModels, resolveKiroModel } from '../kiro/models';
+import { contextWindowOf, listClientModels, resolveKiroModel } from '../kiro/models';
 
 export function healthBody(deps: ServerDeps, full: boolean): unknown {
   if (!full) return { status: 'ok' };
@@ -25,7 +25,7 @@ export function healthBody(deps: ServerDeps, full: boolean): unknown {
 
 /** The client-facing model ids: built-in names the accounts can use (per `ListAvailableModels`), aliases, mapped names. */
 export function clientModelIds(deps: ServerDeps): string[] {
-  return listClientModels(deps.config.modelMapping, availableKiroModels(deps.pool.list()), deps.config.defaultModel);
+  return listClientModels(deps.config.modelMapping, deps.pool.availableModels(), deps.config.defaultModel);
 }
 
 /** One list every SDK can read: OpenAI's `{object, data[{id, object, owned_by}]}` and Anthropic's `{data[{type, id, display_name}], has_more}` and Gemini's `{models[{name, …}]}`. */
