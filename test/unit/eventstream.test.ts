@@ -89,6 +89,7 @@ describe('EventStreamDecoder resynchronisation', () => {
       const result = decodeChunks(chunks, decoder);
       assert.deepEqual(result.frames, [frames[0], ...frames.slice(2)]);
       assert.equal(decoder.skippedBytes, second.totalLength);
+      assert.equal(decoder.lostFrames, 1, 'a sound prelude with a bad body is a lost event');
       assert.equal(result.leftoverBytes, 0);
     }
   });
@@ -100,6 +101,7 @@ describe('EventStreamDecoder resynchronisation', () => {
     const result = decodeChunks([bytes], decoder);
     assert.deepEqual(result.frames, [frames[0], ...frames.slice(2)]);
     assert.equal(decoder.skippedBytes, second.totalLength);
+    assert.equal(decoder.lostFrames, 0, 'a bad prelude is indistinguishable from noise');
   });
 
   test('garbage between frames is skipped and counted, whatever the chunking', () => {
@@ -115,6 +117,7 @@ describe('EventStreamDecoder resynchronisation', () => {
       const result = decodeChunks([bytes.subarray(0, at), bytes.subarray(at)], decoder);
       assert.deepEqual(result.frames, expected, `split at ${at}`);
       assert.equal(decoder.skippedBytes, garbage.length * 3);
+      assert.equal(decoder.lostFrames, 0);
     }
     const decoder = new EventStreamDecoder();
     assert.deepEqual(decodeChunks(oneByteChunks(bytes), decoder).frames, expected);

@@ -50,6 +50,7 @@ export class EventStreamDecoder {
   /** Bytes skipped by the resynchronisation in progress (-1 when in sync). */
   private resyncSkipped = -1;
   private skipped = 0;
+  private lost = 0;
   /** A broken-stream error held back so the good frames before it are delivered first. */
   private brokenStream?: ProxyError;
   private readonly prelude = Buffer.alloc(PRELUDE_BYTES);
@@ -61,6 +62,11 @@ export class EventStreamDecoder {
   }
 
   /** Total bytes discarded as garbage or corrupt frames so far. */
+  /** Frames whose prelude was sound but whose body failed its checksum: events that are gone. */
+  get lostFrames(): number {
+    return this.lost;
+  }
+
   get skippedBytes(): number {
     return this.skipped;
   }
@@ -108,6 +114,8 @@ export class EventStreamDecoder {
         ? parseFrame(bytes, start, totalLength)
         : undefined;
       if (!frame) {
+        // A sound prelude but a bad checksum: a real event was lost, not just noise skipped.
+        this.lost++;
         this.startResync();
         continue;
       }

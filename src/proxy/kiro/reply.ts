@@ -48,6 +48,13 @@ export async function* decodeKiroStream(
     if (failure) throw failure.error;
   }
   const { leftoverBytes } = frames.finish();
+  // Resync keeps the stream going, but an answer with a hole in it must not pass as complete.
+  if (frames.lostFrames > 0) {
+    throw new ProxyError(
+      'upstream',
+      `Kiro's answer was damaged in transit: ${frames.lostFrames} event frame(s) failed their checksum, so part of it is missing. Retry the request.`,
+    );
+  }
   yield* reply.finish({ cutOff: leftoverBytes > 0 });
 }
 
