@@ -20,19 +20,15 @@ export interface SettingsSource {
   inspect<T>(key: string): { defaultValue?: T; globalValue?: T } | undefined;
 }
 
-export interface ProxySettings {
-  port: number;
-  host: string;
+/** Settings that are engine config fields as they stand, so they share the engine's types. */
+type ConfigSettings = Pick<
+  ProxyConfig,
+  'port' | 'host' | 'cooldownSeconds' | 'stickinessSeconds' | 'strategy' | 'maxWaitSeconds' | 'modelMapping' | 'defaultModel' | 'refreshAheadMinutes' | 'logRetention'
+>;
+
+export interface ProxySettings extends ConfigSettings {
   autoStart: boolean;
   requireApiKey: boolean;
-  cooldownSeconds: number;
-  stickinessSeconds: number;
-  strategy: SelectionStrategy;
-  maxWaitSeconds: number;
-  modelMapping: Record<string, string>;
-  defaultModel: string;
-  refreshAheadMinutes: number;
-  logRetention: number;
   tokenCacheDir: string;
   /** Empty means "follow VS Code's http.proxy". */
   outboundProxy: string;

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { CliRun } from './cli-run';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -47,14 +48,7 @@ export function findClaudeCode(): { path: string; version: string } {
   );
 }
 
-export interface ClaudeCodeRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  /** True when the run was killed for taking longer than timeoutMs. */
-  timedOut: boolean;
-}
+export type ClaudeCodeRun = CliRun;
 
 export interface ClaudeCodeOptions {
   baseUrl: string;

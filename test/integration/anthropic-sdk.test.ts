@@ -43,7 +43,8 @@ describe('Anthropic SDK through the proxy', () => {
     assert.equal(order.at(-3), 'content_block_stop');
     assert.equal(order.at(-2), 'message_delta');
     assert.equal(order.at(-1), 'message_stop');
-    assert.ok(order.filter((t) => t === 'content_block_delta').length > 10, 'text is streamed in many deltas');
+    // Deltas that arrive in one network chunk are merged, so only "more than one" is certain.
+    assert.ok(order.filter((t) => t === 'content_block_delta').length > 1, 'text is streamed, not sent whole');
   });
 
   test('streamed tool loop: request → tool call → tool result → answer', async () => {

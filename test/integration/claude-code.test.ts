@@ -12,7 +12,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startProxy, type RunningProxy } from '../helpers/proxy';
-import { startHttpTap, type HttpTap, type TappedRequest } from '../helpers/http-tap';
+import { assertAllSucceeded, describeCliRun } from '../helpers/cli-run';
+import { startHttpTap, type HttpTap } from '../helpers/http-tap';
 import { findClaudeCode, runClaudeCode, type ClaudeCodeRun } from '../helpers/claude-code';
 
 const PROMPT_TAG = 'KIRO-E2E-PROMPT';
@@ -56,23 +57,7 @@ function scriptToolLoop(proxy: RunningProxy): Scripted {
   return counts;
 }
 
-function describeRun(run: ClaudeCodeRun, proxy: RunningProxy, tap: HttpTap): string {
-  const requests = tap.requests.map((r) => `  ${r.method} ${r.url} → ${r.status}${r.errorBody ? ` ${r.errorBody}` : ''}`).join('\n');
-  return (
-    `claude exited with ${run.code}${run.signal ? ` (${run.signal})` : ''}${run.timedOut ? ' after timing out' : ''}\n` +
-    `stdout: ${run.stdout.trim()}\nstderr: ${run.stderr.trim().slice(-2000)}\nrequests:\n${requests}\n` +
-    `proxy output:\n${proxy.output().slice(-2000)}`
-  );
-}
-
-function assertAllSucceeded(requests: TappedRequest[]): void {
-  const failed = requests.filter((r) => r.status === undefined || r.status === 0 || r.status >= 400);
-  assert.deepEqual(
-    failed.map((r) => `${r.method} ${r.url} → ${r.status} ${r.errorBody ?? ''}`),
-    [],
-    'every request Claude Code sent got a successful answer from the proxy',
-  );
-}
+const describeRun = (run: ClaudeCodeRun, proxy: RunningProxy, tap: HttpTap) => describeCliRun('claude', run, proxy, tap);
 
 const messageRequests = (tap: HttpTap) => tap.requests.filter((r) => r.method === 'POST' && /^\/v1\/messages(\?|$)/.test(r.url));
 
@@ -124,7 +109,7 @@ describe('Claude Code through the proxy', () => {
 
     test('every request Claude Code made succeeded, also in the proxy request log', async () => {
       assert.ok(messageRequests(tap).length >= 2, describeRun(run, proxy, tap));
-      assertAllSucceeded(tap.requests);
+      assertAllSucceeded(tap.requests, 'Claude Code');
       const logs = (await (await fetch(`${proxy.url}/admin/logs`)).json()) as { entries: Array<{ endpoint: string; status: number; clientModel: string; kiroModel: string }> };
       const messages = logs.entries.filter((e) => e.endpoint === '/v1/messages');
       assert.equal(messages.length, messageRequests(tap).length, 'each /v1/messages request is in the log');
@@ -210,7 +195,7 @@ describe('Claude Code through the proxy', () => {
       assert.equal(result.is_error, false, context);
       assert.equal(result.result, FINAL_ANSWER, context);
       assert.equal(readFileSync(join(cwd, 'marker.txt'), 'utf8').trim(), EXPECTED_OUTPUT);
-      assertAllSucceeded(tap.requests);
+      assertAllSucceeded(tap.requests, 'Claude Code');
     } finally {
       await tap.close();
       await proxy.stop();

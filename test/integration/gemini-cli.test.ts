@@ -22,6 +22,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startProxy, type RunningProxy } from '../helpers/proxy';
+import { assertAllSucceeded, describeCliRun, type CliRun } from '../helpers/cli-run';
 import { startHttpTap, type HttpTap, type TappedRequest } from '../helpers/http-tap';
 
 const GEMINI = join(__dirname, '..', '..', 'node_modules', '@google', 'gemini-cli', 'bundle', 'gemini.js');
@@ -33,14 +34,6 @@ const FINAL_ANSWER = 'The marker file now says gemini-42. All done.';
 // injection" and returns that refusal as the tool output instead of running the command.
 const COMMAND = 'let "n = 6 * 7"; echo gemini-$n > marker.txt && cat marker.txt';
 const EXPECTED_OUTPUT = 'gemini-42';
-
-interface GeminiRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
 
 /** Runs Gemini CLI's bundle with this Node (it needs Node >= 20), throwing with the reason when it does not start. */
 function geminiVersion(): string {
@@ -61,7 +54,7 @@ function geminiVersion(): string {
  * settings.json selecting API-key auth and turning off everything that calls home, its own temp
  * folder (Gemini CLI writes error reports there), no GEMINI_* / GOOGLE_* variables of the developer.
  */
-async function runGemini(baseUrl: string, cwd: string, args: string[]): Promise<GeminiRun> {
+async function runGemini(baseUrl: string, cwd: string, args: string[]): Promise<CliRun> {
   const home = mkdtempSync(join(tmpdir(), 'gemini-home-'));
   const temp = join(home, 'tmp');
   mkdirSync(temp);
@@ -147,23 +140,7 @@ function scriptToolLoop(proxy: RunningProxy): Scripted {
   return counts;
 }
 
-function describeRun(run: GeminiRun, proxy: RunningProxy, tap: HttpTap): string {
-  const requests = tap.requests.map((r) => `  ${r.method} ${r.url} → ${r.status}${r.errorBody ? ` ${r.errorBody}` : ''}`).join('\n');
-  return (
-    `gemini exited with ${run.code}${run.signal ? ` (${run.signal})` : ''}${run.timedOut ? ' after timing out' : ''}\n` +
-    `stdout: ${run.stdout.trim()}\nstderr: ${run.stderr.trim().slice(-3000)}\nrequests:\n${requests}\n` +
-    `proxy output:\n${proxy.output().slice(-2000)}`
-  );
-}
-
-function assertAllSucceeded(requests: TappedRequest[]): void {
-  const failed = requests.filter((r) => r.status === undefined || r.status === 0 || r.status >= 400);
-  assert.deepEqual(
-    failed.map((r) => `${r.method} ${r.url} → ${r.status} ${r.errorBody ?? ''}`),
-    [],
-    'every request Gemini CLI sent got a successful answer from the proxy',
-  );
-}
+const describeRun = (run: CliRun, proxy: RunningProxy, tap: HttpTap) => describeCliRun('gemini', run, proxy, tap, 3000);
 
 const isGenerate = (r: TappedRequest) => r.method === 'POST' && /^\/v1beta\/models\/[^/:]+:generateContent$/.test(r.url);
 const isStream = (r: TappedRequest) => r.method === 'POST' && /^\/v1beta\/models\/[^/:]+:streamGenerateContent\?alt=sse$/.test(r.url);
@@ -179,7 +156,7 @@ describe('Gemini CLI through the proxy', () => {
     let tap: HttpTap;
     let cwd: string;
     let counts: Scripted;
-    let run: GeminiRun;
+    let run: CliRun;
 
     before(async () => {
       geminiVersion();
@@ -211,7 +188,7 @@ describe('Gemini CLI through the proxy', () => {
 
     test('every request Gemini CLI made succeeded, also in the proxy request log', async () => {
       const context = describeRun(run, proxy, tap);
-      assertAllSucceeded(tap.requests);
+      assertAllSucceeded(tap.requests, 'Gemini CLI');
       // Nothing but Gemini API calls: one JSON-mode generateContent for the router, then one
       // streamed turn per model reply (the tool call, the final answer).
       assert.deepEqual(tap.requests.filter((r) => !isGenerate(r) && !isStream(r)).map((r) => `${r.method} ${r.url}`), [], context);

@@ -1,38 +1,27 @@
 // The pool driven the way the exchange drives it, over real generateAssistantResponse calls to
 // the simulator: Kiro's actual error replies are classified and move accounts out of rotation.
-import { describe, it, before, after, beforeEach } from 'node:test';
+import { describe, it, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSimulator } from '../sim/kiro-sim.mjs';
 import { defaultConfig } from '../../src/proxy/config';
 import { sendChat } from '../../src/proxy/kiro/chat';
 import { kiroHosts } from '../../src/proxy/kiro/endpoints';
 import { classifyKiroFailure, type KiroFailure } from '../../src/proxy/kiro/errors';
-import { KiroHttp } from '../../src/proxy/kiro/http';
 import { buildKiroRequest } from '../../src/proxy/kiro/request';
 import { ManualClock } from '../../src/proxy/pool/clock';
 import { AccountPool } from '../../src/proxy/pool/pool';
 import { MemoryAccountStore } from '../../src/proxy/pool/store';
+import { importSimAccount, useSimulator } from '../helpers/pool';
 
 describe('pool failover over the simulator', () => {
-  let sim: any;
-  let http: KiroHttp;
+  const kiro = useSimulator({ chunking: 'single' });
   let pool: AccountPool;
   let clock: ManualClock;
 
-  before(async () => {
-    sim = await startSimulator({ chunking: 'single' });
-    http = new KiroHttp();
-  });
-  after(async () => {
-    await http.close();
-    await sim.close();
-  });
   beforeEach(() => {
-    sim.reset({ accounts: true });
     clock = new ManualClock(Date.now());
     pool = new AccountPool({
-      config: defaultConfig({ kiroEndpoint: sim.url, tokenDir: '/nonexistent' }),
-      http,
+      config: defaultConfig({ kiroEndpoint: kiro.sim.url, tokenDir: '/nonexistent' }),
+      http: kiro.http,
       store: new MemoryAccountStore(),
       clock,
       scanWhenEmpty: false,
@@ -40,13 +29,7 @@ describe('pool failover over the simulator', () => {
     });
   });
 
-  async function addAccount(spec: Record<string, unknown> = {}) {
-    const a = sim.addAccount(spec);
-    const view = await pool.add({
-      credentials: { accessToken: a.accessToken, refreshToken: a.refreshToken, expiresAt: a.expiresAt, authMethod: 'social', provider: 'Google', profileArn: a.profileArn, region: 'us-east-1' },
-    });
-    return { simId: a.id as string, id: view.id };
-  }
+  const addAccount = () => importSimAccount(pool, kiro.sim);
 
   /** One user turn, sent like the exchange does: acquire, call, report, fail over (≤ 5 tries). */
   async function ask(): Promise<{ accountId: string; failures: KiroFailure[] }> {
@@ -57,7 +40,7 @@ describe('pool failover over the simulator', () => {
       const lease = await pool.acquire({ sessionKey: 'session-1', kiroModel: 'claude-sonnet-4.5', exclude });
       const conversation = { model: 'claude-sonnet-4.5', system: '', messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'hi' }] }], tools: [] };
       const built = buildKiroRequest(conversation, { kiroModel: 'claude-sonnet-4.5', profileArn: lease.credentials.profileArn, conversationId: lease.conversationId });
-      const res = await sendChat(http, kiroHosts(sim.url), lease.credentials, built.json, AbortSignal.timeout(5000));
+      const res = await sendChat(kiro.http, kiroHosts(kiro.sim.url), lease.credentials, built.json, AbortSignal.timeout(5000));
       const text = await res.body.text();
       if (res.status === 200) {
         pool.reportSuccess(lease.accountId, { credits: 0.01 });
@@ -80,8 +63,8 @@ describe('pool failover over the simulator', () => {
     const one = await addAccount();
     const two = await addAccount();
     const three = await addAccount();
-    sim.setBehavior(one.simId, { error: 'throttled', retryAfter: 600 });
-    sim.setAccount(two.simId, { suspended: true });
+    kiro.sim.setBehavior(one.sim.id, { error: 'throttled', retryAfter: 600 });
+    kiro.sim.setAccount(two.sim.id, { suspended: true });
     const { accountId, failures } = await ask();
     assert.equal(accountId, three.id);
     assert.deepEqual(failures.map((f) => f.kind), ['throttled', 'suspended']);
@@ -95,17 +78,17 @@ describe('pool failover over the simulator', () => {
 
   it('a revoked access token is refreshed once and the same account retried', async () => {
     const one = await addAccount();
-    sim.revokeAccessTokens(one.simId);
+    kiro.sim.revokeAccessTokens(one.sim.id);
     const { accountId, failures } = await ask();
     assert.equal(accountId, one.id);
     assert.deepEqual(failures.map((f) => f.kind), ['bearer_invalid']);
-    assert.equal(sim.refreshCount(one.simId), 1);
+    assert.equal(kiro.sim.refreshCount(one.sim.id), 1);
   });
 
   it('402 MONTHLY_REQUEST_COUNT parks the account as exhausted', async () => {
     const one = await addAccount();
     const two = await addAccount();
-    sim.setBehavior(one.simId, { error: 'monthlyLimit' });
+    kiro.sim.setBehavior(one.sim.id, { error: 'monthlyLimit' });
     const { accountId } = await ask();
     assert.equal(accountId, two.id);
     assert.equal(pool.view(one.id).state, 'exhausted');

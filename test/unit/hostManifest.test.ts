@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { APPLICATION_SCOPED_KEYS } from '../../src/host/settingsModel';
+import { APPLICATION_SCOPED_KEYS, readProxySettings, SECTION } from '../../src/host/settingsModel';
 import { accountContextValue } from '../../src/views/accountItemModel';
 
 const root = path.join(__dirname, '..', '..');
@@ -70,6 +70,19 @@ test('commands: all contributed are registered, all registered are contributed, 
   assert.equal(nlsEn.category, 'Kiro');
   const clear = pkg.contributes.commands.find((c: { command: string }) => c.command === 'kiro.clearCooldowns');
   assert.equal(nlsEn[clear.title.replace(/%/g, '')], 'Clear Cooldowns');
+});
+
+test('setting defaults in the manifest are the ones the code falls back to (defaultConfig)', () => {
+  // package.json must spell the defaults out for VS Code; this keeps the two copies equal.
+  const properties = pkg.contributes.configuration.properties as Record<string, { default?: unknown }>;
+  const manifest = Object.fromEntries(
+    Object.entries(properties)
+      .filter(([key]) => key.startsWith(`${SECTION}.`))
+      .map(([key, schema]) => [key.slice(SECTION.length + 1), schema.default]),
+  );
+  const { settings, problems } = readProxySettings({ get: () => undefined, inspect: () => undefined });
+  assert.deepEqual(problems, []);
+  assert.deepEqual(manifest, settings);
 });
 
 test('item-only commands are hidden from the palette', () => {

@@ -156,6 +156,9 @@ describe('parseChatRequest', () => {
     assert.deepEqual(parse({ messages: [], reasoning_effort: 'minimal' }).thinking, { type: 'adaptive', effort: 'low' });
     assert.deepEqual(parse({ messages: [], reasoning_effort: 'medium' }).thinking, { type: 'adaptive', effort: 'medium' });
     assert.deepEqual(parse({ messages: [], reasoning_effort: 'high' }).thinking, { type: 'adaptive', effort: 'high' });
+    assert.deepEqual(parse({ messages: [], reasoning_effort: 'xhigh' }).thinking, { type: 'adaptive', effort: 'high' });
+    // Levels OpenAI adds later pass without thinking rather than as a 400 (as in the Responses API).
+    assert.equal(parse({ messages: [], reasoning_effort: 'extreme' }).thinking, undefined);
   });
 
   it('takes the session from prompt_cache_key, user, or a fingerprint', () => {
@@ -195,7 +198,7 @@ describe('parseChatRequest', () => {
     );
     rejects({ model: 'm', messages: [], tool_choice: 'sometimes' }, 'tool_choice: unknown tool_choice "sometimes"');
     rejects({ model: 'm', messages: [], tools: [{ type: 'function' }] }, 'tools.0.function: must be a JSON object');
-    rejects({ model: 'm', messages: [], reasoning_effort: 'extreme' }, 'reasoning_effort: unknown effort "extreme"');
+    rejects({ model: 'm', messages: [], reasoning_effort: 3 }, 'reasoning_effort: must be a string');
     rejects({ model: 'm', messages: [], stream_options: { include_usage: 1 } }, 'stream_options.include_usage: must be a boolean');
   });
 });

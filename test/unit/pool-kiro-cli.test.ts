@@ -50,6 +50,19 @@ const ROWS: Record<string, unknown> = {
 };
 const PROFILE = { arn: 'arn:aws:codewhisperer:eu-central-1:222222222222:profile/IDC', profile_name: 'idc' };
 
+/** The credentials the odic rows and the state table's profile become. */
+const IDC_CREDENTIALS = {
+  accessToken: 'idc-access',
+  refreshToken: 'idc-refresh',
+  expiresAt: Date.parse('2099-01-01T00:00:00Z'),
+  authMethod: 'idc',
+  provider: 'Enterprise',
+  region: 'eu-west-1',
+  profileArn: PROFILE.arn,
+  clientId: 'client-id',
+  clientSecret: 'client-secret',
+};
+
 function rowsOf(rows: Record<string, unknown>): Map<string, string> {
   return new Map(Object.entries(rows).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
 }
@@ -74,17 +87,7 @@ describe('kiro-cli store: mapping the auth_kv rows', () => {
       // The token's own profile wins over the state table's.
       profileArn: 'arn:aws:codewhisperer:us-east-1:111111111111:profile/SOCIAL',
     });
-    assert.deepEqual(idc, {
-      accessToken: 'idc-access',
-      refreshToken: 'idc-refresh',
-      expiresAt: Date.parse('2099-01-01T00:00:00Z'),
-      authMethod: 'idc',
-      provider: 'Enterprise',
-      region: 'eu-west-1',
-      profileArn: PROFILE.arn,
-      clientId: 'client-id',
-      clientSecret: 'client-secret',
-    });
+    assert.deepEqual(idc, IDC_CREDENTIALS);
   });
 
   it('the Amazon Q CLI keys, Builder ID, and the registration region when the token has none', () => {
@@ -233,21 +236,7 @@ describe('kiro-cli store: a real database', () => {
 
     const stored = JSON.parse(readFileSync(join(dir, 'data', 'accounts.json'), 'utf8')).accounts;
     const idc = stored.find((a: any) => a.credentials.authMethod === 'idc');
-    assert.deepEqual(
-      { ...idc.credentials, machineId: undefined },
-      {
-        accessToken: 'idc-access',
-        refreshToken: 'idc-refresh',
-        expiresAt: Date.parse('2099-01-01T00:00:00Z'),
-        authMethod: 'idc',
-        provider: 'Enterprise',
-        region: 'eu-west-1',
-        profileArn: PROFILE.arn,
-        clientId: 'client-id',
-        clientSecret: 'client-secret',
-        machineId: undefined,
-      },
-    );
+    assert.deepEqual({ ...idc.credentials, machineId: undefined }, { ...IDC_CREDENTIALS, machineId: undefined });
     assert.deepEqual(idc.source, { kind: 'import', path: `${db}#kirocli:odic:token` });
 
     const again = runCli(NODE24, ['import', '--kiro-cli', db]);

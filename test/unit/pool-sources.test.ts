@@ -1,45 +1,34 @@
 // Where accounts come from: the IDE's token folder, pasted JSON or refresh tokens, the Python
 // reference tool's config, and the folder watch.
-import { describe, it, before, after, beforeEach, afterEach } from 'node:test';
+import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { request } from 'undici';
-import { startSimulator } from '../sim/kiro-sim.mjs';
 import { defaultConfig } from '../../src/proxy/config';
-import { KiroHttp } from '../../src/proxy/kiro/http';
 import { ManualClock } from '../../src/proxy/pool/clock';
 import { AccountPool, type TokenFileNotice } from '../../src/proxy/pool/pool';
 import { MemoryAccountStore } from '../../src/proxy/pool/store';
 import { parsePastedCredentials, scanTokenDir } from '../../src/proxy/pool/token-files';
+import { useSimulator } from '../helpers/pool';
 
 const none = new Set<string>();
 
 describe('account sources', () => {
-  let sim: any;
-  let http: KiroHttp;
+  const kiro = useSimulator();
   let dir: string;
   let sso: string;
   let pool: AccountPool;
 
-  before(async () => {
-    sim = await startSimulator();
-    http = new KiroHttp();
-  });
-  after(async () => {
-    await http.close();
-    await sim.close();
-  });
   beforeEach(() => {
-    sim.reset({ accounts: true });
     dir = mkdtempSync(join(tmpdir(), 'kp-src-'));
     sso = join(dir, 'sso');
     mkdirSync(sso);
     pool = new AccountPool({
-      config: defaultConfig({ kiroEndpoint: sim.url, tokenDir: sso, dataDir: join(dir, 'data') }),
-      http,
+      config: defaultConfig({ kiroEndpoint: kiro.sim.url, tokenDir: sso, dataDir: join(dir, 'data') }),
+      http: kiro.http,
       store: new MemoryAccountStore(),
       clock: new ManualClock(Date.now()),
       scanWhenEmpty: false,
@@ -52,10 +41,10 @@ describe('account sources', () => {
 
   /** The IDE's social token, an IdC token + registration, and AWS files that are not Kiro's. */
   function populateSsoCache() {
-    const social = sim.addAccount({ authMethod: 'social', provider: 'Github' });
-    const idc = sim.addAccount({ authMethod: 'idc' });
-    sim.makeTokenFile(sso, social);
-    const { registrationPath } = sim.makeTokenFile(sso, idc, { fileName: 'kiro-idc-token.json' });
+    const social = kiro.sim.addAccount({ authMethod: 'social', provider: 'Github' });
+    const idc = kiro.sim.addAccount({ authMethod: 'idc' });
+    kiro.sim.makeTokenFile(sso, social);
+    const { registrationPath } = kiro.sim.makeTokenFile(sso, idc, { fileName: 'kiro-idc-token.json' });
     // AWS CLI `aws sso login` token and botocore's client registration: not Kiro's.
     writeFileSync(join(sso, '0123456789abcdef0123456789abcdef01234567.json'), JSON.stringify({ startUrl: 'https://d-123.awsapps.com/start', region: 'us-east-1', accessToken: 'aws-cli-token', expiresAt: '2030-01-01T00:00:00Z' }));
     writeFileSync(join(sso, 'botocore-client-id-us-east-1.json'), JSON.stringify({ clientId: 'c', clientSecret: 's', expiresAt: '2030-01-01T00:00:00Z' }));
@@ -83,7 +72,7 @@ describe('account sources', () => {
     const first = await pool.importFromTokenDir();
     assert.equal(first.added.length, 2);
     await pool.refreshAll();
-    assert.equal(sim.refreshCount(idc.id), 1);
+    assert.equal(kiro.sim.refreshCount(idc.id), 1);
     const second = await pool.importFromTokenDir();
     assert.deepEqual([second.added.length, second.updated.length], [0, 2]);
     assert.equal(pool.list().length, 2);
@@ -91,16 +80,16 @@ describe('account sources', () => {
 
   it('init scans the token folder when the store is empty', async () => {
     populateSsoCache();
-    const fresh = new AccountPool({ config: defaultConfig({ kiroEndpoint: sim.url, tokenDir: sso }), http, store: new MemoryAccountStore(), watchTokenDir: false });
+    const fresh = new AccountPool({ config: defaultConfig({ kiroEndpoint: kiro.sim.url, tokenDir: sso }), http: kiro.http, store: new MemoryAccountStore(), watchTokenDir: false });
     await fresh.init();
     assert.equal(fresh.list().length, 2);
   });
 
   it('imports pasted JSON and a bare refresh token (refreshed at once); rejects a dead one', async () => {
-    const a = sim.addAccount({});
-    const b = sim.addAccount({});
-    const dead = sim.addAccount({});
-    sim.revokeRefreshToken(dead.id);
+    const a = kiro.sim.addAccount({});
+    const b = kiro.sim.addAccount({});
+    const dead = kiro.sim.addAccount({});
+    kiro.sim.revokeRefreshToken(dead.id);
     const pasted = JSON.stringify({ accessToken: a.accessToken, refreshToken: a.refreshToken, profileArn: a.profileArn, expiresAt: new Date(a.expiresAt).toISOString(), authMethod: 'social', provider: 'Google' });
     const one = await pool.importJson(pasted);
     assert.equal(one.added.length, 1);
@@ -108,7 +97,7 @@ describe('account sources', () => {
     assert.equal(two.added.length, 1);
     assert.equal(two.added[0].profileArn, b.profileArn);
     const lease = await pool.acquire({ exclude: new Set([one.added[0].id]) });
-    assert.equal(lease.credentials.accessToken, sim.account(b.id).accessToken);
+    assert.equal(lease.credentials.accessToken, kiro.sim.account(b.id).accessToken);
     const three = await pool.importJson(dead.refreshToken);
     assert.equal(three.added.length, 0);
     assert.match(three.skipped[0].reason, /invalid_grant/);
@@ -118,10 +107,10 @@ describe('account sources', () => {
   });
 
   it('migrates accounts from the reference tool config', async () => {
-    const a = sim.addAccount({});
-    const b = sim.addAccount({ authMethod: 'idc' });
-    const { tokenPath: pa } = sim.makeTokenFile(join(dir, 'ref'), a, { fileName: 'a.json' });
-    const { tokenPath: pb } = sim.makeTokenFile(join(dir, 'ref'), b, { fileName: 'b.json' });
+    const a = kiro.sim.addAccount({});
+    const b = kiro.sim.addAccount({ authMethod: 'idc' });
+    const { tokenPath: pa } = kiro.sim.makeTokenFile(join(dir, 'ref'), a, { fileName: 'a.json' });
+    const { tokenPath: pb } = kiro.sim.makeTokenFile(join(dir, 'ref'), b, { fileName: 'b.json' });
     const config = join(dir, 'config.json');
     writeFileSync(config, JSON.stringify({
       accounts: [
@@ -150,10 +139,10 @@ describe('account sources', () => {
     assert.match(social.label, /@example\.com$/);
     assert.equal(social.source?.kind, 'login');
 
-    sim.configure({ device: { pendingPolls: 0 } });
+    kiro.sim.configure({ device: { pendingPolls: 0 } });
     const codes: string[] = [];
     const idc = await pool.loginWithBuilderId({ onUserCode: (c) => void codes.push(c.userCode) });
-    sim.configure({ device: { pendingPolls: 2 } });
+    kiro.sim.configure({ device: { pendingPolls: 2 } });
     assert.equal(codes.length, 1);
     assert.equal(idc.authMethod, 'idc');
     assert.equal(idc.provider, 'BuilderId');
@@ -178,20 +167,20 @@ describe('account sources', () => {
 
   it('the folder watch offers new token files and fresher tokens for imported accounts', async () => {
     pool.start();
-    const account = sim.addAccount({});
+    const account = kiro.sim.addAccount({});
     const notices: TokenFileNotice[] = [];
     pool.on('token-file', (n) => notices.push(n));
-    const { tokenPath } = sim.makeTokenFile(sso, account);
+    const { tokenPath } = kiro.sim.makeTokenFile(sso, account);
     await once(pool, 'token-file');
     assert.deepEqual(notices[0], { kind: 'new', path: tokenPath });
     const { added } = await pool.importTokenFile(tokenPath);
     // The IDE refreshes its own copy and rewrites the file.
-    sim.setAccount(account.id, {});
-    sim.accounts.issueAccessToken(sim.account(account.id), 7200);
-    sim.makeTokenFile(sso, account);
+    kiro.sim.setAccount(account.id, {});
+    kiro.sim.accounts.issueAccessToken(kiro.sim.account(account.id), 7200);
+    kiro.sim.makeTokenFile(sso, account);
     await once(pool, 'token-file');
     assert.deepEqual(notices.at(-1), { kind: 'updated', path: tokenPath, accountId: added[0].id, label: added[0].label });
     await pool.importTokenFile(tokenPath);
-    assert.equal((await pool.acquire({ exclude: none })).credentials.accessToken, sim.account(account.id).accessToken);
+    assert.equal((await pool.acquire({ exclude: none })).credentials.accessToken, kiro.sim.account(account.id).accessToken);
   });
 });

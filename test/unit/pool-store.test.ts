@@ -1,17 +1,16 @@
 // Persistence: the file store's atomic 0600 writes, restarts, and the IDE's token file left alone.
-import { describe, it, before, after, beforeEach, afterEach } from 'node:test';
+import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSimulator } from '../sim/kiro-sim.mjs';
 import { defaultConfig } from '../../src/proxy/config';
-import { KiroHttp } from '../../src/proxy/kiro/http';
 import { classifyKiroFailure } from '../../src/proxy/kiro/errors';
 import type { StoredAccount } from '../../src/proxy/pool/account';
 import { ManualClock } from '../../src/proxy/pool/clock';
 import { AccountPool } from '../../src/proxy/pool/pool';
 import { FileAccountStore } from '../../src/proxy/pool/store';
+import { useSimulator } from '../helpers/pool';
 
 const none = new Set<string>();
 
@@ -56,27 +55,15 @@ describe('FileAccountStore', () => {
 });
 
 describe('AccountPool over a FileAccountStore', () => {
-  let sim: any;
-  let http: KiroHttp;
+  const kiro = useSimulator();
   let dir: string;
-  before(async () => {
-    sim = await startSimulator();
-    http = new KiroHttp();
-  });
-  after(async () => {
-    await http.close();
-    await sim.close();
-  });
-  beforeEach(() => {
-    sim.reset({ accounts: true });
-    dir = mkdtempSync(join(tmpdir(), 'kp-pool-'));
-  });
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'kp-pool-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   const makePool = (clock: ManualClock) =>
     new AccountPool({
-      config: defaultConfig({ kiroEndpoint: sim.url, tokenDir: join(dir, 'sso'), dataDir: join(dir, 'data') }),
-      http,
+      config: defaultConfig({ kiroEndpoint: kiro.sim.url, tokenDir: join(dir, 'sso'), dataDir: join(dir, 'data') }),
+      http: kiro.http,
       store: new FileAccountStore(join(dir, 'data')),
       clock,
       watchTokenDir: false,
@@ -84,7 +71,7 @@ describe('AccountPool over a FileAccountStore', () => {
 
   it('accounts, states and counters survive a restart', async () => {
     const clock = new ManualClock(Date.now());
-    sim.makeTokenFile(join(dir, 'sso'), sim.addAccount({}));
+    kiro.sim.makeTokenFile(join(dir, 'sso'), kiro.sim.addAccount({}));
     const first = makePool(clock);
     await first.init(); // empty store: scans the token folder
     const [{ id }] = first.list();
@@ -108,8 +95,8 @@ describe('AccountPool over a FileAccountStore', () => {
 
   it('never writes the IDE token file: byte for byte unchanged after refreshes', async () => {
     const clock = new ManualClock(Date.now());
-    const account = sim.addAccount({ expiresInSec: 60, rotateRefreshToken: true });
-    const { tokenPath } = sim.makeTokenFile(join(dir, 'sso'), account);
+    const account = kiro.sim.addAccount({ expiresInSec: 60, rotateRefreshToken: true });
+    const { tokenPath } = kiro.sim.makeTokenFile(join(dir, 'sso'), account);
     const before = readFileSync(tokenPath);
     const mtime = statSync(tokenPath).mtimeMs;
     const pool = makePool(clock);
@@ -117,11 +104,11 @@ describe('AccountPool over a FileAccountStore', () => {
     const [{ id }] = pool.list();
     await pool.acquire({ exclude: none }); // refresh ahead of expiry
     await pool.refresh(id);
-    assert.equal(sim.refreshCount(account.id), 2);
+    assert.equal(kiro.sim.refreshCount(account.id), 2);
     assert.deepEqual(readFileSync(tokenPath), before);
     assert.equal(statSync(tokenPath).mtimeMs, mtime);
     // Our own copy has the rotated token.
     const stored = JSON.parse(readFileSync(join(dir, 'data', 'accounts.json'), 'utf8'));
-    assert.equal(stored.accounts[0].credentials.refreshToken, sim.account(account.id).refreshToken);
+    assert.equal(stored.accounts[0].credentials.refreshToken, kiro.sim.account(account.id).refreshToken);
   });
 });

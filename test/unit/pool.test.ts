@@ -1,59 +1,31 @@
 // The account pool against the Kiro simulator, with a manual clock for cooldowns and expiry.
-import { describe, it, before, after, beforeEach, afterEach } from 'node:test';
+import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSimulator } from '../sim/kiro-sim.mjs';
 import { defaultConfig, type ProxyConfig } from '../../src/proxy/config';
 import { ProxyError } from '../../src/proxy/errors';
-import { KiroHttp } from '../../src/proxy/kiro/http';
 import { classifyKiroFailure, type KiroFailure } from '../../src/proxy/kiro/errors';
 import { AccountPool, type PoolChange } from '../../src/proxy/pool/pool';
 import { ManualClock } from '../../src/proxy/pool/clock';
 import { MemoryAccountStore } from '../../src/proxy/pool/store';
+import { importSimAccount, useSimulator } from '../helpers/pool';
 
 const none = new Set<string>();
 const throttled: KiroFailure = classifyKiroFailure(429, '{"message":"Too many requests, please wait before trying again.","reason":null}', {});
 
 describe('AccountPool', () => {
-  let sim: any;
-  let http: KiroHttp;
+  const kiro = useSimulator();
   let clock: ManualClock;
   let pool: AccountPool;
   let config: ProxyConfig;
 
-  before(async () => {
-    sim = await startSimulator();
-    http = new KiroHttp();
-  });
-  after(async () => {
-    await http.close();
-    await sim.close();
-  });
   beforeEach(() => {
-    sim.reset({ accounts: true });
     clock = new ManualClock(Date.now());
-    config = defaultConfig({ kiroEndpoint: sim.url, maxWaitSeconds: 30, cooldownSeconds: 300, tokenDir: '/nonexistent' });
-    pool = new AccountPool({ config, http, store: new MemoryAccountStore(), clock, scanWhenEmpty: false, watchTokenDir: false });
+    config = defaultConfig({ kiroEndpoint: kiro.sim.url, maxWaitSeconds: 30, cooldownSeconds: 300, tokenDir: '/nonexistent' });
+    pool = new AccountPool({ config, http: kiro.http, store: new MemoryAccountStore(), clock, scanWhenEmpty: false, watchTokenDir: false });
   });
   afterEach(() => pool.stop());
 
-  /** Adds a simulator account to the pool as if imported. */
-  async function addSimAccount(spec: Record<string, unknown> = {}) {
-    const a = sim.addAccount(spec);
-    const view = await pool.add({
-      credentials: {
-        accessToken: a.accessToken,
-        refreshToken: a.refreshToken,
-        expiresAt: a.expiresAt,
-        authMethod: a.authMethod,
-        provider: a.provider,
-        profileArn: a.profileArn ?? undefined,
-        region: a.region,
-        clientId: a.clientId,
-        clientSecret: a.clientSecret,
-      },
-    });
-    return { sim: a, id: view.id };
-  }
+  const addSimAccount = (spec?: Record<string, unknown>) => importSimAccount(pool, kiro.sim, spec);
 
   it('throws a clear error when there is no account', async () => {
     await assert.rejects(pool.acquire({ exclude: none }), (err: ProxyError) => {
@@ -134,33 +106,33 @@ describe('AccountPool', () => {
     const lease = await pool.acquire({ exclude: none });
     assert.equal(lease.accountId, id);
     assert.notEqual(lease.credentials.accessToken, stale);
-    assert.equal(lease.credentials.accessToken, sim.account(a.id).accessToken);
-    assert.equal(sim.refreshCount(a.id), 1);
+    assert.equal(lease.credentials.accessToken, kiro.sim.account(a.id).accessToken);
+    assert.equal(kiro.sim.refreshCount(a.id), 1);
     assert.ok((pool.view(id).tokenExpiresAt ?? 0) > clock.now() + 30 * 60_000);
   });
 
   it('concurrent acquires share one refresh', async () => {
     const { sim: a } = await addSimAccount({ expiresInSec: 60, refreshDelayMs: 50 });
     const leases = await Promise.all(Array.from({ length: 8 }, () => pool.acquire({ exclude: none })));
-    assert.equal(sim.refreshCount(a.id), 1);
+    assert.equal(kiro.sim.refreshCount(a.id), 1);
     assert.equal(new Set(leases.map((l) => l.credentials.accessToken)).size, 1);
   });
 
   it('persists a rotated refresh token before handing out the new access token', async () => {
     const store = new MemoryAccountStore();
-    pool = new AccountPool({ config, http, store, clock, scanWhenEmpty: false, watchTokenDir: false });
+    pool = new AccountPool({ config, http: kiro.http, store, clock, scanWhenEmpty: false, watchTokenDir: false });
     const { sim: a } = await addSimAccount({ expiresInSec: 60, rotateRefreshToken: true });
     const oldRefresh = a.refreshToken;
     const lease = await pool.acquire({ exclude: none });
     const [saved] = await store.load();
-    assert.notEqual(sim.account(a.id).refreshToken, oldRefresh);
-    assert.equal(saved.credentials.refreshToken, sim.account(a.id).refreshToken);
+    assert.notEqual(kiro.sim.account(a.id).refreshToken, oldRefresh);
+    assert.equal(saved.credentials.refreshToken, kiro.sim.account(a.id).refreshToken);
     assert.equal(saved.credentials.accessToken, lease.credentials.accessToken);
   });
 
   it('invalid_grant marks the account needs-login with a reason and fails over', async () => {
     const { id: dead, sim: a } = await addSimAccount({ expiresInSec: 60 });
-    sim.revokeRefreshToken(a.id);
+    kiro.sim.revokeRefreshToken(a.id);
     await assert.rejects(pool.acquire({ exclude: none }), (err: ProxyError) => /needs-login/.test(err.message));
     assert.equal(pool.view(dead).state, 'needs-login');
     assert.match(pool.view(dead).reason ?? '', /invalid_grant.*Sign in/);
@@ -171,7 +143,7 @@ describe('AccountPool', () => {
   it('forceRefresh gets a new access token after a 403 bearer invalid', async () => {
     const { id, sim: a } = await addSimAccount();
     const before = (await pool.acquire({ exclude: none })).credentials.accessToken;
-    sim.revokeAccessTokens(a.id);
+    kiro.sim.revokeAccessTokens(a.id);
     const creds = await pool.forceRefresh(id);
     assert.notEqual(creds.accessToken, before);
     assert.equal((await pool.acquire({ exclude: none })).credentials.accessToken, creds.accessToken);
@@ -329,9 +301,9 @@ describe('AccountPool', () => {
     pool.start();
     await clock.advance(1_000);
     await waitFor(() => pool.view(id).quota !== undefined);
-    assert.equal(sim.refreshCount(a.id), 0);
+    assert.equal(kiro.sim.refreshCount(a.id), 0);
     await clock.advance(21 * 60_000); // now 9 min before expiry: inside refreshAheadMinutes (10)
-    await waitFor(() => sim.refreshCount(a.id) === 1);
+    await waitFor(() => kiro.sim.refreshCount(a.id) === 1);
     pool.stop();
     assert.equal(clock.pendingTimers(), 0);
   });

@@ -10,12 +10,12 @@ import type {
   Reply,
   ReplyEvent,
   StopReason,
-  ThinkingConfig,
   ToolChoice,
   ToolSpec,
   ToolUseBlock,
 } from '../model';
 import { elements, Fields, type Located } from './fields';
+import { functionToolSpec, imageFromUrl, parseToolArguments, thinkingFromEffort } from './openai-shared';
 import { collectReply, reportedStopReason, sendJson, unfinishedReply } from './reply';
 import { sessionKey } from './session';
 import { SseWriter, type SseSink } from './sse';
@@ -76,7 +76,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
     messages,
     tools: request.has('tools') ? request.list('tools').flatMap(parseTool) : request.optionalList('functions').map(parseFunction),
     toolChoice: request.has('tool_choice') ? parseToolChoice(request.field('tool_choice')) : parseLegacyFunctionCall(request),
-    thinking: parseReasoningEffort(request),
+    thinking: thinkingFromEffort(request.optionalString('reasoning_effort')),
     maxTokens: request.optionalNumber('max_completion_tokens') ?? request.optionalNumber('max_tokens'),
     sessionId: sessionKey(clientSession, { system, messages }),
     stream: request.optionalBoolean('stream') ?? false,
@@ -115,10 +115,7 @@ function userContent(located: Located): Block[] {
 function imagePart(part: Fields): ImageBlock {
   const imageUrl = part.field('image_url');
   const url = typeof imageUrl.value === 'string' ? imageUrl.value : Fields.of(imageUrl).string('url');
-  if (!url.startsWith('data:')) return { type: 'image', source: { kind: 'url', url } };
-  const match = /^data:([^;,]+)(?:;[^;,]+)*;base64,(.*)$/s.exec(url);
-  if (!match) throw invalidRequest(`${imageUrl.path}: data URLs must be base64 encoded images`);
-  return { type: 'image', source: { kind: 'base64', mediaType: match[1], data: match[2] } };
+  return imageFromUrl(url, imageUrl.path);
 }
 
 function assistantContent(message: Fields, legacyCallIds: Map<string, string>): Block[] {
@@ -143,20 +140,7 @@ function assistantContent(message: Fields, legacyCallIds: Map<string, string>): 
 }
 
 function toolUse(id: string, fn: Fields): ToolUseBlock {
-  return { type: 'tool_use', id, name: fn.string('name'), input: parseArguments(fn.optionalString('arguments') ?? '') };
-}
-
-/**
- * Arguments come back as the client received them; a call cut off by the output limit has
- * broken JSON, and rejecting it would make the whole conversation unusable.
- */
-function parseArguments(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
+  return { type: 'tool_use', id, name: fn.string('name'), input: parseToolArguments(fn.optionalString('arguments') ?? '') };
 }
 
 function toolResult(toolUseId: string, message: Fields): Message {
@@ -171,12 +155,7 @@ function parseTool(item: Located): ToolSpec[] {
 }
 
 function parseFunction(item: Located): ToolSpec {
-  const fn = Fields.of(item);
-  return {
-    name: fn.string('name'),
-    description: fn.optionalString('description') ?? '',
-    inputSchema: fn.optionalObject('parameters')?.value ?? { type: 'object', properties: {} },
-  };
+  return functionToolSpec(Fields.of(item));
 }
 
 function parseToolChoice(located: Located): ToolChoice {
@@ -194,25 +173,6 @@ function parseLegacyFunctionCall(request: Fields): ToolChoice | undefined {
   const choice = request.field('function_call');
   if (choice.value === 'none' || choice.value === 'auto') return { type: choice.value };
   return { type: 'tool', name: Fields.of(choice).string('name') };
-}
-
-function parseReasoningEffort(request: Fields): ThinkingConfig | undefined {
-  const effort = request.optionalString('reasoning_effort');
-  switch (effort) {
-    case undefined:
-    case 'none':
-      return undefined;
-    case 'minimal':
-    case 'low':
-      return { type: 'adaptive', effort: 'low' };
-    case 'medium':
-      return { type: 'adaptive', effort: 'medium' };
-    case 'high':
-    case 'xhigh':
-      return { type: 'adaptive', effort: 'high' };
-    default:
-      throw invalidRequest(`reasoning_effort: unknown effort "${effort}"`);
-  }
 }
 
 // ---------------------------------------------------------------- rendering

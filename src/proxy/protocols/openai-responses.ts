@@ -3,9 +3,10 @@
 // and renders replies as Response objects or their typed event stream.
 import { randomBytes } from 'node:crypto';
 import { asProxyError, invalidRequest, ProxyError, TOO_LONG_MESSAGE } from '../errors';
-import type { Block, Conversation, ImageBlock, Message, Reply, ReplyEvent, ThinkingConfig, ToolChoice, ToolSpec, ToolUseBlock } from '../model';
+import type { Block, Conversation, Message, Reply, ReplyEvent, ToolChoice, ToolSpec, ToolUseBlock } from '../model';
 import { elements, Fields, type Located } from './fields';
 import { errorBody as openaiErrorBody } from './openai-chat';
+import { functionToolSpec, imageFromUrl, parseToolArguments, thinkingFromEffort } from './openai-shared';
 import { collectReply, reportedStopReason, sendJson, unfinishedReply } from './reply';
 import { ResponseStore } from './response-store';
 import { sessionKey } from './session';
@@ -90,7 +91,7 @@ export function parseResponsesRequest(body: unknown, store?: ResponseStore): Res
     messages,
     tools,
     toolChoice: request.has('tool_choice') ? parseToolChoice(request.field('tool_choice')) : undefined,
-    thinking: parseReasoning(request.optionalObject('reasoning')),
+    thinking: thinkingFromEffort(request.optionalObject('reasoning')?.value.effort),
     maxTokens: request.optionalNumber('max_output_tokens'),
     sessionId: previous?.sessionId ?? sessionKey(clientSession, { system, messages }),
     stream: request.optionalBoolean('stream') ?? false,
@@ -137,7 +138,7 @@ function parseItem(located: Located, messages: Message[], systemParts: string[])
     }
     case 'function_call':
       push(messages, 'assistant', [
-        toolUse(item.optionalString('call_id') ?? item.string('id'), flatName(item.string('name'), item.optionalString('namespace')), parseArguments(item.optionalString('arguments') ?? '')),
+        toolUse(item.optionalString('call_id') ?? item.string('id'), flatName(item.string('name'), item.optionalString('namespace')), parseToolArguments(item.optionalString('arguments') ?? '')),
       ]);
       return;
     case 'custom_tool_call':
@@ -221,13 +222,6 @@ function imagePart(part: Fields): Block {
   return imageFromUrl(url, imageUrl.path);
 }
 
-export function imageFromUrl(url: string, path: string): ImageBlock {
-  if (!url.startsWith('data:')) return { type: 'image', source: { kind: 'url', url } };
-  const match = /^data:([^;,]+)(?:;[^;,]+)*;base64,(.*)$/s.exec(url);
-  if (!match) throw invalidRequest(`${path}: data URLs must be base64 encoded images`);
-  return { type: 'image', source: { kind: 'base64', mediaType: match[1], data: match[2] } };
-}
-
 /** Text files pass as text; anything else becomes a note the model can act on. */
 function fileText(part: Fields): string {
   const name = part.optionalString('filename') ?? 'file';
@@ -249,15 +243,6 @@ function outputContent(located: Located): { text: string; images: Block[] } {
   };
 }
 
-function parseArguments(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
 /** Function tools (also inside namespaces), freeform custom tools and local_shell; hosted tools are dropped. */
 function parseTool(located: Located, clientTools: Map<string, ClientTool>, namespace?: string): ToolSpec[] {
   const tool = Fields.of(located);
@@ -266,13 +251,7 @@ function parseTool(located: Located, clientTools: Map<string, ClientTool>, names
     case 'function': {
       const name = tool.string('name');
       clientTools.set(flatName(name, namespace), { kind: 'function', name, namespace });
-      return [
-        {
-          name: flatName(name, namespace),
-          description: tool.optionalString('description') ?? '',
-          inputSchema: tool.optionalObject('parameters')?.value ?? { type: 'object', properties: {} },
-        },
-      ];
+      return [functionToolSpec(tool, flatName(name, namespace))];
     }
     case 'custom': {
       const name = tool.string('name');
@@ -312,22 +291,6 @@ function parseToolChoice(located: Located): ToolChoice | undefined {
   if (type === 'function' || type === 'custom') return { type: 'tool', name: flatName(choice.string('name'), choice.optionalString('namespace')) };
   if (type === 'allowed_tools') return choice.optionalString('mode') === 'required' ? { type: 'any' } : { type: 'auto' };
   return undefined; // a hosted tool: nothing to force
-}
-
-function parseReasoning(reasoning: Fields | undefined): ThinkingConfig | undefined {
-  const effort = reasoning?.value.effort;
-  switch (effort) {
-    case 'minimal':
-    case 'low':
-      return { type: 'adaptive', effort: 'low' };
-    case 'medium':
-      return { type: 'adaptive', effort: 'medium' };
-    case 'high':
-    case 'xhigh':
-      return { type: 'adaptive', effort: 'high' };
-    default:
-      return undefined; // none, absent, or a level we do not know
-  }
 }
 
 /** `text.format` json_schema / json_object: Kiro has no structured output, so it becomes an instruction. */
