@@ -28,6 +28,8 @@ Options:
   --api-key <key>     require this key from clients (x-api-key or Authorization: Bearer);
                       KIRO_PROXY_API_KEY sets it without showing it in the process list
   --strategy <s>      least-used | round-robin | priority
+  --model-mapping <json>    client model → Kiro model, e.g. '{"gpt-5":"claude-opus-4.5"}'
+  --default-model <id>      where names no mapping knows go (default claude-sonnet-4.5)
   --cooldown-seconds <n>    how long a rate-limited account rests (default 300)
   --stickiness-seconds <n>  how long a conversation keeps its account (default 60)
   --max-wait-seconds <n>    how long a request waits when every account is cooling (default 30)
@@ -69,6 +71,19 @@ const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'];
 
 const STRATEGIES: SelectionStrategy[] = ['least-used', 'round-robin', 'priority'];
 
+function parseModelMapping(text: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error('--model-mapping must be a JSON object of model names, e.g. \'{"gpt-5":"claude-opus-4.5"}\'');
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string')) {
+    throw new Error('--model-mapping must map model names to Kiro model ids (strings)');
+  }
+  return parsed as Record<string, string>;
+}
+
 function configFrom(values: Record<string, string | boolean | undefined>): ProxyConfig {
   const overrides: Partial<ProxyConfig> = {};
   for (const [flag, env, key, min] of LIMITS) {
@@ -93,6 +108,8 @@ function configFrom(values: Record<string, string | boolean | undefined>): Proxy
     if (!STRATEGIES.includes(values.strategy as SelectionStrategy)) throw new Error(`--strategy must be one of ${STRATEGIES.join(', ')}`);
     overrides.strategy = values.strategy as SelectionStrategy;
   }
+  if (typeof values['model-mapping'] === 'string') overrides.modelMapping = parseModelMapping(values['model-mapping']);
+  if (typeof values['default-model'] === 'string') overrides.defaultModel = values['default-model'];
   const config = defaultConfig(overrides);
   const loopback = LOOPBACK_HOSTS.includes(config.host);
   if (!loopback && !config.apiKey) {
@@ -111,6 +128,8 @@ async function main(): Promise<number> {
       'token-dir': { type: 'string' },
       'api-key': { type: 'string' },
       strategy: { type: 'string' },
+      'model-mapping': { type: 'string' },
+      'default-model': { type: 'string' },
       ...Object.fromEntries(LIMITS.map(([flag]) => [flag, { type: 'string' as const }])),
       google: { type: 'boolean' },
       github: { type: 'boolean' },

@@ -116,3 +116,20 @@ describe('OpenAI SDK (Chat Completions) through the proxy', () => {
     assert.match(body.error.message, /not valid JSON/);
   });
 });
+
+describe('model mapping from the command line', () => {
+  test('--model-mapping and --default-model decide the Kiro model', async () => {
+    const proxy = await startProxy({ args: ['--model-mapping', '{"my-model":"claude-opus-4.5"}', '--default-model', 'claude-haiku-4.5'] });
+    try {
+      const client = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+      await client.chat.completions.create({ model: 'my-model', messages: [{ role: 'user', content: 'a' }] });
+      assert.equal(proxy.sim.chatRequests().at(-1)!.body.conversationState.currentMessage.userInputMessage.modelId, 'claude-opus-4.5');
+      await client.chat.completions.create({ model: 'gpt-5.1-codex', messages: [{ role: 'user', content: 'b' }] });
+      assert.equal(proxy.sim.chatRequests().at(-1)!.body.conversationState.currentMessage.userInputMessage.modelId, 'claude-haiku-4.5');
+      const models = (await client.models.list()).data.map((m) => m.id);
+      assert.ok(models.includes('my-model'), models.join(','));
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
