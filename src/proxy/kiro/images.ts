@@ -14,6 +14,14 @@ export interface ImageFetchOptions {
 
 const MAX_REDIRECTS = 3;
 
+/** Whether any image of the conversation is a URL that `resolveImageUrls` must fetch or decode. */
+export function hasUrlImages(conv: Conversation): boolean {
+  for (const message of conv.messages) {
+    for (const block of message.content) if (block.type === 'image' && block.source.kind === 'url') return true;
+  }
+  return false;
+}
+
 /** Replaces URL image sources in place, fetching them in parallel; throws 400s the client can act on. */
 export async function resolveImageUrls(conv: Conversation, http: KiroHttp, opts: ImageFetchOptions): Promise<void> {
   const pending: Array<Promise<void>> = [];

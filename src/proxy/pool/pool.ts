@@ -188,7 +188,8 @@ export class AccountPool extends EventEmitter<PoolEvents> {
       const account = this.pick(req, skip);
       if (account) {
         try {
-          const credentials = await this.freshCredentials(account);
+          // Most requests need no refresh: no await (and no promise) for them.
+          const credentials = this.dueForRefresh(account) ? await this.freshCredentials(account) : { ...account.credentials };
           return this.lease(account, req.sessionKey, credentials);
         } catch (err) {
           // The next account may still serve; this one's problem is recorded on it.

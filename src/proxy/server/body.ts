@@ -9,18 +9,61 @@ export const MAX_JSON_DEPTH = 256;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
-export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw tooLarge(maxBytes);
-    chunks.push(chunk);
-  }
-  if (size === 0) throw invalidRequest('The request body is empty; expected a JSON object.');
-  return parseJsonText(Buffer.concat(chunks, size));
+  if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
+  // Plain 'data'/'end' listeners: `for await` over the request built an async iterator, a
+  // promise per chunk and a stream destroy per request, the largest cost of a small request.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        done();
+        // What leaving a `for await` loop early did (the stream destroyer for a server
+        // request): the request is destroyed detached from its socket, so the rest of the
+        // upload is dropped while the 413 can still be sent on the connection.
+        (req as { socket: unknown }).socket = null;
+        req.on('error', () => undefined);
+        req.destroy(Object.assign(new Error('The operation was aborted'), { name: 'AbortError', code: 'ABORT_ERR' }));
+        reject(tooLarge(maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      done();
+      if (size === 0) {
+        reject(invalidRequest('The request body is empty; expected a JSON object.'));
+        return;
+      }
+      try {
+        resolve(parseJsonText(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+      } catch (err) {
+        reject(err);
+      }
+    };
+    const onError = (err: Error) => {
+      done();
+      reject(err);
+    };
+    // Closed before its end (the client went away mid-upload).
+    const onClose = () => {
+      done();
+      reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
 }
 
 /** The body bytes as JSON: strict UTF-8, bounded nesting, parse errors as 400. */

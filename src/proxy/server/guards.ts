@@ -37,7 +37,7 @@ export function checkOrigin(req: IncomingMessage, allowed: ReadonlySet<string>):
   if (!allowed.has(host)) throw new ProxyError('permission', 'Cross-origin requests are not allowed.');
 }
 
-export function presentedKey(req: IncomingMessage, url: URL): string | undefined {
+export function presentedKey(req: IncomingMessage, url: { searchParams: URLSearchParams }): string | undefined {
   const header = req.headers['x-api-key'] ?? req.headers['x-goog-api-key'];
   if (typeof header === 'string' && header) return header;
   const auth = req.headers.authorization;
@@ -53,7 +53,7 @@ export function keyMatches(presented: string | undefined, expected: string): boo
   return timingSafeEqual(a, b);
 }
 
-export function checkApiKey(req: IncomingMessage, url: URL, apiKey: string | undefined): void {
+export function checkApiKey(req: IncomingMessage, url: { searchParams: URLSearchParams }, apiKey: string | undefined): void {
   if (!apiKey) return;
   if (!keyMatches(presentedKey(req, url), apiKey)) {
     throw new ProxyError('authentication', 'Invalid or missing API key. Send it as x-api-key or Authorization: Bearer.');

@@ -15,6 +15,7 @@ import * as openaiResponses from '../protocols/openai-responses';
 import * as gemini from '../protocols/gemini';
 import { allowedHosts, checkApiKey, checkHost, checkJsonContentType, checkOrigin, keyMatches, presentedKey } from './guards';
 import { readJsonBody } from './body';
+import { LightAbortController } from '../abort';
 import { adminRoutes, geminiModels, healthBody, modelsBody } from './admin';
 
 type Protocol = 'anthropic' | 'openai' | 'gemini' | 'plain';
@@ -30,6 +31,12 @@ export interface Route {
   handle(ctx: ProtocolContext): Promise<void> | void;
 }
 
+/** A route with what dispatch needs precomputed. */
+interface CompiledRoute extends Route {
+  /** The pattern has named groups (path parameters). */
+  hasParams: boolean;
+}
+
 export interface ServerDeps {
   config: ProxyConfig;
   exchange: Exchange;
@@ -42,11 +49,11 @@ export class ProxyServer {
   private server?: http.Server;
   private active = 0;
   private hosts = new Set<string>();
-  private readonly routes: Route[];
+  private readonly routes: CompiledRoute[];
 
   constructor(private readonly deps: ServerDeps) {
     const responses = openaiResponses.responsesEndpoints();
-    this.routes = [
+    const routes: Route[] = [
       { method: 'POST', pattern: /^\/v1\/messages$/, protocol: 'anthropic', json: true, guarded: true, handle: anthropic.handleMessages },
       { method: 'POST', pattern: /^\/v1\/messages\/count_tokens$/, protocol: 'anthropic', json: true, guarded: true, handle: anthropic.handleCountTokens },
       { method: 'POST', pattern: /^\/v1\/chat\/completions$/, protocol: 'openai', json: true, guarded: true, handle: openaiChat.handleChatCompletions },
@@ -67,6 +74,7 @@ export class ProxyServer {
       { method: 'POST', pattern: /^\/api\/event_logging\/batch$/, protocol: 'plain', guarded: false, handle: (ctx) => sendJson(ctx.res, 200, {}) },
       ...adminRoutes(this.deps),
     ];
+    this.routes = routes.map((route) => ({ ...route, hasParams: /\(\?<[A-Za-z_$]/.test(route.pattern.source) }));
   }
 
   /** Starts listening; rejects with the raw listen error (EADDRINUSE…) for the caller to explain. */
@@ -113,7 +121,8 @@ export class ProxyServer {
 
   private async dispatch(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     let protocol: Protocol = 'plain';
-    const abort = new AbortController();
+    // Not Node's AbortController: its signal costs several µs per request (see ../abort).
+    const abort = new LightAbortController();
     // 'close' on the response fires when the client goes away before we finished.
     res.on('close', () => {
       if (!res.writableFinished) abort.abort();
@@ -148,7 +157,7 @@ export class ProxyServer {
       if (route.json || (req.method === 'POST' && hasBody(req))) checkJsonContentType(req);
       let body: unknown = undefined;
       if (route.json) body = await readJsonBody(req, this.deps.config.maxBodyBytes);
-      const params = Object.fromEntries(Object.entries(url.pathname.match(route.pattern)?.groups ?? {}));
+      const params: Record<string, string> = route.hasParams ? { ...url.pathname.match(route.pattern)?.groups } : {};
       await route.handle({
         req,
         res,
@@ -181,7 +190,20 @@ function serverOptions(config: ProxyConfig): http.ServerOptions {
   };
 }
 
-function parseRequestUrl(raw: string | undefined): URL {
+/** The parts of the request target dispatch uses. */
+export interface RequestTarget {
+  pathname: string;
+  searchParams: URLSearchParams;
+}
+
+/**
+ * Origin-form targets of plain path characters only (no `.`, `%`, `\\`, `?`, `#`, nor a leading
+ * `//`) are their own pathname: `new URL` would return them unchanged, so they skip it.
+ */
+const PLAIN_PATH = /^\/(?!\/)[A-Za-z0-9_:/-]*$/;
+
+function parseRequestUrl(raw: string | undefined): RequestTarget {
+  if (raw !== undefined && PLAIN_PATH.test(raw)) return { pathname: raw, searchParams: new URLSearchParams() };
   try {
     return new URL(raw ?? '/', 'http://localhost');
   } catch {
