@@ -174,6 +174,9 @@ export class KiroExchange implements Exchange {
     const abort = new LightAbortController();
     const onClientAbort = () => abort.abort();
     clientSignal.addEventListener('abort', onClientAbort, { once: true });
+    // A listener added to a signal that already fired never runs: a client that left while we
+    // were picking an account must not leave a Kiro request running behind it.
+    if (clientSignal.aborted) abort.abort();
     const release = () => clientSignal.removeEventListener('abort', onClientAbort);
     const firstByteTimer = setTimeout(() => abort.abort(new Error('first byte timeout')), config.firstByteTimeoutMs);
     const sentAt = Date.now();
@@ -282,6 +285,7 @@ export class KiroExchange implements Exchange {
       outputTokens: r.usage?.outputTokens,
       credits: r.usage?.credits,
       attempts: r.attempts,
+      sessionId: request.conversation.sessionId,
       // Security: the log is served by /admin/logs and exported; error texts quote upstream bodies.
       error: r.error === undefined ? undefined : redact(r.error),
       kiroRequest: r.status >= 400 ? r.kiroRequest : undefined,

@@ -24,6 +24,8 @@ export interface RequestLogEntry {
   error?: string;
   /** For failed requests only: the translated Kiro request, secrets removed, for repro bundles. */
   kiroRequest?: string;
+  /** The client's conversation (stickiness key), so credits can be summed per session. */
+  sessionId?: string;
 }
 
 export interface MinuteBucket {
@@ -44,7 +46,18 @@ export interface RequestStats {
   outputTokens: number;
   credits: number;
   lastHour: MinuteBucket[];
+  /** The most recent sessions still in the log, with their requests and credits. */
+  sessions: SessionStats[];
 }
+
+export interface SessionStats {
+  sessionId: string;
+  requests: number;
+  credits: number;
+  lastTime: number;
+}
+
+const SESSIONS_SHOWN = 20;
 
 const LATENCY_SAMPLES = 512;
 const REPRO_MAX_CHARS = 256 * 1024;
@@ -110,7 +123,22 @@ export class RequestLog extends EventEmitter<{ entry: [RequestLogEntry]; cleared
       outputTokens: t.outputTokens,
       credits: t.credits,
       lastHour,
+      sessions: this.sessionStats(),
     };
+  }
+
+  /** Derived from the ring itself, so it is bounded like the log and needs no bookkeeping. */
+  private sessionStats(): SessionStats[] {
+    const bySession = new Map<string, SessionStats>();
+    for (const e of this.entries) {
+      if (!e.sessionId) continue;
+      const s = bySession.get(e.sessionId) ?? { sessionId: e.sessionId, requests: 0, credits: 0, lastTime: 0 };
+      s.requests++;
+      s.credits += e.credits ?? 0;
+      s.lastTime = Math.max(s.lastTime, e.time);
+      bySession.set(e.sessionId, s);
+    }
+    return [...bySession.values()].sort((a, b) => b.lastTime - a.lastTime).slice(0, SESSIONS_SHOWN);
   }
 
   private count(e: RequestLogEntry): void {

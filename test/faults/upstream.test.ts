@@ -292,13 +292,17 @@ describe('client-side faults', { timeout: 60_000 }, () => {
         const reader = (await pending)!.body!.getReader();
         await reader.read(); // the stream is open and flowing
       } else {
-        await waitFor(() => proxy.sim.chatRequests().length > callsBefore, 2000, 'upstream call');
-        await sleep(150); // the first frames are in; the reply now stalls
+        await waitFor(() => proxy.sim.chatRequests().length > callsBefore, 5000, 'upstream call');
       }
       controller.abort();
       await pending;
-      // The simulator logs a stalled reply only when its socket closes: long before any timeout.
-      await waitFor(() => proxy.sim.replies.slice(repliesBefore).some((r: any) => r.outcome === 'stalled'), 2000, `upstream of ${path} aborted`);
+      // The simulator records the reply only when its socket closes, long before any timeout:
+      // 'stalled' if the frames were out and it was waiting, 'aborted' if it was still writing them.
+      await waitFor(
+        () => proxy.sim.replies.slice(repliesBefore).some((r: any) => r.outcome === 'stalled' || r.outcome === 'aborted'),
+        5000,
+        `upstream of ${path} aborted (replies: ${JSON.stringify(proxy.sim.replies.slice(repliesBefore).map((r: any) => r.outcome))})`,
+      );
     }
     proxy.sim.setBehavior(a.id, null);
     const ok = await postJson(proxy.url, '/v1/messages', MESSAGE(false));

@@ -103,6 +103,12 @@ describe('account pool through the CLI', () => {
     assert.equal(calls.length, 4);
     assert.equal(new Set(calls.map((c) => c.account?.id)).size, 1, 'one account served the whole conversation');
     assert.equal(new Set(calls.map((c) => c.body.conversationState.conversationId)).size, 1, 'one Kiro conversationId');
+    // Credits are kept per request and summed per session.
+    const stats = (await (await fetch(`${proxy.url}/admin/stats`)).json()) as { sessions: Array<{ sessionId: string; requests: number; credits: number }> };
+    const session = stats.sessions.find((s) => s.sessionId.includes('22222222-2222-2222-2222-222222222222'));
+    assert.ok(session, JSON.stringify(stats.sessions));
+    assert.equal(session.requests, 4);
+    assert.ok(session.credits > 0, 'the simulator metered every call');
   });
 
   test('disable and enable through the admin API', async () => {
