@@ -1,32 +1,9 @@
 // The bounded in-memory request log and its running stats. Memory stays flat however long the
 // proxy runs: the log is a ring, the stats keep fixed-size per-minute buckets for one hour.
 import { EventEmitter } from 'node:events';
+import type { RequestLogEntry } from './log-entry';
 
-export interface RequestLogEntry {
-  id: number;
-  /** Epoch ms when the request arrived. */
-  time: number;
-  endpoint: string;
-  clientModel: string;
-  kiroModel?: string;
-  accountId?: string;
-  accountLabel?: string;
-  stream: boolean;
-  status: number;
-  durationMs: number;
-  /** Time to the first byte from Kiro. */
-  ttfbMs?: number;
-  inputTokens?: number;
-  outputTokens?: number;
-  credits?: number;
-  /** Accounts tried before this one answered (failover). */
-  attempts?: number;
-  error?: string;
-  /** For failed requests only: the translated Kiro request, secrets removed, for repro bundles. */
-  kiroRequest?: string;
-  /** The client's conversation (stickiness key), so credits can be summed per session. */
-  sessionId?: string;
-}
+export type { RequestLogEntry } from './log-entry';
 
 export interface MinuteBucket {
   minute: number;

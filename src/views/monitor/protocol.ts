@@ -1,6 +1,7 @@
 // The typed messages between the monitor panel (extension host) and its page (webview), shared
 // by both bundles. Everything the page sends is untrusted: the host only acts on what
 // `parsePageMessage` accepts, and the serializer only on what `parsePageState` accepts.
+import type { RequestLogEntry } from '../../proxy/log-entry';
 import type { MonitorStrings } from './strings';
 
 export type MonitorTab = 'monitor' | 'logs';
@@ -54,23 +55,8 @@ export interface MonitorSnapshot {
   accounts: AccountRow[];
 }
 
-export interface LogRow {
-  id: number;
-  time: number;
-  endpoint: string;
-  clientModel: string;
-  kiroModel?: string;
-  account?: string;
-  status: number;
-  stream: boolean;
-  durationMs: number;
-  ttfbMs?: number;
-  inputTokens?: number;
-  outputTokens?: number;
-  credits?: number;
-  attempts?: number;
-  error?: string;
-}
+/** A log entry as the page shows it: one account label, no repro payload, no session key. */
+export type LogRow = Omit<RequestLogEntry, 'accountId' | 'accountLabel' | 'kiroRequest' | 'sessionId'> & { account?: string };
 
 export interface LogDetail {
   row: LogRow;
