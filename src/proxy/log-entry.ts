@@ -1,4 +1,4 @@
-// One request log entry. Kept free of Node imports so the webview page can derive its row type
+// One request log entry and the stats over them. Kept free of Node imports so the webview page can derive its row type
 // from it without pulling Node's types into the browser bundle's type check.
 
 export interface RequestLogEntry {
@@ -25,4 +25,33 @@ export interface RequestLogEntry {
   kiroRequest?: string;
   /** The client's conversation (stickiness key), so credits can be summed per session. */
   sessionId?: string;
+}
+
+export interface MinuteBucket {
+  minute: number;
+  requests: number;
+  errors: number;
+  totalMs: number;
+}
+
+export interface RequestStats {
+  requests: number;
+  errors: number;
+  successRate: number;
+  avgMs: number;
+  p95Ms: number;
+  avgTtfbMs: number;
+  inputTokens: number;
+  outputTokens: number;
+  credits: number;
+  lastHour: MinuteBucket[];
+  /** The most recent sessions still in the log, with their requests and credits. */
+  sessions: SessionStats[];
+}
+
+export interface SessionStats {
+  sessionId: string;
+  requests: number;
+  credits: number;
+  lastTime: number;
 }

@@ -1,38 +1,9 @@
 // The bounded in-memory request log and its running stats. Memory stays flat however long the
 // proxy runs: the log is a ring, the stats keep fixed-size per-minute buckets for one hour.
 import { EventEmitter } from 'node:events';
-import type { RequestLogEntry } from './log-entry';
+import type { MinuteBucket, RequestLogEntry, RequestStats, SessionStats } from './log-entry';
 
-export type { RequestLogEntry } from './log-entry';
-
-export interface MinuteBucket {
-  minute: number;
-  requests: number;
-  errors: number;
-  totalMs: number;
-}
-
-export interface RequestStats {
-  requests: number;
-  errors: number;
-  successRate: number;
-  avgMs: number;
-  p95Ms: number;
-  avgTtfbMs: number;
-  inputTokens: number;
-  outputTokens: number;
-  credits: number;
-  lastHour: MinuteBucket[];
-  /** The most recent sessions still in the log, with their requests and credits. */
-  sessions: SessionStats[];
-}
-
-export interface SessionStats {
-  sessionId: string;
-  requests: number;
-  credits: number;
-  lastTime: number;
-}
+export type { MinuteBucket, RequestLogEntry, RequestStats, SessionStats } from './log-entry';
 
 const SESSIONS_SHOWN = 20;
 

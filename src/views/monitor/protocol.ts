@@ -1,7 +1,7 @@
 // The typed messages between the monitor panel (extension host) and its page (webview), shared
 // by both bundles. Everything the page sends is untrusted: the host only acts on what
 // `parsePageMessage` accepts, and the serializer only on what `parsePageState` accepts.
-import type { RequestLogEntry } from '../../proxy/log-entry';
+import type { RequestLogEntry, RequestStats } from '../../proxy/log-entry';
 import type { MonitorStrings } from './strings';
 
 export type MonitorTab = 'monitor' | 'logs';
@@ -21,18 +21,8 @@ export interface MinuteView {
   avgMs: number;
 }
 
-export interface StatsView {
-  requests: number;
-  errors: number;
-  successRate: number;
-  avgMs: number;
-  p95Ms: number;
-  avgTtfbMs: number;
-  inputTokens: number;
-  outputTokens: number;
-  credits: number;
-  lastHour: MinuteView[];
-}
+/** The engine's totals, with per-minute averages instead of sums and no session list. */
+export type StatsView = Omit<RequestStats, 'lastHour' | 'sessions'> & { lastHour: MinuteView[] };
 
 export interface AccountRow {
   id: string;
