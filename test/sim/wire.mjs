@@ -21,6 +21,20 @@ export const waitForAbort = (signal) => new Promise((resolve) => {
 });
 
 /**
+ * One write, done when the bytes are handed to the socket or when the peer hangs up: Node
+ * never calls a write's callback once the socket is destroyed under it, so waiting for the
+ * callback alone would leave the reply unrecorded forever.
+ * @param {import('node:http').ServerResponse} res @param {Buffer} chunk @param {AbortSignal} signal
+ */
+function write(res, chunk, signal) {
+  return new Promise((resolve) => {
+    const done = () => { signal.removeEventListener('abort', done); resolve(undefined); };
+    signal.addEventListener('abort', done, { once: true });
+    res.write(chunk, done);
+  });
+}
+
+/**
  * Choose byte offsets at which to cut `total` bytes into writes.
  * 'random' guarantees at least one cut strictly inside a frame, so a decoder that assumes
  * frame-aligned chunks always fails against the simulator.
@@ -80,7 +94,7 @@ export async function writeStream(res, segments, opts, onChunk) {
     const chunk = bytes.subarray(from, to);
     from = to;
     if (!chunk.length) continue;
-    await new Promise((resolve) => res.write(chunk, () => resolve(undefined)));
+    await write(res, chunk, signal);
     onChunk?.(chunk);
     // Yield between writes so each write leaves as its own TCP segment / HTTP chunk.
     if (opts.frameDelayMs) await sleep(opts.frameDelayMs, signal);
