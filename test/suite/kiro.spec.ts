@@ -73,6 +73,16 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 /** The pool account that came from a simulator account's token file. */
 function poolAccountFor(api: KiroTestApi, sim: SimAccount) {
   const files = fs.readdirSync(TOKEN_DIR).filter((f) => f.endsWith('.json')).map((f) => path.join(TOKEN_DIR, f));
@@ -296,6 +306,43 @@ describe('Kiro Proxy in the extension host', function () {
     if (fs.existsSync(wsSettings)) found.push(...leaks(wsSettings, fs.readFileSync(wsSettings, 'utf8')));
     assert.deepEqual(found, []);
     assert.ok(SETTINGS_FILE, 'the user settings file is known');
+  });
+
+  it("a workspace's .vscode/settings.json cannot move the proxy or its traffic", async () => {
+    // A cloned repository's settings: another port, every interface, an outbound proxy that
+    // would swallow the traffic, another token folder. Only the window-scoped one may apply.
+    const wsSettings = path.join(root, '.vscode', 'settings.json');
+    const otherPort = await freePort();
+    const read = new Promise<void>((resolve) => {
+      const sub = vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('kiroProxy.cooldownSeconds')) (sub.dispose(), resolve());
+      });
+    });
+    fs.mkdirSync(path.dirname(wsSettings), { recursive: true });
+    fs.writeFileSync(wsSettings, JSON.stringify({
+      'kiroProxy.port': otherPort,
+      'kiroProxy.host': '0.0.0.0',
+      'kiroProxy.outboundProxy': 'http://127.0.0.1:9',
+      'kiroProxy.tokenCacheDir': path.join(root, 'elsewhere'),
+      'kiroProxy.cooldownSeconds': 123,
+    }));
+    try {
+      await read;
+      // VS Code read the file: the window-scoped value reached the engine…
+      await until('the window-scoped setting applied', async () => api.engine.config.cooldownSeconds === 123);
+      // …and none of the application-scoped ones did, even after a restart.
+      assert.equal(api.engine.config.outboundProxy, undefined);
+      assert.equal(api.engine.config.tokenDir, TOKEN_DIR);
+      await vscode.commands.executeCommand('kiro.restartProxy');
+      await until(`the proxy back on ${BASE}`, () => portOpen(PORT));
+      assert.equal(await portOpen(otherPort), false, `nothing listens on the workspace's port ${otherPort}`);
+      const client = new Anthropic({ baseURL: BASE, apiKey: 'suite-key', maxRetries: 0 });
+      const message = await client.messages.create({ model: 'claude-sonnet-4.5', max_tokens: 16, messages: [{ role: 'user', content: 'still direct' }] });
+      assert.equal(message.content.map((b) => (b.type === 'text' ? b.text : '')).join(''), 'Echo: still direct');
+    } finally {
+      fs.rmSync(path.dirname(wsSettings), { recursive: true, force: true });
+    }
+    await until('the workspace value gone', async () => api.engine.config.cooldownSeconds === 300);
   });
 
   it('"Kiro: Stop Proxy" closes the port', async () => {
