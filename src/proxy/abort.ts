@@ -78,3 +78,14 @@ export class LightAbortController {
     this.light.fire(reason);
   }
 }
+
+/**
+ * Aborts `child` when `parent` aborts, or at once if it already has (a listener added to a
+ * fired signal never runs). Returns the unlink, to call when `child`'s work is done.
+ */
+export function abortWith(parent: AbortSignal, child: LightAbortController): () => void {
+  const onAbort = () => child.abort();
+  parent.addEventListener('abort', onAbort, { once: true });
+  if (parent.aborted) child.abort();
+  return () => parent.removeEventListener('abort', onAbort);
+}

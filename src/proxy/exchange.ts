@@ -12,7 +12,7 @@ import type { KiroHttp } from './kiro/http';
 import { sendChat } from './kiro/chat';
 import { buildKiroRequest } from './kiro/request';
 import { hasUrlImages, resolveImageUrls } from './kiro/images';
-import { LightAbortController } from './abort';
+import { LightAbortController, abortWith } from './abort';
 import { contextWindowOf, resolveKiroModel } from './kiro/models';
 import { decodeKiroStream } from './kiro/reply';
 import { classifyKiroFailure, networkFailure, type KiroFailure } from './kiro/errors';
@@ -55,6 +55,9 @@ export interface ExchangeDeps {
   log: RequestLog;
 }
 
+/** All URL images of one request together; a client waits for them before Kiro even starts. */
+const IMAGE_FETCH_TIMEOUT_MS = 30_000;
+
 /** Failures that take the account out of rotation: try the next one, free of the retry budget. */
 const ACCOUNT_FAILURES = new Set<KiroFailure['kind']>(['throttled', 'suspicious', 'exhausted', 'suspended']);
 
@@ -69,7 +72,9 @@ export class KiroExchange implements Exchange {
     const attempt = { count: 0, accountId: undefined as string | undefined, label: undefined as string | undefined, kiroRequest: undefined as string | undefined };
     try {
       // Skipped, not awaited empty, when there is nothing to fetch: the common case.
-      if (hasUrlImages(conversation)) await resolveImageUrls(conversation, this.deps.http, { maxBytes: 10 * 1024 * 1024 });
+      if (hasUrlImages(conversation)) {
+        await resolveImageUrls(conversation, this.deps.http, { maxBytes: 10 * 1024 * 1024, timeoutMs: IMAGE_FETCH_TIMEOUT_MS, signal: request.signal });
+      }
       const estimatedInputTokens = estimateConversationTokens(conversation);
       const upstream = await this.connect(request, kiroModel, estimatedInputTokens, attempt);
       const events = this.tracked(request, upstream, kiroModel, started, attempt.count);
@@ -172,12 +177,8 @@ export class KiroExchange implements Exchange {
     const { http, hosts, config } = this.deps;
     // Not Node's AbortController: its signal costs several µs per request (see ./abort).
     const abort = new LightAbortController();
-    const onClientAbort = () => abort.abort();
-    clientSignal.addEventListener('abort', onClientAbort, { once: true });
-    // A listener added to a signal that already fired never runs: a client that left while we
-    // were picking an account must not leave a Kiro request running behind it.
-    if (clientSignal.aborted) abort.abort();
-    const release = () => clientSignal.removeEventListener('abort', onClientAbort);
+    // Also when the client left while we were picking an account: no Kiro request runs behind it.
+    const release = abortWith(clientSignal, abort);
     const firstByteTimer = setTimeout(() => abort.abort(new Error('first byte timeout')), config.firstByteTimeoutMs);
     const sentAt = Date.now();
     try {

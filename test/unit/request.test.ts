@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { ProxyError, TOO_LONG_MESSAGE } from '../../src/proxy/errors';
 import { kiroChatHeaders, machineIdFor } from '../../src/proxy/kiro/headers';
 import { KiroHttp } from '../../src/proxy/kiro/http';
-import { resolveImageUrls } from '../../src/proxy/kiro/images';
+import { resolveImageUrls, type ImageFetchOptions } from '../../src/proxy/kiro/images';
+import { waitFor } from '../helpers/http';
 import { buildKiroRequest, type KiroRequestBody, type KiroUserInputMessage } from '../../src/proxy/kiro/request';
 import type { Block, Conversation, Message, ToolSpec } from '../../src/proxy/model';
 // @ts-expect-error: the simulator is plain JavaScript without type declarations
@@ -542,8 +543,19 @@ describe('resolveImageUrls', () => {
   const png = Buffer.from(PNG_1PX, 'base64');
   const urlImage = (url: string): Block => ({ type: 'image', source: { kind: 'url', url } });
 
+  const limits = (over: Partial<ImageFetchOptions> = {}): ImageFetchOptions => ({ maxBytes: 1_000, timeoutMs: 5_000, signal: new AbortController().signal, ...over });
+  /** Requests to /slow that are still open (their sockets have not closed). */
+  const slow = new Set<ServerResponse>();
+
   async function withImageServer(fn: (base: string) => Promise<void>): Promise<void> {
     const server = createServer((req, res) => {
+      if (req.url === '/slow') {
+        // Headers and half a PNG, then nothing: only a timeout or an abort ends it.
+        res.writeHead(200, { 'content-type': 'image/png' }).write(png.subarray(0, 10));
+        slow.add(res);
+        res.on('close', () => slow.delete(res));
+        return;
+      }
       if (req.url === '/a.png') res.writeHead(200, { 'content-type': 'image/png' }).end(png);
       else if (req.url === '/untyped') res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(png);
       else if (req.url === '/big') res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.alloc(5_000));
@@ -563,7 +575,7 @@ describe('resolveImageUrls', () => {
   it('fetches http images (following redirects) and decodes data: URLs in place', async () => {
     await withImageServer(async (base) => {
       const conv = conversation([user(urlImage(`${base}/a.png`), urlImage(`${base}/moved`), urlImage(`${base}/untyped`), urlImage(`data:image/png;base64,${PNG_1PX}`))]);
-      await resolveImageUrls(conv, new KiroHttp(), { maxBytes: 1_000 });
+      await resolveImageUrls(conv, new KiroHttp(), limits());
       for (const block of conv.messages[0].content) {
         assert.deepEqual(block, { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: PNG_1PX } });
       }
@@ -575,13 +587,34 @@ describe('resolveImageUrls', () => {
     await withImageServer(async (base) => {
       const http = new KiroHttp();
       const rejects = (url: string, pattern: RegExp) =>
-        assert.rejects(resolveImageUrls(conversation([user(urlImage(url))]), http, { maxBytes: 1_000 }), (err: unknown) =>
+        assert.rejects(resolveImageUrls(conversation([user(urlImage(url))]), http, limits()), (err: unknown) =>
           err instanceof ProxyError && err.status === 400 && pattern.test(err.message));
       await rejects(`${base}/missing.png`, /HTTP 404/);
       await rejects(`${base}/big`, /larger than 1000 bytes/);
       await rejects('ftp://example.com/a.png', /not supported/);
       await rejects(`data:image/png;base64,${Buffer.alloc(2_000).toString('base64')}`, /larger than/);
       await http.close();
+    });
+  });
+
+  it('gives up on an image server that stops answering, with a 400 naming the time limit', { timeout: 10_000 }, async () => {
+    await withImageServer(async (base) => {
+      const started = Date.now();
+      await assert.rejects(resolveImageUrls(conversation([user(urlImage(`${base}/slow`))]), new KiroHttp(), limits({ timeoutMs: 300 })), (err: unknown) =>
+        err instanceof ProxyError && err.status === 400 && /no answer within 0\.3 s/.test(err.message));
+      assert.ok(Date.now() - started < 3_000);
+      await waitFor(() => slow.size === 0, 2_000, 'the image connection closed');
+    });
+  });
+
+  it('stops fetching when the client leaves', { timeout: 10_000 }, async () => {
+    await withImageServer(async (base) => {
+      const client = new AbortController();
+      const fetching = resolveImageUrls(conversation([user(urlImage(`${base}/slow`), urlImage(`${base}/slow`))]), new KiroHttp(), limits({ signal: client.signal }));
+      await waitFor(() => slow.size === 2, 2_000, 'both fetches under way');
+      client.abort();
+      await assert.rejects(fetching, ProxyError);
+      await waitFor(() => slow.size === 0, 2_000, 'both image connections closed');
     });
   });
 });

@@ -3,13 +3,22 @@
 import { invalidRequest, ProxyError } from '../errors';
 import type { Conversation, ImageBlock } from '../model';
 import type { KiroHttp } from './http';
+import { LightAbortController, abortWith } from '../abort';
 
 type Base64Source = Extract<ImageBlock['source'], { kind: 'base64' }>;
 
 export interface ImageFetchOptions {
   /** Largest decoded image accepted, in bytes. */
   maxBytes: number;
-  signal?: AbortSignal;
+  /** For all the conversation's images together. */
+  timeoutMs: number;
+  /** The client's: a client that left stops the fetches. */
+  signal: AbortSignal;
+}
+
+interface FetchLimits {
+  maxBytes: number;
+  signal: AbortSignal;
 }
 
 const MAX_REDIRECTS = 3;
@@ -24,18 +33,29 @@ export function hasUrlImages(conv: Conversation): boolean {
 
 /** Replaces URL image sources in place, fetching them in parallel; throws 400s the client can act on. */
 export async function resolveImageUrls(conv: Conversation, http: KiroHttp, opts: ImageFetchOptions): Promise<void> {
+  const abort = new LightAbortController();
+  const unlink = abortWith(opts.signal, abort);
+  const timer = setTimeout(() => abort.abort(new Error(`no answer within ${opts.timeoutMs / 1000} s`)), opts.timeoutMs);
+  const limits: FetchLimits = { maxBytes: opts.maxBytes, signal: abort.signal };
   const pending: Array<Promise<void>> = [];
   for (const message of conv.messages) {
     for (const block of message.content) {
       if (block.type !== 'image' || block.source.kind !== 'url') continue;
       const url = block.source.url;
-      pending.push(loadImage(url, http, opts).then((source) => void (block.source = source)));
+      pending.push(loadImage(url, http, limits).then((source) => void (block.source = source)));
     }
   }
-  await Promise.all(pending);
+  try {
+    await Promise.all(pending);
+  } finally {
+    // One failed image fails the request: stop fetching the others.
+    clearTimeout(timer);
+    unlink();
+    abort.abort();
+  }
 }
 
-async function loadImage(url: string, http: KiroHttp, opts: ImageFetchOptions): Promise<Base64Source> {
+async function loadImage(url: string, http: KiroHttp, opts: FetchLimits): Promise<Base64Source> {
   if (url.startsWith('data:')) return decodeDataUrl(url, opts.maxBytes);
   if (/^https?:\/\//i.test(url)) return fetchImage(url, http, opts);
   throw invalidRequest(`Image URL ${describe(url)} is not supported: use http(s), a data: URL or base64.`);
@@ -52,7 +72,7 @@ function decodeDataUrl(url: string, maxBytes: number): Base64Source {
   return { kind: 'base64', mediaType: imageType(declaredType, bytes), data: bytes.toString('base64') };
 }
 
-async function fetchImage(url: string, http: KiroHttp, opts: ImageFetchOptions): Promise<Base64Source> {
+async function fetchImage(url: string, http: KiroHttp, opts: FetchLimits): Promise<Base64Source> {
   let res: Awaited<ReturnType<KiroHttp['request']>>;
   try {
     res = await http.request(url, { method: 'GET', headers: { accept: 'image/*' }, maxRedirections: MAX_REDIRECTS, signal: opts.signal });
