@@ -129,7 +129,7 @@ describe('Anthropic SDK through the proxy', () => {
   test('errors come back in Anthropic shape', async () => {
     await assert.rejects(
       client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'robot' as 'user', content: 'x' }] }),
-      (err: Anthropic.APIError) => {
+      (err: InstanceType<typeof Anthropic.APIError>) => {
         assert.equal(err.status, 400);
         assert.equal((err.error as any).type, 'error');
         assert.equal((err.error as any).error.type, 'invalid_request_error');
@@ -140,7 +140,7 @@ describe('Anthropic SDK through the proxy', () => {
     proxy.sim.enqueue({ error: 'inputTooLong' });
     await assert.rejects(
       client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
-      (err: Anthropic.APIError) => {
+      (err: InstanceType<typeof Anthropic.APIError>) => {
         assert.equal(err.status, 400);
         assert.match((err.error as any).error.message, /too long/i);
         assert.match((err.error as any).error.message, /\/clear/);

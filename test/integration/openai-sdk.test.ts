@@ -102,7 +102,7 @@ describe('OpenAI SDK (Chat Completions) through the proxy', () => {
   test('errors come back in OpenAI shape', async () => {
     await assert.rejects(
       client.chat.completions.create({ model: 'gpt-4o', messages: 'nope' as any }),
-      (err: OpenAI.APIError) => {
+      (err: InstanceType<typeof OpenAI.APIError>) => {
         assert.equal(err.status, 400);
         assert.equal(err.type, 'invalid_request_error');
         assert.match(err.message, /messages/);

@@ -73,7 +73,7 @@ describe('account pool through the CLI', () => {
     proxy.sim.enqueue({ error: 'improperlyFormed' });
     await assert.rejects(
       anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'x' }] }),
-      (err: Anthropic.APIError) => err.status === 400,
+      (err: InstanceType<typeof Anthropic.APIError>) => err.status === 400,
     );
     assert.ok((await health(proxy)).every((a) => a.state === 'active'));
   });
@@ -81,7 +81,7 @@ describe('account pool through the CLI', () => {
   test('when every account is cooling past the wait, the client gets 429 with a real Retry-After', async () => {
     for (const a of proxy.sim.accounts.list()) proxy.sim.setBehavior(a.id, { error: 'throttled' });
     const openai = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'unused', maxRetries: 0 });
-    await assert.rejects(openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }), (err: OpenAI.APIError) => {
+    await assert.rejects(openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }), (err: InstanceType<typeof OpenAI.APIError>) => {
       assert.equal(err.status, 429);
       const retryAfter = Number(err.headers?.get('retry-after'));
       assert.ok(retryAfter > 250 && retryAfter <= 300, `Retry-After ${retryAfter}`);

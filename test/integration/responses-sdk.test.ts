@@ -140,7 +140,7 @@ describe('OpenAI SDK (Responses) through the proxy', () => {
     assert.ok(names.includes('crm__lookup') && names.includes('apply_patch') && names.includes('local_shell'), names.join());
     assert.ok(!names.includes('web_search'));
     // store:false: nothing to chain from.
-    await assert.rejects(client.responses.create({ model: 'gpt-4o', previous_response_id: response.id, input: 'x' }), (err: OpenAI.APIError) => err.status === 400);
+    await assert.rejects(client.responses.create({ model: 'gpt-4o', previous_response_id: response.id, input: 'x' }), (err: InstanceType<typeof OpenAI.APIError>) => err.status === 400);
   });
 
   test('<thinking> inside a code block is text, not reasoning', async () => {
@@ -152,20 +152,20 @@ describe('OpenAI SDK (Responses) through the proxy', () => {
   });
 
   test('errors come back in OpenAI shape, before and during the stream', async () => {
-    await assert.rejects(client.responses.create({ model: 'gpt-4o', input: 42 as any }), (err: OpenAI.APIError) => {
+    await assert.rejects(client.responses.create({ model: 'gpt-4o', input: 42 as any }), (err: InstanceType<typeof OpenAI.APIError>) => {
       assert.equal(err.status, 400);
       assert.equal(err.type, 'invalid_request_error');
       assert.match(err.message, /input/);
       return true;
     });
-    await assert.rejects(client.responses.create({ model: 'gpt-4o', previous_response_id: 'resp_missing', input: 'x' }), (err: OpenAI.APIError) => {
+    await assert.rejects(client.responses.create({ model: 'gpt-4o', previous_response_id: 'resp_missing', input: 'x' }), (err: InstanceType<typeof OpenAI.APIError>) => {
       assert.equal(err.status, 400);
       assert.match(err.message, /resp_missing/);
       return true;
     });
     // A Kiro failure before the first byte: an HTTP error in OpenAI shape.
     proxy.sim.enqueue({ error: 'improperlyFormed' });
-    await assert.rejects(client.responses.create({ model: 'gpt-4o', input: 'x' }), (err: OpenAI.APIError) => err.status === 400 && err.type === 'invalid_request_error');
+    await assert.rejects(client.responses.create({ model: 'gpt-4o', input: 'x' }), (err: InstanceType<typeof OpenAI.APIError>) => err.status === 400 && err.type === 'invalid_request_error');
     // A failure mid-stream: response.failed with the error.
     proxy.sim.enqueue({ text: 'partial answer that breaks', resetAfterFrames: 2 });
     const stream = client.responses.stream({ model: 'gpt-4o', input: 'x' });

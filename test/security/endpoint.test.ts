@@ -110,7 +110,7 @@ describe('local endpoint: API key', () => {
 
   it('every model and admin endpoint answers 401 without the key or with a wrong one', async () => {
     for (const [method, path, body] of GUARDED) {
-      for (const headers of [{}, { 'x-api-key': 'wrong' }, { authorization: `Bearer ${API_KEY}x` }, { 'x-api-key': API_KEY.slice(0, -1) }]) {
+      for (const headers of [{}, { 'x-api-key': 'wrong' }, { authorization: `Bearer ${API_KEY}x` }, { 'x-api-key': API_KEY.slice(0, -1) }] as Array<Record<string, string>>) {
         const res = await send(proxy.url, method, path, body, headers);
         assert.equal(res.status, 401, `${method} ${path} with ${JSON.stringify(headers)} gave ${res.status}: ${res.text}`);
         assert.ok(!res.text.includes(API_KEY));
@@ -123,7 +123,7 @@ describe('local endpoint: API key', () => {
   });
 
   it('accepts the key as x-api-key and as Authorization: Bearer', async () => {
-    for (const headers of [{ 'x-api-key': API_KEY }, { authorization: `Bearer ${API_KEY}` }]) {
+    for (const headers of [{ 'x-api-key': API_KEY }, { authorization: `Bearer ${API_KEY}` }] as Array<Record<string, string>>) {
       const models = await request(proxy.url, '/v1/models', { headers });
       assert.equal(models.status, 200);
       const msg = await postJson(proxy.url, '/v1/messages', MESSAGE, { headers });

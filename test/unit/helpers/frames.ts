@@ -65,7 +65,7 @@ export function chunked(bytes: Buffer, sizes: number[]): Buffer[] {
   return chunks;
 }
 
-export async function* streamOf(chunks: Buffer[]): AsyncGenerator<Buffer> {
+export async function* streamOf(chunks: Uint8Array[]): AsyncGenerator<Uint8Array> {
   for (const chunk of chunks) yield chunk;
 }
 
