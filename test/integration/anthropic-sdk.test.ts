@@ -104,6 +104,30 @@ describe('Anthropic SDK through the proxy', () => {
     assert.match(firstUser, /^<thinking_mode>enabled<\/thinking_mode><max_thinking_length>1024<\/max_thinking_length>/);
   });
 
+  test('thinking.display "omitted": empty thinking blocks whose reasoning comes back with the history', async () => {
+    proxy.sim.enqueue({ thinking: 'Two plus two is four.', text: 'The answer is 4.' });
+    proxy.sim.enqueue({ thinking: 'Double it.', text: 'Eight.' });
+    const thinking = { type: 'enabled', budget_tokens: 1024, display: 'omitted' } as const;
+    const question = { role: 'user', content: 'What is 2+2?' } as const;
+    const streamed = await client.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 2000, thinking, messages: [question] }).finalMessage();
+    const block = streamed.content[0] as Anthropic.ThinkingBlock;
+    assert.equal(block.type, 'thinking');
+    assert.equal(block.thinking, '', 'no thinking text is shown');
+    assert.ok(block.signature.length > 0);
+    assert.deepEqual(streamed.content[1], { type: 'text', text: 'The answer is 4.' });
+
+    // The next turn sends the block back as it came; Kiro sees the reasoning in the history.
+    const next = await client.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 2000,
+      thinking,
+      messages: [question, { role: 'assistant', content: streamed.content }, { role: 'user', content: 'And doubled?' }],
+    });
+    assert.deepEqual(next.content.map((b) => b.type === 'thinking' ? b.thinking : b.type), ['', 'text'], 'not shown without streaming either');
+    const history = proxy.sim.chatRequests().at(-1)!.body.conversationState.history;
+    assert.match(history.at(-1).assistantResponseMessage.content, /^<thinking>Two plus two is four\.<\/thinking>\s+The answer is 4\.$/);
+  });
+
   test('images are sent to Kiro as bytes with a format', async () => {
     const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
     await client.messages.create({

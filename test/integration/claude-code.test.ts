@@ -15,6 +15,7 @@ import { startProxy, type RunningProxy } from '../helpers/proxy';
 import { assertAllSucceeded, describeCliRun } from '../helpers/cli-run';
 import { startHttpTap, type HttpTap } from '../helpers/http-tap';
 import { findClaudeCode, runClaudeCode, type ClaudeCodeRun } from '../helpers/claude-code';
+import { unsealThinking } from '../../src/proxy/protocols/thinking-seal';
 
 const PROMPT_TAG = 'KIRO-E2E-PROMPT';
 const FINAL_ANSWER = 'The marker file now says kiro-proxy-42. All done.';
@@ -172,6 +173,17 @@ describe('Claude Code through the proxy', () => {
       const lastAssistant = conversation.history.at(-1).assistantResponseMessage;
       assert.deepEqual(lastAssistant.toolUses.map((t: any) => [t.toolUseId, t.name, t.input.command]), [[toolCall.id, 'Bash', COMMAND]]);
       assert.match(lastAssistant.content, /I will write the marker file with Bash\./);
+    });
+
+    test('thinking display "omitted": Claude Code got the thinking empty and sent it back sealed', () => {
+      const bodies = messageRequests(tap).map((r) => r.body);
+      assert.ok(bodies.every((b) => b.thinking?.display === 'omitted'), JSON.stringify(bodies.map((b) => b.thinking)));
+      const returned = bodies.flatMap((b) => b.messages).filter((m: any) => m.role === 'assistant').flatMap((m: any) => m.content).filter((c: any) => c.type === 'thinking');
+      assert.ok(returned.length > 0, 'the tool loop sent its thinking block back');
+      for (const block of returned) {
+        assert.equal(block.thinking, '', 'no reasoning text was shown to Claude Code');
+        assert.equal(unsealThinking(block.signature), 'I will write the marker file with Bash.');
+      }
     });
   });
 

@@ -5,6 +5,7 @@ import { ProxyError } from '../../src/proxy/errors';
 import type { ReplyEvent } from '../../src/proxy/model';
 import { errorBody, handleCountTokens, handleMessages, renderMessageStream } from '../../src/proxy/protocols/anthropic';
 import { collectReply } from '../../src/proxy/protocols/reply';
+import { sealThinking, unsealThinking } from '../../src/proxy/protocols/thinking-seal';
 import { adapterFetch, MemorySink, script, type ScriptedExchange } from './sse-harness';
 
 const head = { id: 'msg_1', model: 'claude-opus-4-6', inputTokens: 42 };
@@ -71,6 +72,19 @@ describe('renderMessageStream', () => {
       ['message_stop', { type: 'message_stop' }],
     ];
     assert.equal(sink.text, expected.map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`).join(''));
+  });
+
+  it('with thinking omitted: no thinking deltas, the text sealed in the signature', async () => {
+    const sink = new MemorySink();
+    await renderMessageStream(script(THINK_TEXT_TOOL), sink, head, true);
+    const thinking = sink.events().filter(([, data]) => (data as { index?: number }).index === 0).map(([, data]) => data);
+    assert.deepEqual(thinking, [
+      { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: sealThinking('Let me think.') } },
+      { type: 'content_block_stop', index: 0 },
+    ]);
+    assert.equal(unsealThinking(sealThinking('Let me think. ✓')), 'Let me think. ✓');
+    assert.equal(unsealThinking('sig-1'), undefined, "another party's signature is left alone");
   });
 
   it('sends a whole tool input as one delta when Kiro gave no fragments', async () => {

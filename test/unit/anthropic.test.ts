@@ -25,6 +25,7 @@ describe('parseAnthropicRequest', () => {
       tools: [],
       toolChoice: undefined,
       thinking: undefined,
+      omitThinking: false,
       maxTokens: 1024,
       sessionId: `s_${SESSION}`,
       stream: true,

@@ -20,10 +20,13 @@ import { elements, Fields, type Located } from './fields';
 import { collectReply, reportedStopReason, sendJson, unfinishedReply } from './reply';
 import { claudeCodeSessionId, sessionKey } from './session';
 import { formatSseEvent, SseWriter, type SseSink } from './sse';
+import { sealThinking, unsealThinking } from './thinking-seal';
 import type { ProtocolContext } from './types';
 
 export interface AnthropicRequest extends Conversation {
   stream: boolean;
+  /** `thinking.display: "omitted"`: thinking blocks come back empty, their text sealed in the signature. */
+  omitThinking: boolean;
 }
 
 // ---------------------------------------------------------------- request parsing
@@ -56,6 +59,7 @@ export function parseAnthropicRequest(body: unknown, headers: IncomingHttpHeader
     tools: request.optionalList('tools').flatMap(parseTool),
     toolChoice: parseToolChoice(request.optionalObject('tool_choice')),
     thinking: parseThinking(request.optionalObject('thinking'), request.optionalObject('output_config')),
+    omitThinking: request.optionalObject('thinking')?.optionalString('display') === 'omitted',
     maxTokens: request.optionalNumber('max_tokens'),
     sessionId: sessionKey(claudeCodeSessionId(headers, metadata?.value.user_id), { system, messages }),
     stream: request.optionalBoolean('stream') ?? false,
@@ -113,8 +117,12 @@ function parseBlock(located: Located): Block[] {
     }
     case 'tool_result':
       return parseToolResult(block);
-    case 'thinking':
-      return [{ type: 'thinking', text: block.string('thinking'), signature: block.optionalString('signature') }];
+    case 'thinking': {
+      const signature = block.optionalString('signature');
+      // An omitted block (empty text) of ours gets its reasoning back from the signature.
+      const text = block.string('thinking') || (unsealThinking(signature) ?? '');
+      return [{ type: 'thinking', text, signature }];
+    }
     case 'redacted_thinking':
       return []; // encrypted by Anthropic; meaningless to Kiro
     default:
@@ -254,7 +262,7 @@ export function newMessageId(): string {
 }
 
 /** The non-streaming response body. */
-export function renderMessage(reply: Reply, head: MessageHead): unknown {
+export function renderMessage(reply: Reply, head: MessageHead, omitThinking = false): unknown {
   return {
     ...messageShell(head),
     content: reply.content.map((block) => {
@@ -262,7 +270,9 @@ export function renderMessage(reply: Reply, head: MessageHead): unknown {
         case 'text':
           return { type: 'text', text: block.text };
         case 'thinking':
-          return { type: 'thinking', thinking: block.text, signature: block.signature ?? '' };
+          return omitThinking
+            ? { type: 'thinking', thinking: '', signature: sealThinking(block.text) }
+            : { type: 'thinking', thinking: block.text, signature: block.signature ?? '' };
         case 'tool_use':
           return { type: 'tool_use', id: block.id, name: block.name, input: block.input };
       }
@@ -292,11 +302,18 @@ function usageOf(inputTokens: number, outputTokens: number) {
 /**
  * Renders reply events as Anthropic stream events. Each thinking run, text run and tool
  * call becomes one content block; a failure after the start becomes an `error` event.
+ * With `omitThinking` a thinking block has no deltas, only the signature that seals its text.
  */
-export async function renderMessageStream(events: AsyncIterable<ReplyEvent>, sink: SseSink, head: MessageHead): Promise<void> {
+export async function renderMessageStream(
+  events: AsyncIterable<ReplyEvent>,
+  sink: SseSink,
+  head: MessageHead,
+  omitThinking = false,
+): Promise<void> {
   const emit = (type: string, payload: object) => sink.send(JSON.stringify({ type, ...payload }), type);
   let index = -1;
   let open: { kind: 'text' | 'thinking' | 'tool'; id?: string; jsonSent?: boolean } | undefined;
+  let omitted = '';
 
   const startBlock = async (kind: 'text' | 'thinking' | 'tool', contentBlock: object, id?: string) => {
     await stopBlock();
@@ -320,12 +337,14 @@ export async function renderMessageStream(events: AsyncIterable<ReplyEvent>, sin
       switch (event.type) {
         case 'thinking':
           if (open?.kind !== 'thinking') await startBlock('thinking', { type: 'thinking', thinking: '', signature: '' });
-          await textDelta('thinking_delta', 'thinking', event.text);
+          if (omitThinking) omitted += event.text;
+          else await textDelta('thinking_delta', 'thinking', event.text);
           break;
         case 'thinking_signature':
           // The signature closes its thinking block.
           if (open?.kind !== 'thinking') break;
-          await delta({ type: 'signature_delta', signature: event.signature });
+          await delta({ type: 'signature_delta', signature: omitThinking ? sealThinking(omitted) : event.signature });
+          omitted = '';
           await stopBlock();
           break;
         case 'text':
@@ -394,13 +413,13 @@ export async function handleMessages(ctx: ProtocolContext): Promise<void> {
   });
   const head: MessageHead = { id: newMessageId(), model: request.model, inputTokens: estimatedInputTokens };
   if (!request.stream) {
-    sendJson(ctx.res, 200, renderMessage(await collectReply(events), head));
+    sendJson(ctx.res, 200, renderMessage(await collectReply(events), head, request.omitThinking));
     return;
   }
   const writer = new SseWriter(ctx.res);
   writer.open({ intervalMs: ctx.config.pingIntervalMs, frame: formatSseEvent('{"type":"ping"}', 'ping') });
   try {
-    await renderMessageStream(events, writer, head);
+    await renderMessageStream(events, writer, head, request.omitThinking);
   } finally {
     writer.end();
   }
