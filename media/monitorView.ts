@@ -1,6 +1,6 @@
 // The Monitor tab: service state, totals, the last-hour charts, accounts with quota bars and
 // countdowns, and the speed test.
-import type { AccountRow, MonitorSnapshot, SpeedTestView } from '../src/views/monitor/protocol';
+import type { AccountRow, MonitorSnapshot, SpeedResult, SpeedTestView } from '../src/views/monitor/protocol';
 import type { MonitorStrings } from '../src/views/monitor/strings';
 import { latencyChart, requestsChart } from './charts';
 import type { PageContext } from './context';
@@ -114,25 +114,27 @@ export function createMonitorView(ctx: PageContext): MonitorView {
       speedStatus.textContent = fmt.t(s.speedTestFailed, test.error);
       return;
     }
-    if (test.state === 'running') {
-      speedStatus.textContent = fmt.t(s.speedTestRunning, test.accounts.length);
-      speedList.replaceChildren(
-        ...test.accounts.map((a) => h('li', { className: 'speed-row' }, h('span', { className: 'speed-label', text: a.label }), h('vscode-progress-ring', { className: 'speed-ring' }))),
-      );
-      return;
-    }
-    speedStatus.textContent = fmt.t(s.speedTestDone, test.results.length);
+    const running = test.state === 'running';
+    speedStatus.textContent = running ? fmt.t(s.speedTestRunning, test.accounts.length) : fmt.t(s.speedTestDone, test.results.length);
+    // While running, finished accounts show their result and the others a spinner.
+    const rows = running
+      ? test.accounts.map((a) => ({ label: a.label, result: test.results.find((r) => r.accountId === a.accountId) }))
+      : test.results.map((r) => ({ label: r.label, result: r }));
     const slowest = Math.max(1, ...test.results.map((r) => r.ms ?? 0));
-    speedList.replaceChildren(
-      ...test.results.map((r) =>
-        h(
-          'li',
-          { className: `speed-row ${r.ok ? '' : 'speed-failed'}` },
-          h('span', { className: 'speed-label', text: r.label }),
-          r.ok ? meter((r.ms ?? 0) / slowest) : h('span', { className: 'error-text', text: r.error ?? '' }),
-          h('span', { className: 'speed-ms', text: r.ok && r.ms !== undefined ? fmt.ms(r.ms) : '✕' }),
-        ),
-      ),
+    speedList.replaceChildren(...rows.map(({ label, result }) => (result ? speedResultRow(result, slowest) : speedPendingRow(label))));
+  }
+
+  function speedPendingRow(label: string): HTMLElement {
+    return h('li', { className: 'speed-row' }, h('span', { className: 'speed-label', text: label }), h('vscode-progress-ring', { className: 'speed-ring' }));
+  }
+
+  function speedResultRow(r: SpeedResult, slowest: number): HTMLElement {
+    return h(
+      'li',
+      { className: `speed-row ${r.ok ? '' : 'speed-failed'}` },
+      h('span', { className: 'speed-label', text: r.label }),
+      r.ok ? meter((r.ms ?? 0) / slowest) : h('span', { className: 'error-text', text: r.error ?? '' }),
+      h('span', { className: 'speed-ms', text: r.ok && r.ms !== undefined ? fmt.ms(r.ms) : '✕' }),
     );
   }
 

@@ -115,35 +115,53 @@ export class Engine extends EventEmitter<{ state: [EngineState] }> {
     await this.http.close();
   }
 
-  /** Sends a tiny request through each enabled account and measures its latency. */
-  async speedTest(): Promise<SpeedTestResult[]> {
-    if (!this.exchange) throw new Error('The proxy is not running.');
+  /**
+   * Sends a tiny request through every enabled account at once and measures each round trip.
+   * `onResult` hears each account as it finishes; the results come back in account order.
+   */
+  async speedTest(onResult?: (result: SpeedTestResult) => void): Promise<SpeedTestResult[]> {
     const exchange = this.exchange;
-    const results: SpeedTestResult[] = [];
-    for (const account of this.pool.list().filter((a) => a.enabled)) {
-      const started = Date.now();
-      try {
-        const { events } = await exchange.start({
-          conversation: { model: 'claude-haiku-4.5', system: '', tools: [], maxTokens: 16, messages: [{ role: 'user', content: [{ type: 'text', text: 'Reply with the single word: pong' }] }] },
-          endpoint: 'speed-test',
-          stream: true,
-          signal: AbortSignal.timeout(60_000),
-          pinAccountId: account.id,
-        });
-        for await (const _event of events) {
-          // Drained to completion so the latency covers the whole (tiny) answer.
-        }
-        results.push({ accountId: account.id, label: account.label, ok: true, ms: Date.now() - started });
-      } catch (err) {
-        results.push({ accountId: account.id, label: account.label, ok: false, error: (err as Error).message });
-      }
-    }
-    return results;
+    if (!exchange) throw new Error('The proxy is not running.');
+    return Promise.all(
+      this.pool
+        .list()
+        .filter((a) => a.enabled)
+        .map(async (account) => {
+          const result = await measureAccount(exchange, account);
+          onResult?.(result);
+          return result;
+        }),
+    );
   }
 
   private setState(state: EngineState): EngineState {
     this.current = state;
     this.emit('state', state);
     return state;
+  }
+}
+
+async function measureAccount(exchange: KiroExchange, account: { id: string; label: string }): Promise<SpeedTestResult> {
+  const started = Date.now();
+  try {
+    const { events } = await exchange.start({
+      conversation: {
+        model: 'claude-haiku-4.5',
+        system: '',
+        tools: [],
+        maxTokens: 16,
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'Reply with the single word: pong' }] }],
+      },
+      endpoint: 'speed-test',
+      stream: true,
+      signal: AbortSignal.timeout(60_000),
+      pinAccountId: account.id,
+    });
+    for await (const _event of events) {
+      // Drained to completion so the latency covers the whole (tiny) answer.
+    }
+    return { accountId: account.id, label: account.label, ok: true, ms: Date.now() - started };
+  } catch (err) {
+    return { accountId: account.id, label: account.label, ok: false, error: (err as Error).message };
   }
 }

@@ -152,6 +152,8 @@ export class KiroExchange implements Exchange {
           await backoff(transientFailures, request.signal);
           continue;
         default:
+          // A pinned request has no other account to fail over to: say what happened to this one.
+          if (ACCOUNT_FAILURES.has(failure.kind) && request.pinAccountId) throw new ProxyError('upstream', failure.message);
           if (ACCOUNT_FAILURES.has(failure.kind)) {
             // The pool has taken the account out of rotation (cooldown, exhausted, suspended), so
             // the next acquire picks another one, or waits for the first to recover. Should the

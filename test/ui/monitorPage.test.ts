@@ -111,9 +111,17 @@ test('monitor page renders under the strict CSP and speaks the protocol', async 
     assert.equal(await page.locator('img').count(), 0);
     assert.ok((await page.textContent('#accounts'))?.includes('<img src=x onerror=alert(1)>'));
     assert.match((await page.textContent('.countdown')) ?? '', /1:3\d/);
-    await post(page, { type: 'speedTest', test: { state: 'running', accounts: [{ accountId: 'a1', label: 'alice@example.com' }] } });
+    const testing = [{ accountId: 'a1', label: 'alice@example.com' }, { accountId: 'a2', label: 'bob@example.com' }];
+    await post(page, { type: 'speedTest', test: { state: 'running', accounts: testing, results: [] } });
     await page.waitForSelector('#speed-results vscode-progress-ring');
     assert.equal(await page.getAttribute('#speed-test', 'disabled'), '');
+    // Each account shows its result as soon as it has one; the others keep spinning.
+    await post(page, { type: 'speedTest', test: { state: 'running', accounts: testing, results: [{ accountId: 'a2', label: 'bob@example.com', ok: true, ms: 210 }] } });
+    await page.waitForFunction(() => document.querySelector('#speed-results')?.textContent?.includes('210 ms'));
+    assert.deepEqual(
+      await page.$$eval('#speed-results li', (rows) => rows.map((li) => [li.querySelector('.speed-label')?.textContent, !!li.querySelector('vscode-progress-ring')])),
+      [['alice@example.com', true], ['bob@example.com', false]],
+    );
     await post(page, { type: 'speedTest', test: { state: 'done', results: [{ accountId: 'a1', label: 'alice@example.com', ok: true, ms: 640 }] } });
     await page.waitForFunction(() => document.querySelector('#speed-results')?.textContent?.includes('640 ms'));
 

@@ -8,7 +8,7 @@ import type { Engine } from '../../proxy/engine';
 import type { RequestLogEntry } from '../../proxy/log';
 import { createBatcher } from './batcher';
 import { monitorHtml } from './html';
-import { MAX_LOG_ROWS, parsePageMessage, parsePageState, type HostMessage, type MonitorTab, type PageMessage, type SpeedTestView } from './protocol';
+import { MAX_LOG_ROWS, parsePageMessage, parsePageState, type HostMessage, type MonitorTab, type PageMessage, type SpeedResult, type SpeedTestView } from './protocol';
 import { logExport, reproBundle } from './repro';
 import { buildSnapshot, logDetail, logRow } from './snapshot';
 import { monitorStrings } from './strings';
@@ -173,9 +173,14 @@ export class MonitorPanel {
   private async runSpeedTest(): Promise<void> {
     if (this.speed?.state === 'running') return;
     const accounts = this.engine.pool.list().filter((a) => a.enabled).map((a) => ({ accountId: a.id, label: a.label }));
-    this.setSpeed({ state: 'running', accounts });
+    const finished: SpeedResult[] = [];
+    this.setSpeed({ state: 'running', accounts, results: [] });
     try {
-      this.setSpeed({ state: 'done', results: await this.engine.speedTest() });
+      const results = await this.engine.speedTest((result) => {
+        finished.push(result);
+        this.setSpeed({ state: 'running', accounts, results: [...finished] });
+      });
+      this.setSpeed({ state: 'done', results });
     } catch (err) {
       this.setSpeed({ state: 'failed', error: (err as Error).message });
     }

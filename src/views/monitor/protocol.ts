@@ -63,7 +63,8 @@ export interface SpeedResult {
 }
 
 export type SpeedTestView =
-  | { state: 'running'; accounts: Array<{ accountId: string; label: string }> }
+  /** `results`: the accounts that finished so far. */
+  | { state: 'running'; accounts: Array<{ accountId: string; label: string }>; results: SpeedResult[] }
   | { state: 'done'; results: SpeedResult[] }
   | { state: 'failed'; error: string };
 
