@@ -3,7 +3,7 @@ import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { NeedsLoginError, refreshIdc, refreshSocial } from '../../src/proxy/kiro/auth';
-import { kiroHosts, type KiroHosts } from '../../src/proxy/kiro/endpoints';
+import { apiBaseOf, kiroHosts, type KiroHosts } from '../../src/proxy/kiro/endpoints';
 import {
   codeFromRedirect,
   createPkce,
@@ -121,5 +121,15 @@ describe('auth and login', () => {
     setTimeout(() => abort.abort(), 30);
     await assert.rejects(polling, /cancelled/);
     kiro.sim.configure({ device: { pendingPolls: 2 } });
+  });
+});
+
+describe('the API host of an account', () => {
+  const aws = kiroHosts();
+  it("is the profileArn's region, else us-east-1, never the token's OIDC region", () => {
+    assert.equal(apiBaseOf(aws, 'arn:aws:codewhisperer:eu-central-1:123456789012:profile/ABC'), 'https://q.eu-central-1.amazonaws.com');
+    // An IdC account of an organisation in eu-west-1 without a profileArn: its OIDC region has no Kiro API.
+    assert.equal(apiBaseOf(aws, undefined), 'https://q.us-east-1.amazonaws.com');
+    assert.equal(apiBaseOf(aws, 'not-an-arn'), 'https://q.us-east-1.amazonaws.com');
   });
 });

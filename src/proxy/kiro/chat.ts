@@ -1,7 +1,7 @@
 // The `generateAssistantResponse` call itself: one POST, the event stream handed back unread.
 import type { Dispatcher } from 'undici';
 import type { KiroCredentials } from './credentials';
-import { apiRegionOf, type KiroHosts } from './endpoints';
+import { apiBaseOf, type KiroHosts } from './endpoints';
 import type { KiroHttp } from './http';
 import { kiroChatHeaders } from './headers';
 
@@ -18,7 +18,7 @@ export async function sendChat(
   requestJson: string,
   signal: AbortSignal,
 ): Promise<KiroChatResponse> {
-  const base = hosts.q(apiRegionOf(credentials.profileArn, credentials.region));
+  const base = apiBaseOf(hosts, credentials.profileArn);
   const res = await http.request(`${base}/generateAssistantResponse`, {
     method: 'POST',
     headers: kiroChatHeaders(credentials),

@@ -22,8 +22,12 @@ export function kiroHosts(override?: string): KiroHosts {
   };
 }
 
-/** The API region is the 4th field of the profileArn; the OIDC region is not the API region. */
-export function apiRegionOf(profileArn: string | undefined, fallback = 'us-east-1'): string {
+/**
+ * Where an account's chat, usage and model calls go: the region in its profileArn (4th field),
+ * else us-east-1. Never the token's own region: for IdC that is the OIDC region, and q.{that}
+ * answers with DNS failures or 403s (§1.1).
+ */
+export function apiBaseOf(hosts: KiroHosts, profileArn: string | undefined): string {
   const region = profileArn?.split(':')[3];
-  return region && /^[a-z]{2}-[a-z]+-\d$/.test(region) ? region : fallback;
+  return hosts.q(region && /^[a-z]{2}-[a-z]+-\d$/.test(region) ? region : 'us-east-1');
 }

@@ -1,6 +1,6 @@
 // Credits and models of one account: `getUsageLimits` and `ListAvailableModels`
 // (kiro-protocol.md §1.3, §1.4, §7), normalised into small shapes the views can show.
-import { apiRegionOf, type KiroHosts } from './endpoints';
+import { apiBaseOf, type KiroHosts } from './endpoints';
 import type { KiroCredentials } from './credentials';
 import { kiroJson } from './errors';
 import { kiroChatHeaders } from './headers';
@@ -49,7 +49,7 @@ export async function getUsageLimits(
 ): Promise<Quota> {
   const query = new URLSearchParams({ origin: 'AI_EDITOR', resourceType: 'AGENTIC_REQUEST', isEmailRequired: 'true' });
   if (creds.profileArn) query.set('profileArn', creds.profileArn);
-  const res = await kiroJson(http, `${qBase(hosts, creds)}/getUsageLimits?${query}`, {
+  const res = await kiroJson(http, `${apiBaseOf(hosts, creds.profileArn)}/getUsageLimits?${query}`, {
     method: 'GET',
     headers: controlPlaneHeaders(creds),
     signal: options.signal,
@@ -70,7 +70,7 @@ export async function listAvailableModels(
     const query = new URLSearchParams({ origin: 'AI_EDITOR' });
     if (creds.profileArn) query.set('profileArn', creds.profileArn);
     if (nextToken) query.set('nextToken', nextToken);
-    const res = await kiroJson(http, `${qBase(hosts, creds)}/ListAvailableModels?${query}`, {
+    const res = await kiroJson(http, `${apiBaseOf(hosts, creds.profileArn)}/ListAvailableModels?${query}`, {
       method: 'GET',
       headers: controlPlaneHeaders(creds),
       signal: options.signal,
@@ -135,11 +135,6 @@ export function epochMs(value: unknown): number | undefined {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) return undefined;
   return n < 1e10 ? Math.round(n * 1000) : Math.round(n);
-}
-
-function qBase(hosts: KiroHosts, creds: KiroCredentials): string {
-  // The API region lives in the profileArn; the token's region is only a fallback (§1.1).
-  return hosts.q(apiRegionOf(creds.profileArn, creds.region || 'us-east-1'));
 }
 
 /** The chat call's headers (same bearer and IDE fingerprint) minus the JSON body type. */
