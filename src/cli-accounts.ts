@@ -1,10 +1,14 @@
-// The CLI's account subcommands: `accounts`, `import <file>`, `import --kiro-cli [db]`, `login --google|--github|--builder-id`.
+// The CLI's account subcommands: `accounts`, `import <file>`, `import --kiro-cli [db]`,
+// `login --google|--github|--builder-id|--idc <start-url> [--region <r>]`.
 import * as readline from 'node:readline';
 import type { Engine } from './proxy/engine';
+import { awsRegion, identityCenterStartUrl } from './proxy/kiro/login';
 import type { AccountView } from './proxy/pool/account';
 import type { ImportResult } from './proxy/pool/pool';
 
 type Flags = Record<string, string | boolean | undefined>;
+
+const LOGIN_USAGE = 'usage: kiro-proxy login --google|--github|--builder-id|--idc <start-url> [--region <aws-region>]';
 
 export async function runAccountCommand(engine: Engine, command: string, args: string[], flags: Flags): Promise<number> {
   switch (command) {
@@ -50,8 +54,13 @@ function printImport(result: ImportResult): void {
 async function login(engine: Engine, flags: Flags): Promise<number> {
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort());
-  if (flags['builder-id']) {
+  if (flags['builder-id'] || typeof flags.idc === 'string') {
+    // An organisation's IAM Identity Center signs in like Builder ID, at its own start URL and region.
+    const organisation = typeof flags.idc === 'string'
+      ? { startUrl: identityCenterStartUrl(flags.idc), region: awsRegion(typeof flags.region === 'string' ? flags.region : 'us-east-1') }
+      : {};
     const account = await engine.pool.loginWithBuilderId({
+      ...organisation,
       signal: abort.signal,
       onUserCode: ({ userCode, verificationUri }) =>
         process.stdout.write(`Open ${verificationUri} and enter the code ${userCode}. Waiting…\n`),
@@ -60,7 +69,7 @@ async function login(engine: Engine, flags: Flags): Promise<number> {
     return 0;
   }
   const provider = flags.google ? 'Google' : flags.github ? 'Github' : undefined;
-  if (!provider) throw new Error('usage: kiro-proxy login --google|--github|--builder-id');
+  if (!provider) throw new Error(LOGIN_USAGE);
   const pasted = promptLine('If the browser cannot reach this machine, paste the final URL here: ', abort.signal);
   const account = await engine.pool.loginWithSocial(provider, {
     signal: abort.signal,

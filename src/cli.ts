@@ -1,6 +1,6 @@
 // The headless proxy: the same engine as the extension, configured from flags.
 //   kiro-proxy [--port 8080] [--host 127.0.0.1] [--data-dir ~/.kiro-proxy] [--token-dir ~/.aws/sso/cache] [--api-key KEY]
-//   kiro-proxy accounts | import <file> | import --kiro-cli [db] | login --google|--github|--builder-id
+//   kiro-proxy accounts | import <file> | import --kiro-cli [db] | login --google|--github|--builder-id|--idc <url>
 import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import { defaultConfig, type ProxyConfig, type SelectionStrategy } from './proxy/config';
@@ -19,6 +19,8 @@ Usage:
   kiro-proxy import <file> [options]   import a Kiro token JSON file
   kiro-proxy import --kiro-cli [db]    import kiro-cli's sign-in (default ~/.local/share/kiro-cli/data.sqlite3; Node 22.12+)
   kiro-proxy login --google|--github|--builder-id [options]
+  kiro-proxy login --idc <start-url> [--region <r>]   your organisation's IAM Identity Center
+                                       (start URL https://d-xxxxxxxxxx.awsapps.com/start, region default us-east-1)
 
 Options:
   --port <n>          port to listen on (default 8080; 0 picks a free port)
@@ -134,6 +136,8 @@ async function main(): Promise<number> {
       google: { type: 'boolean' },
       github: { type: 'boolean' },
       'builder-id': { type: 'boolean' },
+      idc: { type: 'string' },
+      region: { type: 'string' },
       'kiro-cli': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

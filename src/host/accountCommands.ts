@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { AccountPool, ImportResult } from '../proxy/pool/pool';
 import type { Logger } from '../proxy/logger';
 import { scanTokenDir } from '../proxy/pool/token-files';
-import { loginBuilderId, loginSocial } from './loginFlows';
+import { loginBuilderId, loginIdentityCenter, loginSocial } from './loginFlows';
 
 /** A row's element is its account id; palette invocations pass nothing. */
 type ItemArg = string | { id?: string } | undefined;
@@ -79,6 +79,11 @@ export function registerAccountCommands(pool: AccountPool, logger: Logger, token
       { label: `$(globe) ${t('Login with Google')}`, run: async () => afterLogin(await loginSocial(pool, 'Google')) },
       { label: `$(github) ${t('Login with GitHub')}`, run: async () => afterLogin(await loginSocial(pool, 'Github')) },
       { label: `$(key) ${t('AWS Builder ID')}`, detail: t('Device code sign-in'), run: async () => afterLogin(await loginBuilderId(pool)) },
+      {
+        label: `$(organization) ${t('IAM Identity Center')}`,
+        detail: t("Your organisation's AWS sign-in (start URL and region)"),
+        run: async () => afterLogin(await loginIdentityCenter(pool)),
+      },
       { label: `$(json) ${t('Import JSON')}`, detail: t('Paste a token JSON or a refresh token'), run: importToken },
       { label: `$(terminal) ${t('Import from kiro-cli')}`, detail: t('Import the account kiro-cli is signed in with (from its SQLite store)'), run: importKiroCli },
     ];

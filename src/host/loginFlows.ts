@@ -1,9 +1,10 @@
-// The sign-in UI: browser sign-in with PKCE (Google/GitHub) and the AWS Builder ID device code.
+// The sign-in UI: browser sign-in with PKCE (Google/GitHub) and the device code of AWS Builder ID
+// or an organisation's IAM Identity Center.
 // Both run under a cancellable progress notification; the browser flow also accepts the final
 // URL pasted by hand, for when the redirect cannot reach this machine (remote, blocked port).
 import * as vscode from 'vscode';
 import type { AccountView } from '../proxy/pool/account';
-import type { SocialProvider } from '../proxy/kiro/login';
+import { awsRegion, identityCenterStartUrl, type SocialProvider } from '../proxy/kiro/login';
 import type { AccountPool } from '../proxy/pool/pool';
 
 export async function loginSocial(pool: AccountPool, provider: SocialProvider): Promise<AccountView | undefined> {
@@ -54,14 +55,55 @@ function askForPastedUrl(signal: AbortSignal): Promise<string> {
   });
 }
 
-export async function loginBuilderId(pool: AccountPool): Promise<AccountView | undefined> {
+export function loginBuilderId(pool: AccountPool): Promise<AccountView | undefined> {
+  return loginWithDeviceCode(pool, vscode.l10n.t('AWS Builder ID sign-in'));
+}
+
+/** An organisation's IAM Identity Center: asks for its start URL and region, then signs in like Builder ID. */
+export async function loginIdentityCenter(pool: AccountPool): Promise<AccountView | undefined> {
+  const validate = (check: (text: string) => string) => (text: string) => {
+    try {
+      check(text);
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+  const startUrl = await vscode.window.showInputBox({
+    title: vscode.l10n.t('IAM Identity Center'),
+    prompt: vscode.l10n.t("Your organisation's start URL"),
+    placeHolder: 'https://d-1234567890.awsapps.com/start',
+    ignoreFocusOut: true,
+    validateInput: validate(identityCenterStartUrl),
+  });
+  if (!startUrl) return undefined;
+  const region = await vscode.window.showInputBox({
+    title: vscode.l10n.t('IAM Identity Center'),
+    prompt: vscode.l10n.t('The AWS region of your Identity Center'),
+    value: 'us-east-1',
+    ignoreFocusOut: true,
+    validateInput: validate(awsRegion),
+  });
+  if (!region) return undefined;
+  return loginWithDeviceCode(pool, vscode.l10n.t('IAM Identity Center sign-in'), {
+    startUrl: identityCenterStartUrl(startUrl),
+    region: awsRegion(region),
+  });
+}
+
+async function loginWithDeviceCode(
+  pool: AccountPool,
+  title: string,
+  organisation: { startUrl?: string; region?: string } = {},
+): Promise<AccountView | undefined> {
   return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('AWS Builder ID sign-in'), cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
     async (progress, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
       try {
         return await pool.loginWithBuilderId({
+          ...organisation,
           signal: abort.signal,
           onUserCode: (code) => {
             progress.report({

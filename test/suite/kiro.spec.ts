@@ -249,6 +249,47 @@ describe('Kiro Proxy in the extension host', function () {
     assert.equal(api.engine.pool.get(account.id)?.state, 'active');
   });
 
+  it('"Add Account" → IAM Identity Center signs in an organisation account by device code', async () => {
+    const before = new Set(api.engine.pool.list().map((a) => a.id));
+    const w = vscode.window as unknown as Record<string, unknown>;
+    const e = vscode.env as unknown as Record<string, unknown>;
+    const originals = { pick: w.showQuickPick, input: w.showInputBox, open: e.openExternal };
+    const answers = ['https://d-1234567890.awsapps.com/start', 'eu-west-1'];
+    const refused = [/must begin with https/, /not an AWS region/];
+    const wrong = ['http://d-1234567890.awsapps.com/start', 'mars'];
+    const prompts: string[] = [];
+    const opened: string[] = [];
+    w.showQuickPick = async (items: readonly vscode.QuickPickItem[]) => (await items).find((i) => i.label.includes('IAM Identity Center'));
+    w.showInputBox = async (options: vscode.InputBoxOptions) => {
+      const i = prompts.length;
+      prompts.push(options.prompt ?? '');
+      assert.match(String(await options.validateInput?.(wrong[i])), refused[i], `${wrong[i]} is refused as typed`);
+      assert.equal(await options.validateInput?.(answers[i]), undefined, `${answers[i]} is accepted`);
+      return answers[i];
+    };
+    // The user's browser: it opens the verification page, which approves the code.
+    e.openExternal = async (uri: vscode.Uri) => {
+      opened.push(uri.toString(true));
+      return (await fetch(uri.toString(true))).ok;
+    };
+    try {
+      await vscode.commands.executeCommand('kiro.addAccount');
+    } finally {
+      w.showQuickPick = originals.pick;
+      w.showInputBox = originals.input;
+      e.openExternal = originals.open;
+    }
+    assert.equal(prompts.length, 2, 'asked for the start URL and the region');
+    assert.equal(opened.length, 1);
+    assert.match(await vscode.env.clipboard.readText(), /^[A-Z]{4}-[A-Z]{4}$/, 'the code is on the clipboard');
+    const added = api.engine.pool.list().filter((a) => !before.has(a.id));
+    assert.equal(added.length, 1);
+    assert.deepEqual([added[0].authMethod, added[0].provider], ['idc', 'Enterprise']);
+    const sims = await simAccounts();
+    assert.ok(sims.some((a) => (a as SimAccount & { startUrl?: string }).startUrl === answers[0]), 'the device authorization named the start URL');
+    // It stays: the secrets test below checks its tokens went to SecretStorage only.
+  });
+
   it('the Claude Code writer produces .claude/settings.local.json (and its .gitignore line)', async () => {
     await withPrompts(
       {

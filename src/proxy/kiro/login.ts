@@ -32,6 +32,28 @@ const SCOPES = [
   'codewhisperer:taskassist',
 ];
 
+/**
+ * An organisation's IAM Identity Center start URL (`https://d-xxxxxxxxxx.awsapps.com/start`,
+ * or its own alias) as the device authorization wants it; throws a message for the user.
+ */
+export function identityCenterStartUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    throw new Error(`"${text.trim()}" is not a URL; the start URL looks like https://d-1234567890.awsapps.com/start`);
+  }
+  if (url.protocol !== 'https:') throw new Error('The start URL must begin with https://');
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+/** An AWS region name (`us-east-1`, `eu-central-1`); throws a message for the user. */
+export function awsRegion(text: string): string {
+  const region = text.trim().toLowerCase();
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) throw new Error(`"${text.trim()}" is not an AWS region, e.g. us-east-1`);
+  return region;
+}
+
 // ---- Google / GitHub (PKCE) ----
 
 export function createPkce(): Pkce {
