@@ -263,6 +263,39 @@ for (const cs of versions) {
       await shoot('dark-logs');
     });
 
+    step('no token is in the webview, the output channel or any file of the profile and workspace', async () => {
+      // Every token the session knew: those in the IDE's files it imported, and the current ones.
+      const secrets = new Set();
+      for (const name of readdirSync(fx.tokenDir)) {
+        const json = JSON.parse(readFileSync(path.join(fx.tokenDir, name), 'utf8'));
+        for (const key of ['accessToken', 'refreshToken', 'clientSecret']) if (json[key]) secrets.add(json[key]);
+      }
+      for (const a of fx.sim.accounts.list()) for (const t of [a.accessToken, a.refreshToken, a.clientSecret]) if (t) secrets.add(t);
+      assert.ok(secrets.size >= 4, `${secrets.size} secrets collected`);
+      const leaks = (where, text) => [...secrets].filter((t) => text.includes(t)).map((t) => `${where} holds ${t.slice(0, 6)}…`);
+
+      const view = webview();
+      const found = [];
+      await view.locator('#log-rows tr[data-id]').first().click(); // the row details too
+      found.push(...leaks('the logs webview', await view.locator('html').evaluate((el) => el.outerHTML)));
+      await view.locator('#tab-monitor').click();
+      await view.locator('#service-state', { hasText: 'Running' }).waitFor();
+      found.push(...leaks('the monitor webview', await view.locator('html').evaluate((el) => el.outerHTML)));
+
+      // The output channel is a file under the profile's logs; the profile holds settings, state and storage.
+      const walk = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+        const p = path.join(dir, e.name);
+        return e.isDirectory() ? walk(p) : e.isFile() ? [p] : [];
+      });
+      const files = [...walk(server.profileDir), ...walk(fx.workspace)];
+      const channel = files.filter((f) => f.endsWith(path.join(EXTENSION_ID, 'Kiro Proxy.log')));
+      assert.ok(channel.length > 0 && readFileSync(channel[0], 'utf8').includes('Proxy started'), 'the output channel log was read');
+      for (const file of files) found.push(...leaks(path.relative(server.profileDir, file), readFileSync(file).toString('latin1')));
+      assert.deepEqual(found, []);
+      // Back to the logs tab, where the next step expects it.
+      await view.locator('#tab-logs').click();
+    });
+
     step('light theme screenshots: status bar, sidebar, monitor and logs tabs', async () => {
       // As a user does it: "Preferences: Color Theme", then the theme's label.
       await runCommand('Preferences: Color Theme', false);
