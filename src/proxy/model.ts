@@ -62,6 +62,9 @@ export type ThinkingConfig =
   | { type: 'enabled'; budgetTokens: number }
   | { type: 'adaptive'; effort: ThinkingEffort };
 
+/** Structured output the client asked for. Kiro has none: the request builder makes it an instruction. */
+export type ResponseFormat = { type: 'json_object' } | { type: 'json_schema'; schema: unknown };
+
 export interface Conversation {
   /** The model name exactly as the client asked for it. */
   model: string;
@@ -71,6 +74,7 @@ export interface Conversation {
   tools: ToolSpec[];
   toolChoice?: ToolChoice;
   thinking?: ThinkingConfig;
+  responseFormat?: ResponseFormat;
   maxTokens?: number;
   /** The client's own session id (Claude Code session, OpenAI `user`, response chain), for stickiness. */
   sessionId?: string;

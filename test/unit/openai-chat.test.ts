@@ -21,6 +21,7 @@ describe('parseChatRequest', () => {
       tools: [],
       toolChoice: undefined,
       thinking: undefined,
+      responseFormat: undefined,
       maxTokens: 100,
       sessionId: 'u1',
       stream: true,
@@ -178,14 +179,40 @@ describe('parseChatRequest', () => {
     assert.equal(later, first);
   });
 
+  it('takes files, audio, allowed_tools and response_format as far as Kiro can', () => {
+    const pdf = `data:application/pdf;base64,${Buffer.from('%PDF-1.7').toString('base64')}`;
+    const notes = `data:text/plain;base64,${Buffer.from('buy milk').toString('base64')}`;
+    const request = parse({
+      messages: [{ role: 'user', content: [
+        { type: 'text', text: 'read these' },
+        { type: 'file', file: { filename: 'paper.pdf', file_data: pdf } },
+        { type: 'file', file: { filename: 'notes.txt', file_data: notes } },
+        { type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } },
+      ] }],
+      tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }],
+      tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'required', tools: [{ type: 'function', function: { name: 'f' } }] } },
+      response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object', properties: { n: { type: 'number' } } } } },
+    });
+    assert.deepEqual(request.messages[0].content, [
+      { type: 'text', text: 'read these' },
+      { type: 'text', text: '[File "paper.pdf" omitted: this model cannot read it through the proxy.]' },
+      { type: 'text', text: 'notes.txt:\nbuy milk' },
+      { type: 'text', text: '[Audio omitted: this model cannot hear audio.]' },
+    ]);
+    assert.deepEqual(request.toolChoice, { type: 'any' });
+    assert.deepEqual(request.responseFormat, { type: 'json_schema', schema: { type: 'object', properties: { n: { type: 'number' } } } });
+    assert.deepEqual(parse({ messages: [], response_format: { type: 'json_object' } }).responseFormat, { type: 'json_object' });
+    assert.equal(parse({ messages: [], response_format: { type: 'text' } }).responseFormat, undefined);
+  });
+
   it('rejects malformed input with the field path', () => {
     rejects([], 'body: must be a JSON object');
     rejects({ messages: [] }, 'model: is required');
     rejects({ model: 'm' }, 'messages: is required');
     rejects({ model: 'm', messages: [{ role: 'robot', content: 'x' }] }, 'messages.0.role: unknown role "robot"');
     rejects(
-      { model: 'm', messages: [{ role: 'user', content: 'a' }, { role: 'user', content: [{ type: 'input_audio', input_audio: {} }] }] },
-      'messages.1.content.0.type: unsupported content part type "input_audio"',
+      { model: 'm', messages: [{ role: 'user', content: 'a' }, { role: 'user', content: [{ type: 'video_url', video_url: {} }] }] },
+      'messages.1.content.0.type: unsupported content part type "video_url"',
     );
     rejects(
       { model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png,abc' } }] }] },

@@ -258,6 +258,18 @@ describe('buildKiroRequest: tools', () => {
     assert.equal(userAt(named, 0).content, 'You MUST call the tool "Read" in your next reply.');
   });
 
+  it('asks for structured output in words: Kiro has no response format', () => {
+    const schema = { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] };
+    const body = build(conversation([user('count')], { system: 'sys', tools: [tool('Read')], toolChoice: { type: 'any' }, responseFormat: { type: 'json_schema', schema } })).body;
+    assert.equal(
+      userAt(body, 0).content,
+      `sys\n\nYou MUST call one of the provided tools in your next reply.\n\nRespond with a single JSON value matching this JSON Schema, and nothing else:\n${JSON.stringify(schema)}`,
+    );
+    const object = build(conversation([user('count')], { responseFormat: { type: 'json_object' } })).body;
+    assert.equal(userAt(object, 0).content, 'Respond with a single JSON object and nothing else.');
+    assertKiroAccepts(body);
+  });
+
   it('shortens long names stably, consistently and reversibly', () => {
     const longName = `mcp__${'very_long_server_name_'.repeat(4)}__read_resource`;
     const otherLong = `${longName}_2`;

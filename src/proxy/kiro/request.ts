@@ -4,7 +4,7 @@
 // `400 Improperly formed request.` So this module repairs the history instead of passing it on.
 import { createHash, randomUUID } from 'node:crypto';
 import { invalidRequest, ProxyError, TOO_LONG_MESSAGE } from '../errors';
-import type { Conversation, ImageBlock, Message, Role, ThinkingConfig, ToolChoice, ToolSpec } from '../model';
+import type { Conversation, ImageBlock, Message, ResponseFormat, Role, ThinkingConfig, ToolChoice, ToolSpec } from '../model';
 
 // ---- Wire types (§3.1, camelCase exactly as Kiro wants them) ----
 
@@ -120,7 +120,8 @@ export function buildKiroRequest(conv: Conversation, opts: KiroRequestOptions): 
   const bodyTurns = turns.slice(0, -1);
 
   const tools = declareTools(conv, bodyTurns, toolNames);
-  const systemText = composeSystem(conv.system, conv.thinking, toolChoiceHint(conv.toolChoice, tools, toolNames));
+  const hints = [toolChoiceHint(conv.toolChoice, tools, toolNames), responseFormatHint(conv.responseFormat)];
+  const systemText = composeSystem(conv.system, conv.thinking, hints.filter(Boolean).join('\n\n'));
   const systemPair: Turn[] = systemText ? [newTurn('user', [systemText]), newTurn('assistant', [SYSTEM_ACK])] : [];
 
   const assemble = (kept: Turn[], currentTurn: Turn): KiroRequestBody => {
@@ -432,6 +433,13 @@ function toolChoiceHint(choice: ToolChoice | undefined, tools: KiroTool[], toolN
   if (choice.type === 'none') return 'Do not call any tools in your next reply; answer with text only.';
   if (choice.type === 'any') return 'You MUST call one of the provided tools in your next reply.';
   return `You MUST call the tool "${toolNames.wire(choice.name)}" in your next reply.`;
+}
+
+/** Kiro has no structured output either: a JSON answer is asked for in words. */
+function responseFormatHint(format: ResponseFormat | undefined): string {
+  if (!format) return '';
+  if (format.type === 'json_object') return 'Respond with a single JSON object and nothing else.';
+  return `Respond with a single JSON value matching this JSON Schema, and nothing else:\n${JSON.stringify(format.schema ?? {})}`;
 }
 
 // ---- Payload size (§3.2 item 9) ----

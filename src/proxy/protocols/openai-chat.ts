@@ -15,7 +15,8 @@ import type {
   ToolUseBlock,
 } from '../model';
 import { elements, Fields, type Located } from './fields';
-import { functionToolSpec, imageFromUrl, parseToolArguments, thinkingFromEffort } from './openai-shared';
+import { fileText, functionToolSpec, imageFromUrl, parseToolArguments, thinkingFromEffort } from './openai-shared';
+import { responseFormatOf } from './response-format';
 import { collectReply, reportedStopReason, sendJson, unfinishedReply } from './reply';
 import { sessionKey } from './session';
 import { SseWriter, type SseSink } from './sse';
@@ -77,6 +78,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
     tools: request.has('tools') ? request.list('tools').flatMap(parseTool) : request.optionalList('functions').map(parseFunction),
     toolChoice: request.has('tool_choice') ? parseToolChoice(request.field('tool_choice')) : parseLegacyFunctionCall(request),
     thinking: thinkingFromEffort(request.optionalString('reasoning_effort')),
+    responseFormat: responseFormatOf(request.optionalObject('response_format')),
     maxTokens: request.optionalNumber('max_completion_tokens') ?? request.optionalNumber('max_tokens'),
     sessionId: sessionKey(clientSession, { system, messages }),
     stream: request.optionalBoolean('stream') ?? false,
@@ -107,6 +109,8 @@ function userContent(located: Located): Block[] {
     const type = part.string('type');
     if (type === 'text') return { type: 'text', text: part.string('text') };
     if (type === 'image_url') return imagePart(part);
+    if (type === 'file') return { type: 'text', text: fileText(part.object('file')) };
+    if (type === 'input_audio') return { type: 'text', text: '[Audio omitted: this model cannot hear audio.]' };
     throw invalidRequest(`${part.at('type')}: unsupported content part type "${type}"`);
   });
 }
@@ -164,6 +168,10 @@ function parseToolChoice(located: Located): ToolChoice {
   if (typeof located.value === 'string') throw invalidRequest(`${located.path}: unknown tool_choice "${located.value}"`);
   const choice = Fields.of(located);
   const type = choice.string('type');
+  if (type === 'allowed_tools') {
+    // The subset is a hint Kiro cannot take; the mode still says whether a call is required.
+    return choice.object('allowed_tools').optionalString('mode') === 'required' ? { type: 'any' } : { type: 'auto' };
+  }
   if (type !== 'function') throw invalidRequest(`${choice.at('type')}: unsupported tool_choice type "${type}"`);
   return { type: 'tool', name: choice.object('function').string('name') };
 }

@@ -6,8 +6,9 @@ import { asProxyError, invalidRequest, ProxyError, TOO_LONG_MESSAGE } from '../e
 import type { Block, Conversation, Message, Reply, ReplyEvent, ToolChoice, ToolSpec, ToolUseBlock } from '../model';
 import { elements, Fields, type Located } from './fields';
 import { errorBody as openaiErrorBody } from './openai-chat';
-import { functionToolSpec, imageFromUrl, parseToolArguments, thinkingFromEffort } from './openai-shared';
+import { fileText, functionToolSpec, imageFromUrl, parseToolArguments, thinkingFromEffort } from './openai-shared';
 import { collectReply, reportedStopReason, sendJson, unfinishedReply } from './reply';
+import { responseFormatOf } from './response-format';
 import { ResponseStore } from './response-store';
 import { sessionKey } from './session';
 import { SseWriter, type SseSink } from './sse';
@@ -75,10 +76,6 @@ export function parseResponsesRequest(body: unknown, store?: ResponseStore): Res
     for (const item of elements(input)) parseItem(item, messages, systemParts);
   }
 
-  const format = request.optionalObject('text')?.optionalObject('format');
-  const formatHint = format ? jsonFormatHint(format) : '';
-  if (formatHint) systemParts.push(formatHint);
-
   const system = systemParts.filter((part) => part).join('\n\n');
   const clientSession = request.optionalString('prompt_cache_key') ?? request.optionalString('safety_identifier') ?? request.optionalString('user');
   const echo: Record<string, unknown> = {};
@@ -92,6 +89,7 @@ export function parseResponsesRequest(body: unknown, store?: ResponseStore): Res
     tools,
     toolChoice: request.has('tool_choice') ? parseToolChoice(request.field('tool_choice')) : undefined,
     thinking: thinkingFromEffort(request.optionalObject('reasoning')?.value.effort),
+    responseFormat: responseFormatOf(request.optionalObject('text')?.optionalObject('format')),
     maxTokens: request.optionalNumber('max_output_tokens'),
     sessionId: previous?.sessionId ?? sessionKey(clientSession, { system, messages }),
     stream: request.optionalBoolean('stream') ?? false,
@@ -223,14 +221,6 @@ function imagePart(part: Fields): Block {
 }
 
 /** Text files pass as text; anything else becomes a note the model can act on. */
-function fileText(part: Fields): string {
-  const name = part.optionalString('filename') ?? 'file';
-  const data = part.optionalString('file_data') ?? '';
-  const match = /^data:(text\/[^;,]+|application\/json)(?:;[^;,]+)*;base64,(.*)$/s.exec(data);
-  if (match) return `${name}:\n${Buffer.from(match[2], 'base64').toString('utf8')}`;
-  return `[File "${name}" omitted: this model cannot read it through the proxy.]`;
-}
-
 /** A tool output: a string, or parts whose images travel as separate blocks. */
 function outputContent(located: Located): { text: string; images: Block[] } {
   if (located.value === undefined || located.value === null) return { text: '', images: [] };
@@ -293,14 +283,6 @@ function parseToolChoice(located: Located): ToolChoice | undefined {
   return undefined; // a hosted tool: nothing to force
 }
 
-/** `text.format` json_schema / json_object: Kiro has no structured output, so it becomes an instruction. */
-function jsonFormatHint(format: Fields): string {
-  const type = format.optionalString('type');
-  if (type === 'json_object') return 'Respond with a single JSON object and nothing else.';
-  if (type !== 'json_schema') return '';
-  const schema = format.value.schema ?? {};
-  return `Respond with a single JSON value matching this JSON Schema, and nothing else:\n${JSON.stringify(schema)}`;
-}
 
 // ---------------------------------------------------------------- rendering
 

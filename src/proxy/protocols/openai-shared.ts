@@ -53,3 +53,15 @@ export function imageFromUrl(url: string, path: string): ImageBlock {
   if (!match) throw invalidRequest(`${path}: data URLs must be base64 encoded images`);
   return { type: 'image', source: { kind: 'base64', mediaType: match[1], data: match[2] } };
 }
+
+/**
+ * A file part (Responses `input_file`, Chat `file`): text and JSON files are read inline; other
+ * kinds (PDF, office files) become a note, since Kiro reads neither.
+ */
+export function fileText(part: Fields): string {
+  const name = part.optionalString('filename') ?? 'file';
+  const data = part.optionalString('file_data') ?? '';
+  const match = /^data:(text\/[^;,]+|application\/json)(?:;[^;,]+)*;base64,(.*)$/s.exec(data);
+  if (match) return `${name}:\n${Buffer.from(match[2], 'base64').toString('utf8')}`;
+  return `[File "${name}" omitted: this model cannot read it through the proxy.]`;
+}
