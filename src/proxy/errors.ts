@@ -32,22 +32,29 @@ export class ProxyError extends Error {
   readonly status: number;
   /** Seconds the client should wait, sent as `Retry-After` on 429/503. */
   readonly retryAfterSeconds?: number;
+  /** A machine-readable code and the offending field, for protocols whose errors carry them (OpenAI). */
+  readonly code?: string;
+  readonly param?: string;
 
   constructor(
     readonly kind: ProxyErrorKind,
     message: string,
-    options: { status?: number; retryAfterSeconds?: number; cause?: unknown } = {},
+    options: { status?: number; retryAfterSeconds?: number; cause?: unknown; code?: string; param?: string } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ProxyError';
     this.status = options.status ?? STATUS[kind];
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.code = options.code;
+    this.param = options.param;
   }
 }
 
+// Claude Code compacts the conversation and retries when an error says "prompt is too long"
+// (as Anthropic's own does); other clients read the rest.
 export const TOO_LONG_MESSAGE =
-  'The conversation is too long for Kiro (Input is too long / CONTENT_LENGTH_EXCEEDS_THRESHOLD). ' +
-  'Start a new conversation or run /clear, then tell the assistant what you were doing.';
+  'prompt is too long: the conversation is more than Kiro accepts (Input is too long / CONTENT_LENGTH_EXCEEDS_THRESHOLD). ' +
+  'Compact it or start a new one (Claude Code: /compact or /clear), then tell the assistant what you were doing.';
 
 export function invalidRequest(message: string): ProxyError {
   return new ProxyError('invalid_request', message);

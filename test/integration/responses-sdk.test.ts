@@ -161,6 +161,7 @@ describe('OpenAI SDK (Responses) through the proxy', () => {
     await assert.rejects(client.responses.create({ model: 'gpt-4o', previous_response_id: 'resp_missing', input: 'x' }), (err: InstanceType<typeof OpenAI.APIError>) => {
       assert.equal(err.status, 400);
       assert.match(err.message, /resp_missing/);
+      assert.deepEqual([err.code, err.param], ['previous_response_not_found', 'previous_response_id']);
       return true;
     });
     // A Kiro failure before the first byte: an HTTP error in OpenAI shape.

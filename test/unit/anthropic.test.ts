@@ -26,6 +26,7 @@ describe('parseAnthropicRequest', () => {
       toolChoice: undefined,
       thinking: undefined,
       omitThinking: false,
+      responseFormat: undefined,
       maxTokens: 1024,
       sessionId: `s_${SESSION}`,
       stream: true,
@@ -215,6 +216,31 @@ describe('parseAnthropicRequest', () => {
       effort: 'high',
     });
     assert.equal(parse({ messages: [], thinking: { type: 'disabled' } }).thinking, undefined);
+    // Claude Code's default for Opus 4.7+, and its /effort xhigh.
+    assert.deepEqual(parse({ messages: [], thinking: { type: 'adaptive', display: 'omitted' }, output_config: { effort: 'xhigh' } }).thinking, {
+      type: 'adaptive',
+      effort: 'high',
+    });
+  });
+
+  it("accepts Claude Code's ToolSearch results (tool_reference blocks) as a note", () => {
+    const request = parse({
+      messages: [
+        { role: 'user', content: 'fetch the page' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_01', name: 'ToolSearch', input: { query: 'select:WebFetch' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01', content: [{ type: 'tool_reference', tool_name: 'WebFetch' }] }] },
+      ],
+    });
+    assert.deepEqual(request.messages[2].content, [
+      { type: 'tool_result', toolUseId: 'toolu_01', content: 'Tool "WebFetch" is loaded and can be called.', isError: false },
+    ]);
+  });
+
+  it('takes structured output from output_config.format or the beta output_format', () => {
+    const schema = { type: 'object', properties: { ok: { type: 'boolean' } } };
+    assert.deepEqual(parse({ messages: [], output_config: { format: { type: 'json_schema', schema } } }).responseFormat, { type: 'json_schema', schema });
+    assert.deepEqual(parse({ messages: [], output_format: { type: 'json_schema', schema } }).responseFormat, { type: 'json_schema', schema });
+    assert.equal(parse({ messages: [] }).responseFormat, undefined);
   });
 
   it('takes the session from the Claude Code header, metadata formats, or a fingerprint', () => {
@@ -294,6 +320,8 @@ describe('anthropic errorBody', () => {
       type: 'error',
       error: { type: 'invalid_request_error', message: TOO_LONG_MESSAGE },
     });
+    // Claude Code's own test for a context overflow, which makes it compact and retry.
+    assert.ok(TOO_LONG_MESSAGE.toLowerCase().includes('prompt is too long'));
     assert.equal(body('authentication'), 'authentication_error');
     assert.equal(body('permission'), 'permission_error');
     assert.equal(body('not_found'), 'not_found_error');

@@ -19,6 +19,7 @@ import { estimateConversationTokens } from '../exchange';
 import { elements, Fields, type Located } from './fields';
 import { collectReply, reportedStopReason, sendJson, unfinishedReply } from './reply';
 import { claudeCodeSessionId, sessionKey } from './session';
+import { responseFormatOf } from './response-format';
 import { formatSseEvent, SseWriter, type SseSink } from './sse';
 import { sealThinking, unsealThinking } from './thinking-seal';
 import type { ProtocolContext } from './types';
@@ -60,6 +61,8 @@ export function parseAnthropicRequest(body: unknown, headers: IncomingHttpHeader
     toolChoice: parseToolChoice(request.optionalObject('tool_choice')),
     thinking: parseThinking(request.optionalObject('thinking'), request.optionalObject('output_config')),
     omitThinking: request.optionalObject('thinking')?.optionalString('display') === 'omitted',
+    // Structured outputs: `output_config.format` (GA) or the beta's top-level `output_format`.
+    responseFormat: responseFormatOf(request.optionalObject('output_config')?.optionalObject('format') ?? request.optionalObject('output_format')),
     maxTokens: request.optionalNumber('max_tokens'),
     sessionId: sessionKey(claudeCodeSessionId(headers, metadata?.value.user_id), { system, messages }),
     stream: request.optionalBoolean('stream') ?? false,
@@ -125,6 +128,10 @@ function parseBlock(located: Located): Block[] {
     }
     case 'redacted_thinking':
       return []; // encrypted by Anthropic; meaningless to Kiro
+    case 'tool_reference':
+      // A tool search result (Claude Code's ToolSearch) loading a deferred tool. Kiro was sent
+      // every tool already, so the model only needs to know it may now call it.
+      return [{ type: 'text', text: `Tool "${block.string('tool_name')}" is loaded and can be called.` }];
     default:
       if (SERVER_TOOL_BLOCKS.has(type)) return [];
       throw invalidRequest(`${block.at('type')}: unknown block type "${type}"`);
@@ -234,7 +241,7 @@ function parseEffort(outputConfig: Fields | undefined): ThinkingEffort {
   if (!outputConfig?.has('effort')) return 'high';
   const effort = outputConfig.string('effort');
   if (effort === 'low' || effort === 'medium' || effort === 'high') return effort;
-  if (effort === 'max') return 'high';
+  if (effort === 'xhigh' || effort === 'max') return 'high';
   throw invalidRequest(`${outputConfig.at('effort')}: unknown effort "${effort}"`);
 }
 

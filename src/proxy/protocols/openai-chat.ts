@@ -336,7 +336,7 @@ export function errorBody(error: ProxyError): unknown {
   const { type, code } = ERRORS[error.kind];
   // Codex and others compact the conversation when they see this code.
   const tooLong = error.message === TOO_LONG_MESSAGE;
-  return { error: { message: error.message, type, code: tooLong ? 'context_length_exceeded' : code, param: null } };
+  return { error: { message: error.message, type, code: error.code ?? (tooLong ? 'context_length_exceeded' : code), param: error.param ?? null } };
 }
 
 // ---------------------------------------------------------------- handler

@@ -61,7 +61,10 @@ export function parseResponsesRequest(body: unknown, store?: ResponseStore): Res
   const previousResponseId = request.optionalString('previous_response_id');
   const previous = previousResponseId !== undefined ? store?.get(previousResponseId) : undefined;
   if (previousResponseId !== undefined && !previous) {
-    throw invalidRequest(`previous_response_id: Previous response with id '${previousResponseId}' not found.`);
+    throw new ProxyError('invalid_request', `previous_response_id: Previous response with id '${previousResponseId}' not found.`, {
+      code: 'previous_response_not_found',
+      param: 'previous_response_id',
+    });
   }
 
   const systemParts: string[] = [];
