@@ -8,7 +8,10 @@ export type { MinuteBucket, RequestLogEntry, RequestStats, SessionStats } from '
 const SESSIONS_SHOWN = 20;
 
 const LATENCY_SAMPLES = 512;
+/** The Kiro request kept with a failed entry, for its repro bundle. */
 const REPRO_MAX_CHARS = 256 * 1024;
+/** All kept Kiro requests together; past it the oldest entries lose theirs (a Kiro outage with big conversations). */
+const REPRO_BUDGET_CHARS = 32 * 1024 * 1024;
 
 export class RequestLog extends EventEmitter<{ entry: [RequestLogEntry]; cleared: [] }> {
   private entries: RequestLogEntry[] = [];
@@ -16,6 +19,9 @@ export class RequestLog extends EventEmitter<{ entry: [RequestLogEntry]; cleared
   private totals = { requests: 0, errors: 0, totalMs: 0, ttfbMs: 0, ttfbCount: 0, inputTokens: 0, outputTokens: 0, credits: 0 };
   private latencies: number[] = [];
   private buckets = new Map<number, MinuteBucket>();
+  /** The entries that keep a Kiro request, oldest first, and those requests' total length. */
+  private withRequest: RequestLogEntry[] = [];
+  private requestChars = 0;
 
   constructor(private capacity: number) {
     super();
@@ -23,16 +29,14 @@ export class RequestLog extends EventEmitter<{ entry: [RequestLogEntry]; cleared
 
   setCapacity(capacity: number): void {
     this.capacity = Math.max(1, capacity);
-    if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
+    if (this.entries.length > this.capacity) this.evicted(this.entries.splice(0, this.entries.length - this.capacity));
   }
 
   add(entry: Omit<RequestLogEntry, 'id'>): RequestLogEntry {
     const full: RequestLogEntry = { ...entry, id: this.nextId++ };
-    if (full.kiroRequest && full.kiroRequest.length > REPRO_MAX_CHARS) {
-      full.kiroRequest = full.kiroRequest.slice(0, REPRO_MAX_CHARS);
-    }
+    if (full.kiroRequest) this.keepRequest(full, full.kiroRequest);
     this.entries.push(full);
-    if (this.entries.length > this.capacity) this.entries.shift();
+    if (this.entries.length > this.capacity) this.evicted(this.entries.splice(0, 1));
     this.count(full);
     this.emit('entry', full);
     return full;
@@ -49,7 +53,30 @@ export class RequestLog extends EventEmitter<{ entry: [RequestLogEntry]; cleared
 
   clear(): void {
     this.entries = [];
+    this.withRequest = [];
+    this.requestChars = 0;
     this.emit('cleared');
+  }
+
+  /**
+   * Keeps at most REPRO_MAX_CHARS of the request, as a string of its own: a slice would keep the
+   * whole original (up to 600 KB) alive. Then drops the oldest kept requests over the budget.
+   */
+  private keepRequest(entry: RequestLogEntry, request: string): void {
+    entry.kiroRequest = request.length > REPRO_MAX_CHARS ? Buffer.from(request.slice(0, REPRO_MAX_CHARS)).toString() : request;
+    this.withRequest.push(entry);
+    this.requestChars += entry.kiroRequest.length;
+    while (this.requestChars > REPRO_BUDGET_CHARS) this.dropRequest(this.withRequest.shift()!);
+  }
+
+  private dropRequest(entry: RequestLogEntry): void {
+    this.requestChars -= entry.kiroRequest?.length ?? 0;
+    delete entry.kiroRequest;
+  }
+
+  /** Entries leave the ring oldest first, so one that kept a request is at the head of `withRequest`. */
+  private evicted(entries: RequestLogEntry[]): void {
+    for (const entry of entries) if (this.withRequest[0] === entry) this.dropRequest(this.withRequest.shift()!);
   }
 
   stats(now = Date.now()): RequestStats {

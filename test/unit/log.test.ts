@@ -1,0 +1,42 @@
+// The request log's memory: Kiro requests kept for repro bundles are bounded in size and in total.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { RequestLog, type RequestLogEntry } from '../../src/proxy/log';
+
+const failed = (kiroRequest: string): Omit<RequestLogEntry, 'id'> => ({
+  time: Date.now(), endpoint: '/v1/messages', clientModel: 'm', kiroModel: 'k', stream: false, status: 502, durationMs: 5, attempts: 1, kiroRequest,
+});
+
+describe('RequestLog', () => {
+  it('keeps at most 256 KB of each failed Kiro request and 32 MB of them in all, dropping the oldest', () => {
+    const log = new RequestLog(1000);
+    const big = `{"conversationState":${JSON.stringify('x'.repeat(600 * 1024))}}`;
+    for (let i = 0; i < 200; i++) log.add(failed(big));
+    const kept = log.recent(1000).filter((e) => e.kiroRequest !== undefined);
+    const total = kept.reduce((sum, e) => sum + e.kiroRequest!.length, 0);
+    assert.equal(log.recent(1000).length, 200, 'every entry stays, some without their request');
+    assert.ok(kept.every((e) => e.kiroRequest!.length === 256 * 1024));
+    assert.ok(total <= 32 * 1024 * 1024, `${total} chars kept`);
+    assert.equal(kept.length, 128);
+    assert.deepEqual(kept.map((e) => e.id), log.recent(128).map((e) => e.id), 'the newest keep theirs');
+  });
+
+  it('forgets a request with its entry when the entry leaves the ring or the log is cleared', () => {
+    const log = new RequestLog(3);
+    const added = [0, 1, 2, 3, 4].map((i) => log.add(failed(`{"n":${i}}`)));
+    assert.deepEqual(log.recent(10).map((e) => e.kiroRequest), ['{"n":4}', '{"n":3}', '{"n":2}']);
+    // Listeners (the webview) may still hold an evicted entry: its request is let go anyway.
+    assert.deepEqual(added.map((e) => e.kiroRequest), [undefined, undefined, '{"n":2}', '{"n":3}', '{"n":4}']);
+    log.setCapacity(1);
+    assert.deepEqual(log.recent(10).map((e) => e.kiroRequest), ['{"n":4}']);
+    log.clear();
+    log.add(failed('{"n":5}'));
+    assert.equal(log.recent(1)[0].kiroRequest, '{"n":5}');
+
+    // What left the ring no longer counts against the budget: the last ten keep theirs.
+    const small = new RequestLog(10);
+    const big = 'y'.repeat(256 * 1024);
+    for (let i = 0; i < 300; i++) small.add(failed(big));
+    assert.equal(small.recent(10).filter((e) => e.kiroRequest === big).length, 10);
+  });
+});
