@@ -2,7 +2,15 @@
 // endpoints: the API key travels as x-goog-api-key, streams use `?alt=sse`.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError, FunctionCallingConfigMode, GoogleGenAI, Type, type Content } from '@google/genai';
+import {
+  ApiError,
+  createFunctionResponsePartFromBase64,
+  createPartFromFunctionResponse,
+  FunctionCallingConfigMode,
+  GoogleGenAI,
+  Type,
+  type Content,
+} from '@google/genai';
 import { startProxy, type RunningProxy } from '../helpers/proxy';
 
 const KEY = 'gemini-test-key';
@@ -106,6 +114,44 @@ describe('Google Gen AI SDK (Gemini API) through the proxy', () => {
     const images = lastSent().currentMessage.userInputMessage.images;
     assert.equal(images.length, 1);
     assert.equal(images[0].format, 'png');
+  });
+
+  test('an image inside functionResponse.parts (Gemini 3 read_file) reaches Kiro with the tool result', async () => {
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+    const declarations = [{ name: 'read_file', description: 'Read a file', parameters: { type: Type.OBJECT, properties: { path: { type: Type.STRING } } } }];
+    proxy.sim.enqueue({ text: 'A single pixel.' });
+    const response = await aiBeta.models.generateContent({
+      model: 'gemini-3-pro-preview',
+      config: { tools: [{ functionDeclarations: declarations }] },
+      contents: [
+        { role: 'user', parts: [{ text: 'what is in pixel.png?' }] },
+        { role: 'model', parts: [{ functionCall: { id: 'read-1', name: 'read_file', args: { path: 'pixel.png' } } }] },
+        {
+          role: 'user',
+          parts: [createPartFromFunctionResponse('read-1', 'read_file', { output: 'Binary content provided (1 item(s)).' }, [createFunctionResponsePartFromBase64(png, 'image/png')])],
+        },
+      ],
+    });
+    assert.equal(response.text, 'A single pixel.');
+    const current = lastSent().currentMessage.userInputMessage;
+    assert.deepEqual(current.userInputMessageContext.toolResults.map((r: any) => [r.toolUseId, r.content[0].text]), [['read-1', 'Binary content provided (1 item(s)).']]);
+    assert.deepEqual(current.images, [{ format: 'png', source: { bytes: png } }]);
+  });
+
+  test('responseMimeType with a responseSchema asks Kiro for JSON matching the schema', async () => {
+    proxy.sim.enqueue({ text: '{"name":"Ada","born":1815}' });
+    const response = await ai.models.generateContent({
+      model: 'gemini-2.5-flash',
+      contents: 'Who wrote the first program?',
+      config: {
+        responseMimeType: 'application/json',
+        responseSchema: { type: Type.OBJECT, properties: { name: { type: Type.STRING }, born: { type: Type.INTEGER, nullable: true } }, required: ['name'] },
+      },
+    });
+    assert.deepEqual(JSON.parse(response.text!), { name: 'Ada', born: 1815 });
+    const system = lastSent().history[0].userInputMessage.content;
+    const schema = { type: 'object', properties: { name: { type: 'string' }, born: { type: ['integer', 'null'] } }, required: ['name'] };
+    assert.ok(system.includes(`Respond with a single JSON value matching this JSON Schema, and nothing else:\n${JSON.stringify(schema)}`), system);
   });
 
   test('countTokens and the model list', async () => {

@@ -36,7 +36,7 @@ describe('parseGeminiRequest', () => {
     assert.deepEqual(model.content.map((b) => b.type), ['thinking', 'tool_use', 'tool_use']);
     const ids = model.content.flatMap((b) => (b.type === 'tool_use' ? [b.id] : []));
     assert.deepEqual(results.content.map((b) => (b.type === 'tool_result' ? [b.toolUseId, b.content] : [])), [[ids[0], 'A'], [ids[1], 'B']]);
-    assert.deepEqual(conv.tools[0].inputSchema, { type: 'object', properties: { p: { type: 'string' } } });
+    assert.deepEqual(conv.tools[0].inputSchema, { type: 'object', properties: { p: { type: ['string', 'null'] } } });
     assert.deepEqual(conv.toolChoice, { type: 'tool', name: 'read' });
     assert.equal(conv.thinking, undefined);
     assert.equal(conv.maxTokens, 100);
@@ -49,8 +49,66 @@ describe('parseGeminiRequest', () => {
     });
   });
 
+  test('functionResponse.parts (Gemini 3 read_file): images follow the result, other media is a note in it', () => {
+    const conv = parseGeminiRequest(
+      {
+        contents: [
+          { role: 'model', parts: [{ functionCall: { id: 'c1', name: 'read_file', args: { path: 'a.png' } } }, { functionCall: { id: 'c2', name: 'read_file', args: { path: 'b.pdf' } } }] },
+          {
+            role: 'user',
+            parts: [
+              { functionResponse: { id: 'c1', name: 'read_file', response: { output: 'Binary content provided (1 item(s)).' }, parts: [{ inlineData: { mimeType: 'image/png', data: 'AAAA', displayName: 'a.png' } }] } },
+              { function_response: { id: 'c2', name: 'read_file', response: {}, parts: [{ inline_data: { mime_type: 'application/pdf', data: 'JVBE' } }, { fileData: { mimeType: 'image/jpeg', fileUri: 'https://example.com/c.jpg' } }] } },
+            ],
+          },
+        ],
+      },
+      'gemini-3-pro-preview',
+    );
+    assert.deepEqual(conv.messages[1].content, [
+      { type: 'tool_result', toolUseId: 'c1', content: 'Binary content provided (1 item(s)).', isError: false },
+      { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'AAAA' } },
+      { type: 'tool_result', toolUseId: 'c2', content: '{}\n[Inline application/pdf omitted: this model cannot read it.]', isError: false },
+      { type: 'image', source: { kind: 'url', url: 'https://example.com/c.jpg' } },
+    ]);
+  });
+
+  test('responseMimeType application/json sets the response format, with the schema as JSON Schema', () => {
+    const formatOf = (generationConfig: unknown) => parseGeminiRequest({ contents: [{ parts: [{ text: 'x' }] }], generationConfig }, 'm').responseFormat;
+    const openApi = { type: 'OBJECT', properties: { name: { type: 'STRING' }, age: { type: 'INTEGER', nullable: true } }, required: ['name'], propertyOrdering: ['name', 'age'] };
+    assert.deepEqual(formatOf({ responseMimeType: 'application/json', responseSchema: openApi }), {
+      type: 'json_schema',
+      schema: { type: 'object', properties: { name: { type: 'string' }, age: { type: ['integer', 'null'] } }, required: ['name'] },
+    });
+    const jsonSchema = { type: 'object', properties: { ok: { type: 'boolean' } }, additionalProperties: false };
+    assert.deepEqual(formatOf({ responseMimeType: 'application/json', responseJsonSchema: jsonSchema }), { type: 'json_schema', schema: jsonSchema });
+    assert.deepEqual(formatOf({ response_mime_type: 'application/json', response_schema: { type: 'ARRAY', items: { type: 'STRING' } } }), {
+      type: 'json_schema',
+      schema: { type: 'array', items: { type: 'string' } },
+    });
+    assert.deepEqual(formatOf({ responseMimeType: 'application/json' }), { type: 'json_object' });
+    assert.equal(formatOf({ responseMimeType: 'text/plain' }), undefined);
+    assert.equal(formatOf({ maxOutputTokens: 10 }), undefined);
+    assert.deepEqual(
+      parseGeminiRequest({ contents: [{ parts: [{ text: 'x' }] }], generation_config: { response_mime_type: 'application/json', response_json_schema: jsonSchema } }, 'm').responseFormat,
+      { type: 'json_schema', schema: jsonSchema },
+    );
+  });
+
   test('toJsonSchema lowercases nested types', () => {
     assert.deepEqual(toJsonSchema({ type: 'ARRAY', items: { type: 'INTEGER' } }), { type: 'array', items: { type: 'integer' } });
+  });
+
+  test('toJsonSchema turns nullable into a union with null', () => {
+    assert.deepEqual(toJsonSchema({ type: 'STRING', nullable: true }), { type: ['string', 'null'] });
+    assert.deepEqual(toJsonSchema({ type: 'STRING', enum: ['a', 'b'], nullable: true }), { type: ['string', 'null'], enum: ['a', 'b', null] });
+    assert.deepEqual(toJsonSchema({ nullable: true, anyOf: [{ type: 'STRING' }, { type: 'NUMBER' }] }), { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'null' }] });
+    assert.deepEqual(toJsonSchema({ type: 'OBJECT', properties: { o: { type: 'OBJECT', nullable: true, properties: {} } } }), {
+      type: 'object',
+      properties: { o: { type: ['object', 'null'], properties: {} } },
+    });
+    assert.deepEqual(toJsonSchema({ type: 'STRING', nullable: false }), { type: 'string' });
+    assert.deepEqual(toJsonSchema({ nullable: true, description: 'anything' }), { description: 'anything' });
   });
 });
 

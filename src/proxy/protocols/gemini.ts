@@ -3,7 +3,7 @@
 // replies as GenerateContentResponse objects, streamed as SSE (`?alt=sse`) or a JSON array.
 import { randomBytes } from 'node:crypto';
 import { asProxyError, invalidRequest, ProxyError, type ProxyErrorKind } from '../errors';
-import type { Block, Conversation, Message, Reply, ReplyEvent, StopReason, ThinkingConfig, ToolChoice, ToolSpec } from '../model';
+import type { Block, Conversation, Message, Reply, ReplyEvent, ResponseFormat, StopReason, ThinkingConfig, ToolChoice, ToolSpec } from '../model';
 import { estimateConversationTokens } from '../exchange';
 import { Fields, type Located } from './fields';
 import { collectReply, reportedStopReason, sendJson, unfinishedReply } from './reply';
@@ -55,6 +55,7 @@ export function parseGeminiRequest(body: unknown, model: string): GeminiRequest 
     tools: request.optionalList('tools').flatMap(parseTool),
     toolChoice: parseToolConfig(request.optionalObject('toolConfig') ?? request.optionalObject('tool_config')),
     thinking: parseThinking(generation?.optionalObject('thinkingConfig') ?? generation?.optionalObject('thinking_config')),
+    responseFormat: parseResponseFormat(generation),
     maxTokens: generation?.optionalNumber('maxOutputTokens') ?? generation?.optionalNumber('max_output_tokens'),
     sessionId: sessionKey(undefined, { system, messages }),
   };
@@ -126,24 +127,34 @@ function parsePart(part: Fields, speaker: Message['role'], calls: CallIds): Bloc
     return [{ type: 'tool_use', id: calls.call(name, call.optionalString('id')), name, input }];
   }
   const response = part.optionalObject('functionResponse') ?? part.optionalObject('function_response');
-  if (response) {
-    const name = response.string('name');
-    const value = response.value.response;
-    const error = typeof value === 'object' && value !== null && 'error' in value && !('output' in value);
-    return [
-      {
-        type: 'tool_result',
-        toolUseId: calls.response(name, response.optionalString('id')),
-        content: resultText(value),
-        isError: error,
-      },
-    ];
-  }
+  if (response) return parseFunctionResponse(response, speaker, calls);
   const code = part.optionalObject('executableCode');
   if (code) return [{ type: 'text', text: '```' + (code.optionalString('language') ?? '').toLowerCase() + '\n' + (code.optionalString('code') ?? '') + '\n```' }];
   const result = part.optionalObject('codeExecutionResult');
   if (result) return [{ type: 'text', text: result.optionalString('output') ?? '' }];
   return []; // thoughtSignature-only parts, videoMetadata…
+}
+
+/**
+ * Gemini 3 carries a tool's media (Gemini CLI's read_file of an image or PDF) in `parts`
+ * next to `response`. They are parsed like any part: images travel as separate blocks right
+ * after the result, anything else (a note for media Kiro cannot read) joins its text.
+ */
+function parseFunctionResponse(response: Fields, speaker: Message['role'], calls: CallIds): Block[] {
+  const name = response.string('name');
+  const value = response.value.response;
+  const error = typeof value === 'object' && value !== null && 'error' in value && !('output' in value);
+  const media = response.optionalList('parts').flatMap((part) => parsePart(Fields.of(part), speaker, calls));
+  const notes = media.flatMap((block) => (block.type === 'text' ? [block.text] : []));
+  return [
+    {
+      type: 'tool_result',
+      toolUseId: calls.response(name, response.optionalString('id')),
+      content: [resultText(value), ...notes].join('\n'),
+      isError: error,
+    },
+    ...media.filter((block) => block.type === 'image'),
+  ];
 }
 
 /** `{output: "…"}` (Gemini CLI's shape) passes as its text; anything else as JSON. */
@@ -186,7 +197,25 @@ export function toJsonSchema(node: unknown): unknown {
     else out[key] = toJsonSchema(value);
   }
   if (out.type === undefined) delete out.type;
-  return out;
+  return (node as Record<string, unknown>).nullable === true ? orNull(out) : out;
+}
+
+/** JSON Schema has no `nullable`: null joins the types (and the enum, which would refuse it). */
+function orNull(schema: Record<string, unknown>): Record<string, unknown> {
+  if (Array.isArray(schema.anyOf)) return { ...schema, anyOf: [...schema.anyOf, { type: 'null' }] };
+  if (typeof schema.type !== 'string') return schema; // no type: null is allowed already
+  return { ...schema, type: [schema.type, 'null'], ...(Array.isArray(schema.enum) ? { enum: [...schema.enum, null] } : {}) };
+}
+
+/** JSON output: `responseMimeType` says JSON, the schema comes as JSON Schema or in Gemini's OpenAPI form. */
+function parseResponseFormat(generation: Fields | undefined): ResponseFormat | undefined {
+  const mimeType = generation?.optionalString('responseMimeType') ?? generation?.optionalString('response_mime_type');
+  if (!generation || mimeType?.toLowerCase() !== 'application/json') return undefined;
+  const jsonSchema = generation.optionalObject('responseJsonSchema') ?? generation.optionalObject('response_json_schema');
+  if (jsonSchema) return { type: 'json_schema', schema: jsonSchema.value };
+  const openApi = generation.optionalObject('responseSchema') ?? generation.optionalObject('response_schema');
+  if (openApi) return { type: 'json_schema', schema: toJsonSchema(openApi.value) };
+  return { type: 'json_object' };
 }
 
 function parseToolConfig(config: Fields | undefined): ToolChoice | undefined {
