@@ -153,7 +153,8 @@ async function main(): Promise<number> {
       `Listening on ${config.host}, not only on this computer: anyone who can reach this address and has the API key can use your Kiro accounts.`,
     );
   }
-  const engine = new Engine({ config, store: new FileAccountStore(config.dataDir), version: VERSION, logger: stderrLogger });
+  const store = new FileAccountStore(config.dataDir);
+  const engine = new Engine({ config, store, version: VERSION, logger: stderrLogger });
   await engine.init();
 
   const [command, ...rest] = positionals;
@@ -175,11 +176,19 @@ async function main(): Promise<number> {
     return 1;
   }
   process.stdout.write(`kiro-proxy ${VERSION} listening on ${state.url}\n`);
+  // `kiro-proxy login` / `import` in another terminal: serve the new account without a restart.
+  const unwatch = store.watch(() => {
+    engine.pool.reload().then(
+      () => stderrLogger.info(`${store.file} changed; ${engine.pool.list().length} Kiro account(s) now.`),
+      (err: Error) => stderrLogger.warn(`could not reload ${store.file}: ${redactError(err)}`),
+    );
+  });
 
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  unwatch();
   await engine.dispose();
   return 0;
 }

@@ -11,6 +11,7 @@ import { ManualClock } from '../../src/proxy/pool/clock';
 import { AccountPool } from '../../src/proxy/pool/pool';
 import { FileAccountStore } from '../../src/proxy/pool/store';
 import { useSimulator } from '../helpers/pool';
+import { waitFor } from '../helpers/http';
 
 const none = new Set<string>();
 
@@ -51,6 +52,53 @@ describe('FileAccountStore', () => {
   it('refuses a corrupt file instead of starting empty (and so overwriting it)', async () => {
     writeFileSync(join(dir, 'accounts.json'), '{"accounts": [');
     await assert.rejects(new FileAccountStore(dir).load(), /not valid JSON/);
+  });
+
+  it('shared by two processes: a save keeps what the other added and its fresher tokens, and drops what this one removed', async () => {
+    const proxy = new FileAccountStore(dir); // the running proxy
+    const login = new FileAccountStore(dir); // `kiro-proxy login` in another terminal
+    await proxy.save([fakeAccount('a'), fakeAccount('b')]);
+    const loaded = await login.load();
+    // The proxy refreshes a (its refresh token rotates); the login adds c from what it loaded.
+    const refreshed = { ...fakeAccount('a', 7), credentials: { ...fakeAccount('a', 7).credentials, expiresAt: 2_000 } };
+    await proxy.save([refreshed, fakeAccount('b', 7)]);
+    await login.save([...loaded, fakeAccount('c')]);
+    const afterLogin = await new FileAccountStore(dir).load();
+    assert.deepEqual(afterLogin.map((a) => a.id), ['a', 'b', 'c']);
+    assert.equal(afterLogin[0].credentials.accessToken, 'aoa-a-7', "the login did not put a's old token back");
+    // The proxy saves its counters, knowing nothing of c yet: c stays. Then it removes b.
+    await proxy.save([refreshed, fakeAccount('b', 8)]);
+    assert.deepEqual((await new FileAccountStore(dir).load()).map((a) => [a.id, a.counters.requests]), [['a', 7], ['b', 8], ['c', 0]]);
+    await proxy.save([refreshed]);
+    assert.deepEqual((await new FileAccountStore(dir).load()).map((a) => a.id), ['a', 'c']);
+  });
+
+  it("tells a watcher about another process's writes, not about its own", async () => {
+    const proxy = new FileAccountStore(dir);
+    await proxy.load();
+    let heard = 0;
+    let reloaded: Promise<StoredAccount[]> | undefined;
+    // As the pool does: reload on the news.
+    const unwatch = proxy.watch(() => {
+      heard++;
+      reloaded = proxy.load();
+    });
+    try {
+      await proxy.save([fakeAccount('a')]);
+      await new FileAccountStore(dir).save([fakeAccount('a'), fakeAccount('z')]);
+      await waitFor(() => heard === 1, 3_000, 'the foreign write noticed');
+      assert.deepEqual((await reloaded)?.map((a) => a.id), ['a', 'z']);
+      await proxy.save([fakeAccount('a', 1), fakeAccount('z')]);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // its own write's events have come and gone
+      assert.equal(heard, 1, 'its own writes are not reported');
+
+      // A foreign write that lands just before ours is folded into ours: still reported.
+      await new FileAccountStore(dir).save([fakeAccount('a', 1), fakeAccount('z'), fakeAccount('y')]);
+      await proxy.save([fakeAccount('a', 2), fakeAccount('z')]);
+      await waitFor(() => heard === 2, 3_000, 'the folded-in write reported');
+    } finally {
+      unwatch();
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 // Where accounts live between runs. The engine defines the interface; the CLI uses the file
 // store below, the extension implements it over VS Code SecretStorage.
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { mkdirSync, promises as fs, watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import type { StoredAccount } from './account';
 
@@ -16,21 +16,94 @@ interface AccountsFile {
   accounts: StoredAccount[];
 }
 
-/** `<dataDir>/accounts.json`, mode 0600, replaced atomically; saves run one after another. */
+/**
+ * `<dataDir>/accounts.json`, mode 0600, replaced atomically; saves run one after another.
+ * Several processes may share the file (a running proxy and `kiro-proxy login` or `import`), so
+ * a save never drops what another one wrote: accounts this store never saw are kept, and so are
+ * credentials fresher than ours (a refresh rotates the refresh token; the old one is dead).
+ */
 export class FileAccountStore implements AccountStore {
   readonly file: string;
   private queue: Promise<void> = Promise.resolve();
+  /** Ids loaded from or saved to the file by this store: one missing from a save was removed here. */
+  private readonly seen = new Set<string>();
+  /** The file as this store last wrote it, to tell another process's writes from its own. */
+  private lastWritten?: string;
+  private readonly watchers = new Set<() => void>();
 
   constructor(readonly dataDir: string) {
     this.file = path.join(dataDir, 'accounts.json');
   }
 
   async load(): Promise<StoredAccount[]> {
+    const accounts = (await this.read()) ?? [];
+    for (const account of accounts) this.seen.add(account.id);
+    return accounts;
+  }
+
+  save(accounts: StoredAccount[]): Promise<void> {
+    const run = this.queue.then(() => this.merge(accounts));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Calls `listener` when another process changed the file, so the pool can reload it. Returns
+   * the stop function. Rename-based writes show up as events on the folder, hence its watch.
+   */
+  watch(listener: () => void): () => void {
+    let timer: NodeJS.Timeout | undefined;
+    this.watchers.add(listener);
+    const check = () => {
+      // In the save queue: our own write in progress must not look foreign.
+      this.queue = this.queue
+        .then(async () => {
+          const text = await fs.readFile(this.file, 'utf8').catch(() => undefined);
+          if (text !== undefined && text !== this.lastWritten) listener();
+        })
+        .catch(() => undefined);
+    };
+    const watcher = watchFolder(this.dataDir, (name) => {
+      if (name !== path.basename(this.file)) return;
+      clearTimeout(timer);
+      timer = setTimeout(check, 50); // a write is several events
+    });
+    return () => {
+      clearTimeout(timer);
+      watcher?.close();
+      this.watchers.delete(listener);
+    };
+  }
+
+  private async merge(accounts: StoredAccount[]): Promise<void> {
+    const onDisk = await this.read().catch(() => undefined); // unreadable: ours replaces it, as before
+    const ours = new Map(accounts.map((a) => [a.id, a]));
+    let kept = 0; // what another process wrote and we keep
+    const merged = accounts.map((a) => {
+      const theirs = onDisk?.find((d) => d.id === a.id);
+      if (!theirs || (theirs.credentials.expiresAt ?? 0) <= (a.credentials.expiresAt ?? 0)) return a;
+      kept++;
+      return { ...a, credentials: theirs.credentials };
+    });
+    for (const account of onDisk ?? []) {
+      if (ours.has(account.id) || this.seen.has(account.id)) continue;
+      merged.push(account);
+      kept++;
+    }
+    for (const account of accounts) this.seen.add(account.id);
+    const text = JSON.stringify({ version: 1, accounts: merged } satisfies AccountsFile, null, 2);
+    await this.write(text);
+    this.lastWritten = text;
+    // The other process's write is now inside ours, where the file watch cannot tell it apart.
+    if (kept) for (const listener of this.watchers) listener();
+  }
+
+  private async read(): Promise<StoredAccount[] | undefined> {
     let text: string;
     try {
       text = await fs.readFile(this.file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
     let parsed: Partial<AccountsFile>;
@@ -41,13 +114,6 @@ export class FileAccountStore implements AccountStore {
       throw new Error(`${this.file} is not valid JSON; fix or move it away, then restart.`);
     }
     return Array.isArray(parsed.accounts) ? parsed.accounts : [];
-  }
-
-  save(accounts: StoredAccount[]): Promise<void> {
-    const text = JSON.stringify({ version: 1, accounts } satisfies AccountsFile, null, 2);
-    const run = this.queue.then(() => this.write(text));
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   private async write(text: string): Promise<void> {
@@ -87,6 +153,16 @@ export class MemoryAccountStore implements AccountStore {
   async save(accounts: StoredAccount[]): Promise<void> {
     this.accounts = structuredClone(accounts);
     this.saves++;
+  }
+}
+
+/** A watch on the data folder; none where the platform cannot watch (the store still merges on save). */
+function watchFolder(dir: string, onChange: (name: string | null) => void): FSWatcher | undefined {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 }); // where the first save will go
+    return watch(dir, { persistent: false }, (_event, name) => onChange(name === null ? null : String(name)));
+  } catch {
+    return undefined;
   }
 }
 
