@@ -27,6 +27,7 @@ export interface ProxyConfig {
   modelMapping: Record<string, string>;
   /** Where names that no mapping knows go (e.g. `gpt-5.1-codex`). */
   defaultModel: string;
+  /** Tokens are refreshed this long before they expire, but at most half their lifetime ahead. */
   refreshAheadMinutes: number;
   /** Entries kept in the in-memory request log. */
   logRetention: number;

@@ -39,6 +39,7 @@ export interface ExchangeResult {
   /**
    * The reply. Errors before the first event are thrown by `start`; an error after it is
    * thrown from the iterator as a ProxyError, for the adapter to render as a stream error.
+   * Iterate it (to its end, or break out): that ends the Kiro call and releases the account.
    */
   events: AsyncIterable<ReplyEvent>;
 }
@@ -59,7 +60,7 @@ export interface ExchangeDeps {
 const IMAGE_FETCH_TIMEOUT_MS = 30_000;
 
 /** Failures that take the account out of rotation: try the next one, free of the retry budget. */
-const ACCOUNT_FAILURES = new Set<KiroFailure['kind']>(['throttled', 'suspicious', 'exhausted', 'suspended']);
+const ACCOUNT_FAILURES = new Set<KiroFailure['kind']>(['throttled', 'suspicious', 'exhausted', 'suspended', 'auth']);
 
 export class KiroExchange implements Exchange {
   constructor(private readonly deps: ExchangeDeps) {}
@@ -116,14 +117,22 @@ export class KiroExchange implements Exchange {
       attempt.count++;
       attempt.accountId = lease.accountId;
       attempt.label = lease.label;
-      const built = buildKiroRequest(request.conversation, {
-        kiroModel,
-        profileArn: lease.credentials.profileArn,
-        conversationId: lease.conversationId,
-      });
-      attempt.kiroRequest = built.json;
-      const outcome = await this.call(lease, built.json, built.toolNameMap, kiroModel, estimatedInputTokens, request.signal);
+      let outcome: CallOutcome;
+      try {
+        const built = buildKiroRequest(request.conversation, {
+          kiroModel,
+          profileArn: lease.credentials.profileArn,
+          conversationId: lease.conversationId,
+        });
+        attempt.kiroRequest = built.json;
+        outcome = await this.call(lease, built.json, built.toolNameMap, kiroModel, estimatedInputTokens, request.signal);
+      } catch (err) {
+        pool.release(lease);
+        throw err;
+      }
+      // The stream owns the lease from here (`tracked` releases it); a failed attempt ends it now.
       if ('upstream' in outcome) return outcome.upstream;
+      pool.release(lease);
 
       const failure = outcome.failure;
       pool.reportFailure(lease.accountId, failure);
@@ -134,13 +143,13 @@ export class KiroExchange implements Exchange {
         case 'bad_request':
           throw new ProxyError('invalid_request', `Kiro rejected the request: ${failure.message}`);
         case 'bearer_invalid':
-        case 'auth':
-          // One forced refresh and one retry on the same account; after that it sits out.
+          // One retry on the same account with a new token (refreshed unless another request
+          // already did); after that it sits out.
           if (forcedRefresh.has(lease.accountId)) {
             exclude.add(lease.accountId);
           } else {
             forcedRefresh.add(lease.accountId);
-            await pool.forceRefresh(lease.accountId).catch(() => exclude.add(lease.accountId));
+            await pool.forceRefresh(lease.accountId, lease.credentials.accessToken).catch(() => exclude.add(lease.accountId));
           }
           continue;
         case 'transient':
@@ -175,12 +184,12 @@ export class KiroExchange implements Exchange {
     kiroModel: string,
     estimatedInputTokens: number,
     clientSignal: AbortSignal,
-  ): Promise<{ upstream: Upstream } | { failure: KiroFailure }> {
+  ): Promise<CallOutcome> {
     const { http, hosts, config } = this.deps;
     // Not Node's AbortController: its signal costs several µs per request (see ./abort).
     const abort = new LightAbortController();
     // Also when the client left while we were picking an account: no Kiro request runs behind it.
-    const release = abortWith(clientSignal, abort);
+    const unlink = abortWith(clientSignal, abort);
     const firstByteTimer = setTimeout(() => abort.abort(new Error('first byte timeout')), config.firstByteTimeoutMs);
     const sentAt = Date.now();
     try {
@@ -188,7 +197,7 @@ export class KiroExchange implements Exchange {
       if (res.status !== 200) {
         const text = await res.body.text().catch(() => '');
         clearTimeout(firstByteTimer);
-        release();
+        unlink();
         return { failure: classifyKiroFailure(res.status, text, res.headers) };
       }
       const events = decodeKiroStream(res.body, {
@@ -199,11 +208,11 @@ export class KiroExchange implements Exchange {
       const first = await events.next();
       clearTimeout(firstByteTimer);
       return {
-        upstream: { lease, first, events, ttfbMs: Date.now() - sentAt, abort, release },
+        upstream: { lease, first, events, ttfbMs: Date.now() - sentAt, abort, unlink },
       };
     } catch (err) {
       clearTimeout(firstByteTimer);
-      release();
+      unlink();
       abort.abort();
       if (clientSignal.aborted) throw new ProxyError('internal', 'Client closed the request');
       if (err instanceof ProxyError) return { failure: { kind: 'transient', status: 502, message: err.message } };
@@ -240,7 +249,8 @@ export class KiroExchange implements Exchange {
       failure = new ProxyError(raw.kind, redact(raw.message), { status: raw.status, retryAfterSeconds: raw.retryAfterSeconds, cause: raw });
       throw failure;
     } finally {
-      upstream.release();
+      this.deps.pool.release(lease);
+      upstream.unlink();
       // A client that stopped reading mid-stream must not leave the Kiro request running.
       if (!usage) upstream.abort.abort();
       if (usage) this.deps.pool.reportSuccess(lease.accountId, { credits: usage.credits });
@@ -302,8 +312,11 @@ interface Upstream {
   events: AsyncIterator<ReplyEvent>;
   ttfbMs: number;
   abort: LightAbortController;
-  release: () => void;
+  /** Stops following the client's signal. */
+  unlink: () => void;
 }
+
+type CallOutcome = { upstream: Upstream } | { failure: KiroFailure };
 
 export function estimateConversationTokens(conversation: Conversation): number {
   let total = estimateTokens(conversation.system);

@@ -69,6 +69,24 @@ describe('account pool through the CLI', () => {
     assert.ok((await health(proxy)).every((a) => a.state === 'active'));
   });
 
+  test('a 403 no new token fixes fails over at once: one Kiro call, no refresh, and the account rests with the reason', async () => {
+    const [first] = proxy.sim.accounts.list();
+    proxy.sim.setBehavior(first.id, { status: 403, message: 'This feature is not supported for this account.', reason: 'FEATURE_NOT_SUPPORTED' });
+    const before = proxy.sim.chatRequests().length;
+    const refreshes = proxy.sim.refreshCount(first.id);
+    for (let i = 0; i < 4; i++) {
+      const message = await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: `denied ${i}` }] });
+      assert.deepEqual(message.content, [{ type: 'text', text: `Echo: denied ${i}` }]);
+    }
+    const calls = proxy.sim.chatRequests().slice(before);
+    assert.equal(calls.filter((c) => c.account === first.id).length, 1, 'the refused account was asked once');
+    assert.equal(proxy.sim.refreshCount(first.id), refreshes, 'no token refresh');
+    const id = await accountIdFor(proxy, first.id);
+    const denied = (await health(proxy)).find((a) => a.id === id)!;
+    assert.equal(denied.state, 'cooldown');
+    assert.match(denied.reason ?? '', /refused.*FEATURE_NOT_SUPPORTED/);
+  });
+
   test('a 400 from Kiro is the client\'s: returned as is, no account cools', async () => {
     proxy.sim.enqueue({ error: 'improperlyFormed' });
     await assert.rejects(
@@ -101,7 +119,7 @@ describe('account pool through the CLI', () => {
     }
     const calls = proxy.sim.chatRequests().slice(before);
     assert.equal(calls.length, 4);
-    assert.equal(new Set(calls.map((c) => c.account?.id)).size, 1, 'one account served the whole conversation');
+    assert.equal(new Set(calls.map((c) => c.account)).size, 1, 'one account served the whole conversation');
     assert.equal(new Set(calls.map((c) => c.body.conversationState.conversationId)).size, 1, 'one Kiro conversationId');
     // Credits are kept per request and summed per session.
     const stats = (await (await fetch(`${proxy.url}/admin/stats`)).json()) as { sessions: Array<{ sessionId: string; requests: number; credits: number }> };
@@ -146,6 +164,29 @@ describe('all accounts cooling, with a recovery inside the wait', () => {
       const waited = Date.now() - started;
       assert.deepEqual(message.content, [{ type: 'text', text: 'Echo: patience' }]);
       assert.ok(waited >= 900 && waited < 5000, `held for ${waited} ms`);
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
+
+describe('a reply that streams longer than the stickiness window', () => {
+  test('the next turn stays on its account and conversation', async () => {
+    const proxy = await startProxy({ accounts: 2, args: ['--stickiness-seconds', '1'] });
+    try {
+      const client = new Anthropic({ baseURL: proxy.url, apiKey: 'unused', maxRetries: 0 });
+      const metadata = { user_id: 'user_abc_account_33333333-3333-3333-3333-333333333333_session_44444444-4444-4444-4444-444444444444' };
+      const slow = '[[sim:{"text":"a slow, long answer","deltaSize":[4,4],"chunking":"frame","frameDelayMs":250}]]';
+      const history: Anthropic.MessageParam[] = [{ role: 'user', content: `${slow} turn 0` }];
+      const started = Date.now();
+      const reply = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 50, metadata, messages: history });
+      assert.ok(Date.now() - started > 1500, `the reply took ${Date.now() - started} ms`);
+      history.push({ role: 'assistant', content: reply.content }, { role: 'user', content: 'turn 1' });
+      await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 50, metadata, messages: history });
+      const calls = proxy.sim.chatRequests();
+      assert.equal(calls.length, 2);
+      assert.equal(calls[1].account, calls[0].account, 'the same account');
+      assert.equal(calls[1].body.conversationState.conversationId, calls[0].body.conversationState.conversationId, 'the same Kiro conversation');
     } finally {
       await proxy.stop();
     }

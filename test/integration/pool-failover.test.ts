@@ -31,7 +31,7 @@ describe('pool failover over the simulator', () => {
 
   const addAccount = () => importSimAccount(pool, kiro.sim);
 
-  /** One user turn, sent like the exchange does: acquire, call, report, fail over (≤ 5 tries). */
+  /** One user turn, sent like the exchange does: acquire, call, release, report, fail over (≤ 5 tries). */
   async function ask(): Promise<{ accountId: string; failures: KiroFailure[] }> {
     const exclude = new Set<string>();
     const refreshed = new Set<string>();
@@ -42,6 +42,7 @@ describe('pool failover over the simulator', () => {
       const built = buildKiroRequest(conversation, { kiroModel: 'claude-sonnet-4.5', profileArn: lease.credentials.profileArn, conversationId: lease.conversationId });
       const res = await sendChat(kiro.http, kiroHosts(kiro.sim.url), lease.credentials, built.json, AbortSignal.timeout(5000));
       const text = await res.body.text();
+      pool.release(lease);
       if (res.status === 200) {
         pool.reportSuccess(lease.accountId, { credits: 0.01 });
         return { accountId: lease.accountId, failures };
@@ -51,7 +52,7 @@ describe('pool failover over the simulator', () => {
       pool.reportFailure(lease.accountId, failure);
       if (failure.kind === 'bearer_invalid' && !refreshed.has(lease.accountId)) {
         refreshed.add(lease.accountId);
-        await pool.forceRefresh(lease.accountId);
+        await pool.forceRefresh(lease.accountId, lease.credentials.accessToken);
         continue;
       }
       exclude.add(lease.accountId);
@@ -83,6 +84,20 @@ describe('pool failover over the simulator', () => {
     assert.equal(accountId, one.id);
     assert.deepEqual(failures.map((f) => f.kind), ['bearer_invalid']);
     assert.equal(kiro.sim.refreshCount(one.sim.id), 1);
+  });
+
+  it('403 FEATURE_NOT_SUPPORTED fails over without a refresh and rests the account', async () => {
+    const one = await addAccount();
+    const two = await addAccount();
+    kiro.sim.setBehavior(one.sim.id, { status: 403, message: 'This feature is not supported.', reason: 'FEATURE_NOT_SUPPORTED' });
+    const { accountId, failures } = await ask();
+    assert.equal(accountId, two.id);
+    assert.deepEqual(failures.map((f) => f.kind), ['auth']);
+    assert.equal(kiro.sim.refreshCount(one.sim.id), 0);
+    assert.equal(pool.view(one.id).state, 'cooldown');
+    // The next turns do not ask the refused account again.
+    await ask();
+    assert.equal(kiro.sim.chatRequests().filter((c) => c.account === one.sim.id).length, 1);
   });
 
   it('402 MONTHLY_REQUEST_COUNT parks the account as exhausted', async () => {

@@ -7,10 +7,22 @@ import { classifyKiroFailure, type KiroFailure } from '../../src/proxy/kiro/erro
 import { AccountPool, type PoolChange } from '../../src/proxy/pool/pool';
 import { ManualClock } from '../../src/proxy/pool/clock';
 import { MemoryAccountStore } from '../../src/proxy/pool/store';
+import type { StoredAccount } from '../../src/proxy/pool/account';
 import { importSimAccount, useSimulator } from '../helpers/pool';
 
 const none = new Set<string>();
 const throttled: KiroFailure = classifyKiroFailure(429, '{"message":"Too many requests, please wait before trying again.","reason":null}', {});
+
+/** Answers `load` with the accounts as they were when it was called, but only once `held` settles: a slow read. */
+class SlowStore extends MemoryAccountStore {
+  held: Promise<void> = Promise.resolve();
+
+  override async load(): Promise<StoredAccount[]> {
+    const accounts = await super.load();
+    await this.held;
+    return accounts;
+  }
+}
 
 describe('AccountPool', () => {
   const kiro = useSimulator();
@@ -140,6 +152,53 @@ describe('AccountPool', () => {
     assert.equal((await pool.acquire({ exclude: none })).accountId, good);
   });
 
+  it('refreshAheadMinutes beyond half a token\'s lifetime is clamped: no refresh on every request and tick', async () => {
+    config.refreshAheadMinutes = 720;
+    const { sim: a } = await addSimAccount({ expiresInSec: 3600 });
+    for (let i = 0; i < 3; i++) await pool.acquire({ exclude: none });
+    await pool.runMaintenance();
+    assert.equal(kiro.sim.refreshCount(a.id), 0, 'an hour left on a token of unknown age: not yet');
+    await clock.advance(31 * 60_000);
+    await pool.acquire({ exclude: none });
+    assert.equal(kiro.sim.refreshCount(a.id), 1, 'less than half an hour left: refreshed');
+    for (let i = 0; i < 3; i++) await pool.acquire({ exclude: none });
+    await pool.runMaintenance();
+    assert.equal(kiro.sim.refreshCount(a.id), 1, 'the new one-hour token serves half its life before the next refresh');
+    await clock.advance(31 * 60_000);
+    await pool.acquire({ exclude: none });
+    assert.equal(kiro.sim.refreshCount(a.id), 2);
+  });
+
+  it('a reload keeps tokens refreshed while it read the store, rotated refresh token included', async () => {
+    const store = new SlowStore();
+    pool = new AccountPool({ config, http: kiro.http, store, clock, scanWhenEmpty: false, watchTokenDir: false });
+    const { id, sim: a } = await addSimAccount({ rotateRefreshToken: true });
+    let answer!: () => void;
+    store.held = new Promise((resolve) => (answer = resolve));
+    await clock.advance(60_000);
+    const reloading = pool.reload(); // reads the store now, answers after the refresh
+    await pool.refresh(id);
+    answer();
+    await reloading;
+    const current = kiro.sim.account(a.id);
+    const lease = await pool.acquire({ exclude: none });
+    assert.equal(lease.credentials.accessToken, current.accessToken);
+    assert.equal(lease.credentials.refreshToken, current.refreshToken);
+    await pool.flush();
+    const [saved] = await store.load();
+    assert.equal(saved.credentials.refreshToken, current.refreshToken, 'the store does not go back to the dead refresh token');
+  });
+
+  it('a refresh that a reload overtook hands out the new token', async () => {
+    const { id, sim: a } = await addSimAccount({ refreshDelayMs: 50 });
+    await clock.advance(60_000);
+    const refreshing = pool.forceRefresh(id);
+    await pool.reload(); // replaces the account with the stored copy while Kiro answers
+    const credentials = await refreshing;
+    assert.equal(credentials.accessToken, kiro.sim.account(a.id).accessToken);
+    assert.equal((await pool.acquire({ exclude: none })).credentials.accessToken, credentials.accessToken);
+  });
+
   it('forceRefresh gets a new access token after a 403 bearer invalid', async () => {
     const { id, sim: a } = await addSimAccount();
     const before = (await pool.acquire({ exclude: none })).credentials.accessToken;
@@ -147,6 +206,42 @@ describe('AccountPool', () => {
     const creds = await pool.forceRefresh(id);
     assert.notEqual(creds.accessToken, before);
     assert.equal((await pool.acquire({ exclude: none })).credentials.accessToken, creds.accessToken);
+  });
+
+  it('a dead access token is refreshed once, however many requests saw it fail', async () => {
+    const { id, sim: a } = await addSimAccount();
+    const leases = await Promise.all(Array.from({ length: 3 }, () => pool.acquire({ exclude: none })));
+    const dead = leases[0].credentials.accessToken;
+    kiro.sim.revokeAccessTokens(a.id);
+    // Each request's 403 arrives after the one before it got its new token.
+    const renewed = [];
+    for (const lease of leases) renewed.push((await pool.forceRefresh(id, lease.credentials.accessToken)).accessToken);
+    assert.equal(kiro.sim.refreshCount(a.id), 1);
+    assert.deepEqual(new Set(renewed), new Set([kiro.sim.account(a.id).accessToken]));
+    // The new token dies as well: it is refreshed once more, and a late 403 for the first joins that refresh.
+    kiro.sim.revokeAccessTokens(a.id);
+    const [again, late] = await Promise.all([pool.forceRefresh(id, renewed[0]), pool.forceRefresh(id, dead)]);
+    assert.equal(kiro.sim.refreshCount(a.id), 2);
+    assert.equal(late.accessToken, again.accessToken);
+    await pool.refresh(id);
+    assert.equal(kiro.sim.refreshCount(a.id), 3, 'asked for by the user: always');
+  });
+
+  it('a 403 that no new token fixes rests the account for 30 minutes, with the reason', async () => {
+    const { id: denied } = await addSimAccount();
+    const { id: other } = await addSimAccount();
+    const failure = classifyKiroFailure(403, '{"message":"This feature is not supported.","reason":"FEATURE_NOT_SUPPORTED"}', {});
+    assert.equal(failure.kind, 'auth');
+    pool.reportFailure(denied, failure);
+    assert.equal(pool.view(denied).state, 'cooldown');
+    assert.equal(pool.view(denied).cooldownUntil, clock.now() + 30 * 60_000);
+    assert.match(pool.view(denied).reason ?? '', /refused this account \(403 FEATURE_NOT_SUPPORTED: This feature is not supported\.\)/);
+    for (let i = 0; i < 3; i++) assert.equal((await pool.acquire({ exclude: none })).accountId, other);
+    await assert.rejects(pool.acquire({ exclude: new Set([other]) }), (err: ProxyError) => {
+      assert.equal(err.kind, 'rate_limit');
+      assert.match(err.message, /cooling down.*FEATURE_NOT_SUPPORTED/);
+      return true;
+    });
   });
 
   it('least-used spreads requests; round-robin and priority order them', async () => {
@@ -165,15 +260,37 @@ describe('AccountPool', () => {
     assert.deepEqual(rr, [a, b, a]);
   });
 
+  it('least-used compares recent load, not lifetime totals: an account back in rotation shares new sessions evenly', async () => {
+    const a = (await addSimAccount()).id;
+    const b = (await addSimAccount()).id;
+    const c = (await addSimAccount()).id;
+    await pool.setEnabled(c, false);
+    for (let i = 0; i < 40; i++) {
+      pool.release(await pool.acquire({ exclude: none }));
+      await clock.advance(15_000);
+    }
+    await clock.advance(10 * 60_000);
+    await pool.setEnabled(c, true);
+    const picks: Record<string, number> = { [a]: 0, [b]: 0, [c]: 0 };
+    for (let i = 0; i < 6; i++) {
+      picks[(await pool.acquire({ sessionKey: `new${i}`, exclude: none })).accountId]++;
+      await clock.advance(10_000);
+    }
+    assert.deepEqual(Object.values(picks), [2, 2, 2]);
+    assert.deepEqual([a, b, c].map((id) => pool.view(id).counters.requests), [22, 22, 2], 'lifetime counters are still kept');
+  });
+
   it('keeps a session on one account with one conversationId, and moves it when that account cools', async () => {
     const a = (await addSimAccount()).id;
     const b = (await addSimAccount()).id;
     const first = await pool.acquire({ sessionKey: 's1', exclude: none });
+    pool.release(first);
     for (let i = 0; i < 3; i++) {
-      await pool.acquire({ exclude: none }); // other traffic makes the other account less used
+      pool.release(await pool.acquire({ exclude: none })); // other traffic makes the other account less used
       const again = await pool.acquire({ sessionKey: 's1', exclude: none });
       assert.equal(again.accountId, first.accountId);
       assert.equal(again.conversationId, first.conversationId);
+      pool.release(again);
       await clock.advance(30_000); // sliding 60 s window
     }
     pool.reportFailure(first.accountId, throttled);
@@ -182,6 +299,38 @@ describe('AccountPool', () => {
     assert.notEqual(moved.conversationId, first.conversationId);
     const other = await pool.acquire({ exclude: none });
     assert.notEqual(other.conversationId, moved.conversationId);
+  });
+
+  it('a session is live while its request runs, however long, and its window counts from the end', async () => {
+    await addSimAccount();
+    await addSimAccount();
+    const first = await pool.acquire({ sessionKey: 's1', exclude: none });
+    pool.release(await pool.acquire({ exclude: none })); // the other account is as loaded
+    await clock.advance(5 * 60_000); // a five-minute reply
+    const parallel = await pool.acquire({ sessionKey: 's1', exclude: none });
+    assert.equal(parallel.accountId, first.accountId);
+    assert.equal(parallel.conversationId, first.conversationId);
+    pool.release(parallel);
+    await clock.advance(60_000);
+    pool.release(first);
+    pool.release(first); // a second release changes nothing
+    await clock.advance(59_000);
+    const next = await pool.acquire({ sessionKey: 's1', exclude: none });
+    assert.equal(next.conversationId, first.conversationId, 'the next turn, 59 s after the reply ended');
+    pool.release(next);
+    await clock.advance(60_000);
+    const idle = await pool.acquire({ sessionKey: 's1', exclude: none });
+    assert.notEqual(idle.conversationId, first.conversationId, 'a minute idle: a new conversation');
+  });
+
+  it('stickinessSeconds 0 turns stickiness off, even while a request of the session runs', async () => {
+    config.stickinessSeconds = 0;
+    await addSimAccount();
+    await addSimAccount();
+    const first = await pool.acquire({ sessionKey: 's1', exclude: none });
+    const parallel = await pool.acquire({ sessionKey: 's1', exclude: none });
+    assert.notEqual(parallel.accountId, first.accountId);
+    assert.notEqual(parallel.conversationId, first.conversationId);
   });
 
   it('skips excluded accounts, and uses avoided ones only as a last resort', async () => {

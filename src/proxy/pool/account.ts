@@ -88,6 +88,14 @@ export function stateOf(account: StoredAccount, now: number): AccountState {
   return expiresAt !== undefined && expiresAt <= now ? 'expired' : 'active';
 }
 
+/**
+ * Whether tokens `a` are newer than `b` (they expire later). Only newer tokens may replace ours:
+ * a refresh rotates the refresh token, and an older copy may hold the dead one.
+ */
+export function isNewer(a: Pick<KiroCredentials, 'expiresAt'>, b: Pick<KiroCredentials, 'expiresAt'>): boolean {
+  return (a.expiresAt ?? 0) > (b.expiresAt ?? 0);
+}
+
 /** The e-mail when Kiro told us, else the user's name for it, else provider + short id. */
 export function labelOf(account: StoredAccount): string {
   if (account.email) return account.email;

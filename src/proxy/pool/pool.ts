@@ -25,16 +25,17 @@ import {
   type SocialProvider,
 } from '../kiro/login';
 import { getUsageLimits, listAvailableModels } from '../kiro/usage';
-import { stateOf, viewOf, labelOf, type AccountSource, type AccountState, type AccountView, type StoredAccount } from './account';
+import { isNewer, stateOf, viewOf, labelOf, type AccountSource, type AccountState, type AccountView, type StoredAccount } from './account';
 import { systemClock, type Clock, type Timer } from './clock';
 import { readKiroCliStore } from './kiro-cli-store';
 import { defaultReferenceConfigPath, readReferenceConfig } from './migrate';
-import { chooseAccount } from './selection';
-import { SessionTable } from './sessions';
+import { chooseAccount, RecentLoad } from './selection';
+import { SessionTable, type StickySession } from './sessions';
 import type { AccountStore } from './store';
 import { parsePastedCredentials, readTokenFile, scanTokenDir, type NewCredentials, type SkippedSource } from './token-files';
 import { watchJsonFiles, type DirWatcher } from './watch';
 
+/** One attempt's hold on an account, from `acquire` until `release`. */
 export interface Lease {
   accountId: string;
   label: string;
@@ -106,9 +107,13 @@ interface PoolEvents {
 
 const COUNTER_SAVE_DELAY_MS = 5_000;
 const SUSPICIOUS_COOLDOWN_MS = 60 * 60 * 1000;
+/** A 403 that no new token fixes (e.g. FEATURE_NOT_SUPPORTED): retried after this long. */
+const DENIED_COOLDOWN_MS = 30 * 60 * 1000;
+/** How fast least-used forgets: a request started this long ago weighs half. */
+const LOAD_HALF_LIFE_MS = 60 * 1000;
 const SCHEDULER_TICK_MS = 60 * 1000;
 const DEFAULT_QUOTA_INTERVAL_MS = 30 * 60 * 1000;
-/** Used when Kiro gives no `expiresIn`: social tokens live about an hour (§6.2). */
+/** Used when Kiro gives no `expiresIn`, or the lifetime is unknown: social tokens live about an hour (§6.2). */
 const DEFAULT_TOKEN_LIFETIME_MS = 60 * 60 * 1000;
 /** setTimeout fires at once beyond this (~24.8 days); longer waits are re-armed. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -119,6 +124,11 @@ export class AccountPool extends EventEmitter<PoolEvents> {
   private readonly stateTimers = new Map<string, Timer>();
   private readonly waiters = new Set<() => void>();
   private readonly sessions: SessionTable;
+  /** The sticky session a lease holds until it is released. */
+  private readonly held = new WeakMap<Lease, { key: string; session: StickySession }>();
+  private readonly load = new RecentLoad(LOAD_HALF_LIFE_MS);
+  /** When we were issued the credentials we got by refreshing (unknown for imported ones). */
+  private readonly issuedAt = new WeakMap<KiroCredentials, number>();
   private readonly hosts: KiroHosts;
   private readonly clock: Clock;
   private readonly logger: Logger;
@@ -155,9 +165,15 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     const stored = await this.opts.store.load();
     const now = this.clock.now();
     const seen = new Set<string>();
+    let keptTokens = false;
     for (const account of stored) {
       seen.add(account.id);
       const previous = this.accounts.get(account.id);
+      // Likewise tokens refreshed meanwhile: the stored copy may hold a refresh token that rotation killed.
+      if (previous && isNewer(previous.credentials, account.credentials)) {
+        account.credentials = previous.credentials;
+        keptTokens = true;
+      }
       this.accounts.set(account.id, account);
       this.armStateTimer(account);
       this.emit(
@@ -169,16 +185,17 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     }
     for (const id of known) {
       if (seen.has(id) || !this.accounts.has(id)) continue;
-      this.accounts.delete(id);
-      this.stateTimers.get(id)?.cancel();
-      this.stateTimers.delete(id);
+      this.drop(id);
       this.emit('change', { type: 'removed', accountId: id });
     }
+    // The store must not keep the older tokens: a window that reads them would need a new sign-in.
+    if (keptTokens) this.persist().catch((err) => this.logger.error(`could not save accounts: ${messageOf(err)}`));
     this.wakeWaiters();
   }
 
   // ---- serving requests ----
 
+  /** An account for one attempt of a request; `release` the lease when the attempt ends. */
   async acquire(req: AcquireRequest): Promise<Lease> {
     const skip = new Set(req.exclude);
     const deadline = this.clock.now() + this.config.maxWaitSeconds * 1000;
@@ -190,7 +207,7 @@ export class AccountPool extends EventEmitter<PoolEvents> {
         try {
           // Most requests need no refresh: no await (and no promise) for them.
           const credentials = this.dueForRefresh(account) ? await this.freshCredentials(account) : { ...account.credentials };
-          return this.lease(account, req.sessionKey, credentials);
+          return this.lease(account, this.sessionKeyOf(req), credentials);
         } catch (err) {
           // The next account may still serve; this one's problem is recorded on it.
           skip.add(account.id);
@@ -206,6 +223,17 @@ export class AccountPool extends EventEmitter<PoolEvents> {
       }
       throw this.unavailable(req, skip, recovery, lastError);
     }
+  }
+
+  /**
+   * Ends a lease: once per lease, when its attempt failed or its reply ended (however). Its
+   * session stays live until then, and its stickiness window starts over from now.
+   */
+  release(lease: Lease): void {
+    const held = this.held.get(lease);
+    if (!held) return;
+    this.held.delete(lease);
+    this.sessions.release(held.key, held.session, this.clock.now());
   }
 
   reportSuccess(accountId: string, info: { credits?: number }): void {
@@ -243,8 +271,13 @@ export class AccountPool extends EventEmitter<PoolEvents> {
           Object.assign(account, { status: 'suspended', until: undefined, reason: `Kiro suspended this account: ${failure.message}` });
           this.logger.warn(`account ${labelOf(account)} is suspended by Kiro`);
           break;
+        case 'auth': {
+          // No new token fixes it, and each try costs a Kiro call: the account rests.
+          const answer = failure.reason ? `403 ${failure.reason}` : '403';
+          this.coolDown(account, now + DENIED_COOLDOWN_MS, `Kiro refused this account (${answer}: ${failure.message}); it is tried again in ${DENIED_COOLDOWN_MS / 60_000} minutes.`);
+          break;
+        }
         case 'bearer_invalid':
-        case 'auth':
         case 'transient':
           break; // counted below; the exchange refreshes or retries
       }
@@ -252,11 +285,13 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     });
   }
 
-  /** After a `403 bearer token is invalid`: a new access token now (shared with any refresh in flight). */
-  async forceRefresh(accountId: string): Promise<KiroCredentials> {
-    this.require(accountId);
+  /**
+   * After a `403 bearer token is invalid` for `failedToken`: a new access token, at most one
+   * refresh per dead token (see `renew`). Without `failedToken` it always refreshes.
+   */
+  async forceRefresh(accountId: string, failedToken?: string): Promise<KiroCredentials> {
     try {
-      return await this.refreshOnce(accountId);
+      return await this.renew(accountId, failedToken);
     } catch (err) {
       throw asProxyError(err);
     }
@@ -286,10 +321,7 @@ export class AccountPool extends EventEmitter<PoolEvents> {
 
   async remove(id: string): Promise<void> {
     this.require(id);
-    this.accounts.delete(id);
-    this.sessions.forgetAccount(id);
-    this.stateTimers.get(id)?.cancel();
-    this.stateTimers.delete(id);
+    this.drop(id);
     await this.persist();
     this.emit('change', { type: 'removed', accountId: id });
   }
@@ -342,16 +374,16 @@ export class AccountPool extends EventEmitter<PoolEvents> {
   /** Asks Kiro for the account's credits (and e-mail and models); an exhausted account learns its reset date. */
   async refreshQuota(id: string): Promise<void> {
     const account = this.require(id);
-    const usage = async () => {
-      const creds = await this.freshCredentials(account);
-      return { creds, quota: await getUsageLimits(this.opts.http, this.hosts, creds, { now: this.clock.now() }) };
-    };
+    const usage = async (creds: KiroCredentials) => ({
+      creds,
+      quota: await getUsageLimits(this.opts.http, this.hosts, creds, { now: this.clock.now() }),
+    });
     let answer: Awaited<ReturnType<typeof usage>>;
     try {
-      answer = await usage().catch(async (err) => {
+      const first = await this.freshCredentials(account);
+      answer = await usage(first).catch(async (err) => {
         if (!(err instanceof KiroCallError) || err.failure.kind !== 'bearer_invalid') throw err;
-        await this.refreshOnce(id);
-        return usage();
+        return usage(await this.renew(id, first.accessToken));
       });
     } catch (err) {
       if (err instanceof KiroCallError && err.failure.kind === 'suspended') this.reportFailure(id, err.failure);
@@ -562,15 +594,22 @@ export class AccountPool extends EventEmitter<PoolEvents> {
   // ---- internals ----
 
   private pick(req: AcquireRequest, skip: ReadonlySet<string>): StoredAccount | undefined {
-    const usable = this.servable(req, skip).filter((a) => isUsable(stateOf(a, this.clock.now())));
+    const now = this.clock.now();
+    const usable = this.servable(req, skip).filter((a) => isUsable(stateOf(a, now)));
     const preferred = usable.filter((a) => !req.avoid?.has(a.id));
     const candidates = preferred.length ? preferred : usable;
-    if (req.sessionKey) {
-      const session = this.sessions.find(req.sessionKey, this.clock.now());
+    const sessionKey = this.sessionKeyOf(req);
+    if (sessionKey) {
+      const session = this.sessions.find(sessionKey, now);
       const sticky = session && candidates.find((a) => a.id === session.accountId);
       if (sticky) return sticky;
     }
-    return chooseAccount(candidates, this.config.strategy, this.lastPicked);
+    return chooseAccount(candidates, this.config.strategy, this.lastPicked, (a) => this.load.of(a.id, now));
+  }
+
+  /** No stickiness at 0 s, not even while a request of the session runs. */
+  private sessionKeyOf(req: AcquireRequest): string | undefined {
+    return this.config.stickinessSeconds > 0 ? req.sessionKey : undefined;
   }
 
   /** Accounts that could serve this request if their state allowed: not excluded, model offered. */
@@ -592,9 +631,11 @@ export class AccountPool extends EventEmitter<PoolEvents> {
 
   private unavailable(req: AcquireRequest, skip: ReadonlySet<string>, recovery: number | undefined, lastError: unknown): ProxyError {
     const now = this.clock.now();
+    const why = () => [...this.accounts.values()].map((a) => `${labelOf(a)}: ${this.whyUnusable(a, req, skip)}`).join('; ');
     if (recovery !== undefined) {
       const retryAfterSeconds = Math.max(1, Math.ceil((recovery - now) / 1000));
-      return new ProxyError('rate_limit', `Every Kiro account is rate limited; the first is back in ${retryAfterSeconds} s.`, { retryAfterSeconds });
+      // Not only 429s cool accounts down: say why each one rests.
+      return new ProxyError('rate_limit', `Every Kiro account is cooling down; the first is back in ${retryAfterSeconds} s. ${why()}`, { retryAfterSeconds });
     }
     if (this.accounts.size === 0) {
       return new ProxyError(
@@ -607,8 +648,7 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     if (triedAll && lastError === undefined) {
       return new ProxyError('upstream', 'Every usable Kiro account was tried for this request and failed.');
     }
-    const why = [...this.accounts.values()].map((a) => `${labelOf(a)}: ${this.whyUnusable(a, req, skip)}`);
-    return new ProxyError('overloaded', `No Kiro account is available. ${why.join('; ')}`, { status: 503 });
+    return new ProxyError('overloaded', `No Kiro account is available. ${why()}`, { status: 503 });
   }
 
   private whyUnusable(account: StoredAccount, req: AcquireRequest, skip: ReadonlySet<string>): string {
@@ -628,17 +668,30 @@ export class AccountPool extends EventEmitter<PoolEvents> {
       a.counters.requests++;
       a.lastUsedAt = now;
     });
+    this.load.add(account.id, now);
     this.lastPicked = account.id;
     const session = sessionKey ? this.sessions.bind(sessionKey, account.id, now) : undefined;
-    return { accountId: account.id, label: labelOf(account), credentials, conversationId: session?.conversationId ?? randomUUID() };
+    const lease = { accountId: account.id, label: labelOf(account), credentials, conversationId: session?.conversationId ?? randomUUID() };
+    if (sessionKey && session) this.held.set(lease, { key: sessionKey, session });
+    return lease;
   }
 
   private dueForRefresh(account: StoredAccount): boolean {
-    const { expiresAt } = account.credentials;
-    return !account.credentials.accessToken || (expiresAt !== undefined && expiresAt - this.clock.now() < this.config.refreshAheadMinutes * 60_000);
+    const { accessToken, expiresAt } = account.credentials;
+    return !accessToken || (expiresAt !== undefined && expiresAt - this.clock.now() < this.refreshAheadMs(account.credentials));
   }
 
-  /** The account's credentials, refreshed first when they expire within `refreshAheadMinutes`. */
+  /**
+   * `refreshAheadMinutes`, but at most half the token's lifetime (of an hour when unknown): any
+   * more and every request and every scheduler tick would refresh.
+   */
+  private refreshAheadMs(credentials: KiroCredentials): number {
+    const issuedAt = this.issuedAt.get(credentials);
+    const lifetime = issuedAt !== undefined && credentials.expiresAt !== undefined ? credentials.expiresAt - issuedAt : DEFAULT_TOKEN_LIFETIME_MS;
+    return Math.min(this.config.refreshAheadMinutes * 60_000, lifetime / 2);
+  }
+
+  /** The account's credentials, refreshed first when they expire within the refresh-ahead time. */
   private async freshCredentials(account: StoredAccount): Promise<KiroCredentials> {
     if (!this.dueForRefresh(account)) return { ...account.credentials };
     try {
@@ -651,6 +704,16 @@ export class AccountPool extends EventEmitter<PoolEvents> {
       }
       throw err;
     }
+  }
+
+  /**
+   * A new access token once per dead one: when the account's token is no longer `failed` (another
+   * request refreshed it since), that one, unless a refresh is still running (then its result).
+   */
+  private renew(id: string, failed: string | undefined): Promise<KiroCredentials> {
+    const { credentials } = this.require(id);
+    const replaced = failed !== undefined && credentials.accessToken !== failed;
+    return replaced && !this.refreshing.has(id) ? Promise.resolve({ ...credentials }) : this.refreshOnce(id);
   }
 
   /** Single flight: concurrent callers for one account share one refresh call. */
@@ -666,13 +729,18 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     const account = this.require(id);
     try {
       const grant = await refreshCredentials(this.opts.http, this.hosts, account.credentials, this.clock.now());
+      const now = this.clock.now();
+      // The account as it is now: a reload may have replaced the object while Kiro answered.
+      const current = this.require(id);
+      const credentials: KiroCredentials = { ...withGrant(current.credentials, grant, now), machineId: current.credentials.machineId };
+      this.issuedAt.set(credentials, now);
       this.mutate(id, (a) => {
-        a.credentials = { ...withGrant(a.credentials, grant, this.clock.now()), machineId: a.credentials.machineId };
+        a.credentials = credentials;
         if (a.status === 'needs-login') Object.assign(a, { status: 'ok', reason: undefined });
       });
       // A rotated refresh token kills the old one: it must be on disk before anyone uses it.
       await this.persist().catch((err) => this.logger.error(`could not save refreshed tokens: ${messageOf(err)}`));
-      return { ...account.credentials };
+      return { ...credentials };
     } catch (err) {
       if (err instanceof NeedsLoginError) {
         this.mutate(id, (a) => Object.assign(a, { status: 'needs-login', until: undefined, reason: err.message }));
@@ -695,7 +763,7 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     if (existing) {
       this.mutate(existing.id, (a) => {
         // Only fresher tokens replace ours: an older file may hold a refresh token that has since rotated.
-        if ((input.credentials.expiresAt ?? 0) > (a.credentials.expiresAt ?? 0) || a.status === 'needs-login') {
+        if (isNewer(input.credentials, a.credentials) || a.status === 'needs-login') {
           a.credentials = { ...input.credentials, machineId: a.credentials.machineId };
           if (a.status === 'needs-login') Object.assign(a, { status: 'ok', reason: undefined });
         }
@@ -734,6 +802,15 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     return [...this.accounts.values()].find(
       (a) => (path !== undefined && a.source?.path === path) || (refreshToken !== undefined && a.credentials.refreshToken === refreshToken),
     );
+  }
+
+  /** Forgets an account and everything kept about it in memory. */
+  private drop(id: string): void {
+    this.accounts.delete(id);
+    this.sessions.forgetAccount(id);
+    this.load.forget(id);
+    this.stateTimers.get(id)?.cancel();
+    this.stateTimers.delete(id);
   }
 
   /** Changes an account in place, then announces it, re-arms its state timer and saves in the background. */
