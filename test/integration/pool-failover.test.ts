@@ -100,6 +100,16 @@ describe('pool failover over the simulator', () => {
     assert.equal(kiro.sim.chatRequests().filter((c) => c.account === one.sim.id).length, 1);
   });
 
+  it("429 INSUFFICIENT_MODEL_CAPACITY is Kiro's, not the account's: retried, no account cools down", async () => {
+    const one = await addAccount();
+    const two = await addAccount();
+    kiro.sim.setBehavior(one.sim.id, { error: 'capacity' }, { times: 1 });
+    const { accountId, failures } = await ask();
+    assert.equal(accountId, two.id);
+    assert.deepEqual(failures.map((f) => f.kind), ['transient']);
+    assert.deepEqual([pool.view(one.id).state, pool.view(two.id).state], ['active', 'active']);
+  });
+
   it('402 MONTHLY_REQUEST_COUNT parks the account as exhausted', async () => {
     const one = await addAccount();
     const two = await addAccount();

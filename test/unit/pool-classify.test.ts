@@ -24,6 +24,10 @@ describe('classifyKiroFailure', () => {
     const suspicious = 'Due to suspicious activity, we are imposing temporary limits on how frequently your account (d-1.x) can send a request to Kiro while we investigate.';
     assert.equal(classifyKiroFailure(429, JSON.stringify({ message: suspicious }), {}).kind, 'suspicious');
     assert.equal(classifyKiroFailure(429, '{"message":"x","reason":"MONTHLY_REQUEST_COUNT"}', {}).kind, 'exhausted');
+    assert.equal(classifyKiroFailure(503, '{"message":"x","reason":"OVERAGE_REQUEST_LIMIT_EXCEEDED"}', {}).kind, 'exhausted');
+    // Capacity is the model's, not the account's: retried, no cooldown.
+    assert.equal(classifyKiroFailure(429, '{"message":"Too many requests, please wait before trying again.","reason":"INSUFFICIENT_MODEL_CAPACITY"}', {}).kind, 'transient');
+    assert.equal(classifyKiroFailure(429, '{"message":"Too many requests, please wait before trying again.","reason":"DAILY_REQUEST_COUNT"}', {}).kind, 'throttled');
     assert.equal(networkFailure(Object.assign(new Error('reset'), { code: 'ECONNRESET' })).kind, 'transient');
   });
 

@@ -66,7 +66,11 @@ export function classifyKiroFailure(status: number, bodyText: string, headers: R
   const base = { status, message: safeMessage(message || `Kiro answered HTTP ${status}`), ...(reason ? { reason } : {}) };
   const text = `${message} ${reason ?? ''}`;
 
-  if (reason === 'MONTHLY_REQUEST_COUNT' || status === 402) return { kind: 'exhausted', ...base };
+  // The account's paid overage is used up too: nothing more until the reset, like the monthly quota.
+  if (reason === 'MONTHLY_REQUEST_COUNT' || reason === 'OVERAGE_REQUEST_LIMIT_EXCEEDED' || status === 402) return { kind: 'exhausted', ...base };
+  // Kiro is short of capacity for the model, not this account: retry, but cool no account down
+  // (all of them would go, and every client with them, for five minutes).
+  if (reason === 'INSUFFICIENT_MODEL_CAPACITY') return { kind: 'transient', ...base };
   if (status === 429) {
     const retryAfterSeconds = parseRetryAfter(header(headers, 'retry-after'));
     const kind = /suspicious activity/i.test(text) ? 'suspicious' : 'throttled';
