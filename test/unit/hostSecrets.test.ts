@@ -78,6 +78,37 @@ test('a save in one window is an external change in the other, not in itself', a
   assert.equal(seenByB, 1);
 });
 
+test("two windows never undo each other's account changes, and each hears of the other's", async () => {
+  const keychain = new FakeKeychain();
+  const a = new SecretAccountStore(new TypedSecrets(keychain.window()));
+  const b = new SecretAccountStore(new TypedSecrets(keychain.window()));
+  await a.save([account('x')]);
+  await a.load();
+  await b.load();
+  let heardByA = 0;
+  a.onDidChangeExternally(() => heardByA++);
+  const stored = () => (JSON.parse(keychain.values.get('kiro.accounts')!).accounts as StoredAccount[]).map((s) => s.id);
+
+  // B signs in y; A saves its counters before it reloaded: y stays, and A hears of it.
+  await b.save([account('x'), account('y')]);
+  await a.save([{ ...account('x'), counters: { requests: 5, errors: 0, credits: 0 } }]);
+  assert.deepEqual(stored(), ['x', 'y']);
+  await tick();
+  assert.ok(heardByA >= 1, 'A reloads');
+  // A's pool now has y (it reloaded). B removes y; A saves again before its reload: y stays gone.
+  await a.load();
+  await b.save([account('x')]);
+  await a.save([account('x'), account('y')]);
+  await a.save([account('x'), account('y')]);
+  assert.deepEqual(stored(), ['x']);
+  // A refreshed x meanwhile: B, which still holds the old token, does not put it back.
+  const fresh = { ...account('x'), credentials: { ...account('x').credentials, accessToken: 'aoa-new', expiresAt: 9e12 } };
+  await a.load();
+  await a.save([fresh]);
+  await b.save([account('x')]);
+  assert.equal(JSON.parse(keychain.values.get('kiro.accounts')!).accounts[0].credentials.accessToken, 'aoa-new');
+});
+
 test('the API key is generated once, random, shared, and never logged', async () => {
   const keychain = new FakeKeychain();
   const one = new ApiKeyService(new TypedSecrets(keychain.window()));

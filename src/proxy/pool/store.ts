@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, promises as fs, watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import type { StoredAccount } from './account';
+import { SharedAccountsMerge } from './shared-store';
 
 export interface AccountStore {
   load(): Promise<StoredAccount[]>;
@@ -18,15 +19,13 @@ interface AccountsFile {
 
 /**
  * `<dataDir>/accounts.json`, mode 0600, replaced atomically; saves run one after another.
- * Several processes may share the file (a running proxy and `kiro-proxy login` or `import`), so
- * a save never drops what another one wrote: accounts this store never saw are kept, and so are
- * credentials fresher than ours (a refresh rotates the refresh token; the old one is dead).
+ * Several processes may share the file (a running proxy and `kiro-proxy login` or `import`):
+ * a save merges with what is on disk (see SharedAccountsMerge), and `watch` reports their writes.
  */
 export class FileAccountStore implements AccountStore {
   readonly file: string;
   private queue: Promise<void> = Promise.resolve();
-  /** Ids loaded from or saved to the file by this store: one missing from a save was removed here. */
-  private readonly seen = new Set<string>();
+  private readonly shared = new SharedAccountsMerge();
   /** The file as this store last wrote it, to tell another process's writes from its own. */
   private lastWritten?: string;
   private readonly watchers = new Set<() => void>();
@@ -37,7 +36,7 @@ export class FileAccountStore implements AccountStore {
 
   async load(): Promise<StoredAccount[]> {
     const accounts = (await this.read()) ?? [];
-    for (const account of accounts) this.seen.add(account.id);
+    this.shared.loaded(accounts);
     return accounts;
   }
 
@@ -75,27 +74,14 @@ export class FileAccountStore implements AccountStore {
     };
   }
 
-  private async merge(accounts: StoredAccount[]): Promise<void> {
+  private async merge(ours: StoredAccount[]): Promise<void> {
     const onDisk = await this.read().catch(() => undefined); // unreadable: ours replaces it, as before
-    const ours = new Map(accounts.map((a) => [a.id, a]));
-    let kept = 0; // what another process wrote and we keep
-    const merged = accounts.map((a) => {
-      const theirs = onDisk?.find((d) => d.id === a.id);
-      if (!theirs || (theirs.credentials.expiresAt ?? 0) <= (a.credentials.expiresAt ?? 0)) return a;
-      kept++;
-      return { ...a, credentials: theirs.credentials };
-    });
-    for (const account of onDisk ?? []) {
-      if (ours.has(account.id) || this.seen.has(account.id)) continue;
-      merged.push(account);
-      kept++;
-    }
-    for (const account of accounts) this.seen.add(account.id);
-    const text = JSON.stringify({ version: 1, accounts: merged } satisfies AccountsFile, null, 2);
+    const { accounts, foreign } = this.shared.merge(ours, onDisk);
+    const text = JSON.stringify({ version: 1, accounts } satisfies AccountsFile, null, 2);
     await this.write(text);
     this.lastWritten = text;
     // The other process's write is now inside ours, where the file watch cannot tell it apart.
-    if (kept) for (const listener of this.watchers) listener();
+    if (foreign) for (const listener of this.watchers) listener();
   }
 
   private async read(): Promise<StoredAccount[] | undefined> {
