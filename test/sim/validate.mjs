@@ -140,7 +140,8 @@ function checkTools(tools) {
   return tools.map((t, i) => {
     const spec = isObject(t) ? t.toolSpecification : undefined;
     if (!isObject(spec)) fail(`tools[${i}]: toolSpecification must be an object`);
-    if (typeof spec.name !== 'string' || spec.name.length === 0 || spec.name.length > 64) fail(`tools[${i}]: name must be 1..64 chars`);
+    // Kiro runs Claude, whose tool names are [a-zA-Z0-9_-]{1,64} (Bedrock ToolSpecification; Anthropic allows 128).
+    if (typeof spec.name !== 'string' || !/^[a-zA-Z0-9_-]{1,64}$/.test(spec.name)) fail(`tools[${i}]: name must be 1..64 chars of [a-zA-Z0-9_-]`);
     if (spec.description !== undefined && typeof spec.description !== 'string') fail(`tools[${i}]: description must be a string`);
     if (!isObject(spec.inputSchema) || !isObject(spec.inputSchema.json)) fail(`tools[${i}]: inputSchema.json must be an object`);
     checkSchemaNulls(spec.inputSchema.json, `tools[${i}]`);

@@ -30,6 +30,15 @@ describe('resolveKiroModel', () => {
     assert.equal(resolve('claude-opus-4-6-latest'), 'claude-opus-4.6');
     assert.equal(resolve('Claude-Sonnet-4.6'), 'claude-sonnet-4.6');
     assert.equal(resolve('anthropic/claude-sonnet-4-5'), 'claude-sonnet-4.5');
+    // Anthropic's `-0` alias, and the Bedrock and Vertex spellings of the same models.
+    assert.equal(resolve('claude-sonnet-4-0'), 'claude-sonnet-4');
+    assert.equal(resolve('us.anthropic.claude-sonnet-4-5-20250929-v1:0'), 'claude-sonnet-4.5');
+    assert.equal(resolve('anthropic.claude-haiku-4-5-20251001-v1:0'), 'claude-haiku-4.5');
+    assert.equal(resolve('claude-sonnet-4-5@20250929'), 'claude-sonnet-4.5');
+  });
+
+  it("passes Kiro's own upper-case ids through", () => {
+    for (const id of ['CLAUDE_SONNET_4_20250514_V1_0', 'CLAUDE_SONNET_4_5_20250929_V1_0', 'CLAUDE_3_5_HAIKU_20241022_V1_0']) assert.equal(resolve(id), id);
   });
 
   it('sends claude-3.7-sonnet as its legacy wire id', () => {

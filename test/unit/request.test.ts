@@ -417,6 +417,42 @@ describe('buildKiroRequest: payload size', () => {
     assertKiroAccepts(built.json);
   });
 
+  it('drops old images before any text, oldest first, and says so where they were', () => {
+    const shot = (kb: number): Block => ({ type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'A'.repeat(kb * 1000) } });
+    const conv = conversation([
+      user('look at this', shot(250)),
+      assistant('a login form'),
+      user('and this', shot(250)),
+      assistant('a settings page'),
+      user('and now this one', shot(150)),
+    ]);
+    const built = build(conv);
+    assert.equal(built.trimmedPairs, 0, 'every written turn kept');
+    assert.deepEqual(userAt(built.body, 0).images ?? [], [], 'the oldest image went');
+    assert.match(userAt(built.body, 0).content, /^look at this\n\[An image of this message was removed/);
+    assert.equal(userAt(built.body, 2).images?.length, 1, 'the next one fitted');
+    assert.equal(current(built.body).images?.length, 1, "the current message's image is always sent");
+    assertKiroAccepts(built.json);
+
+    // Images of the current message alone beyond the limit: said plainly, not "too long".
+    assert.throws(() => build(conversation([user('huge', shot(400), shot(400))])), (err: unknown) =>
+      err instanceof ProxyError && err.status === 400 && /images of this message take 800 KB/.test(err.message));
+  });
+
+  it('makes tool names Kiro accepts and maps them back: dots, slashes, unicode', () => {
+    const names = ['github.search/issues', 'ツール', 'ok_name-1'];
+    const conv = conversation([user('go'), assistant(call('t1', names[0])), user(result('t1'))], { tools: names.map((n) => tool(n)) });
+    const built = build(conv);
+    const wire = toolNames(built.body);
+    assert.equal(wire.length, 3);
+    for (const name of wire) assert.match(name, /^[a-zA-Z0-9_-]{1,64}$/);
+    assert.equal(wire[2], 'ok_name-1', 'valid names are left alone');
+    assert.deepEqual(wire.map((w) => built.toolNameMap.get(w) ?? w), names);
+    assert.equal(assistantAt(built.body, 1).toolUses?.[0].name, wire[0], 'history calls use the same name');
+    assert.equal(build(conv).toolNameMap.size, 2, 'stable across requests');
+    assertKiroAccepts(built.json);
+  });
+
   it('trims no more than needed', () => {
     const conv = agentLoop(40, 20_000);
     const built = build(conv);

@@ -18,7 +18,11 @@ export const KIRO_MODEL_IDS = [
   'claude-sonnet-4.5-1m',
   'claude-sonnet-4.6-1m',
   'claude-opus-4.6-1m',
+  // Kiro's older upper-case ids (real IDE captures, §3.3): sent as they are.
+  'CLAUDE_SONNET_4_20250514_V1_0',
+  'CLAUDE_SONNET_4_5_20250929_V1_0',
   'CLAUDE_3_7_SONNET_20250219_V1_0',
+  'CLAUDE_3_5_HAIKU_20241022_V1_0',
 ] as const;
 
 export type KiroModelId = (typeof KIRO_MODEL_IDS)[number];
@@ -55,6 +59,9 @@ type ClaudeFamily = 'opus' | 'sonnet' | 'haiku';
 const ONE_MILLION_SUFFIX = /(?:\[1m\]|-1m)$/;
 /** Date stamps, `-latest` and `-thinking` say nothing about which Kiro model to use. */
 const IGNORED_SUFFIX = /-(?:\d{8}|latest|thinking)$/;
+/** Bedrock (`us.anthropic.claude-…-v1:0`) and Vertex (`claude-…@20250929`) spellings of the same names. */
+const CLOUD_PREFIX = /^(?:[a-z]{2,4}\.)?anthropic\./;
+const CLOUD_SUFFIX = /(?:-v\d+(?::\d+)?|@\d{8})$/;
 /** `claude-sonnet-4-5`, `claude-sonnet-4.5`, `claude-opus-4`. */
 const NEW_STYLE = /^claude-(opus|sonnet|haiku)-(\d+)(?:[-.](\d{1,2}))?$/;
 /** `claude-3-7-sonnet`, `claude-3.5-haiku`, `claude-3-opus`. */
@@ -85,7 +92,7 @@ export function resolveKiroModel(
   if (alias) return alias;
 
   const wantsOneMillion = ONE_MILLION_SUFFIX.test(name);
-  name = name.replace(ONE_MILLION_SUFFIX, '');
+  name = name.replace(ONE_MILLION_SUFFIX, '').replace(CLOUD_PREFIX, '').replace(CLOUD_SUFFIX, '');
   while (IGNORED_SUFFIX.test(name)) name = name.replace(IGNORED_SUFFIX, '');
 
   const normalised = normaliseClaudeName(name);
@@ -110,8 +117,9 @@ function normaliseClaudeName(name: string): string | undefined {
   return undefined;
 }
 
+/** `4-0` is Anthropic's alias for `4` (`claude-sonnet-4-0`). */
 function version(major: string, minor: string | undefined): string {
-  return minor === undefined ? major : `${major}.${minor}`;
+  return minor === undefined || minor === '0' ? major : `${major}.${minor}`;
 }
 
 /**

@@ -95,6 +95,7 @@ const HISTORY_TOOL_DESCRIPTION = 'Tool used in conversation history';
 const MISSING_RESULT_TEXT = 'No result was returned for this tool call: it was interrupted or cancelled.';
 const EMPTY_RESULT_TEXT = '(no output)';
 const TRIMMED_NOTE = '[Earlier messages of this conversation were removed to fit the request size limit.]';
+const IMAGES_REMOVED_NOTE = '[An image of this message was removed to fit the request size limit.]';
 
 const IMAGE_FORMATS: Record<string, KiroImageFormat> = {
   'image/jpeg': 'jpeg',
@@ -311,19 +312,25 @@ function historyEntry(turn: Turn, modelId: string): KiroHistoryEntry {
 
 // ---- Tools (§3.2 items 4 and 7) ----
 
-/** Client tool names → Kiro's ≤ 64-char names, remembering which ones were shortened. */
+/**
+ * Client tool names → names Kiro's Claude accepts (`[a-zA-Z0-9_-]`, ≤ 64 chars), remembering the
+ * ones that changed. Gemini allows dots and colons (`github.search`), MCP clients may use more.
+ */
 class ToolNames {
   readonly shortToOriginal = new Map<string, string>();
 
   wire(name: string): string {
-    if (name.length <= MAX_TOOL_NAME_LENGTH) return name;
-    // A hash of the full name keeps shortened names stable across requests and distinct.
+    if (name.length <= MAX_TOOL_NAME_LENGTH && VALID_TOOL_NAME.test(name)) return name;
+    // A hash of the full name keeps changed names stable across requests and distinct.
     const hash = createHash('sha256').update(name).digest('hex').slice(0, TOOL_NAME_HASH_LENGTH);
-    const short = `${name.slice(0, MAX_TOOL_NAME_LENGTH - TOOL_NAME_HASH_LENGTH - 1)}_${hash}`;
+    const safe = name.replace(/[^a-zA-Z0-9_-]/g, '_');
+    const short = `${safe.slice(0, MAX_TOOL_NAME_LENGTH - TOOL_NAME_HASH_LENGTH - 1)}_${hash}`;
     this.shortToOriginal.set(short, name);
     return short;
   }
 }
+
+const VALID_TOOL_NAME = /^[a-zA-Z0-9_-]+$/;
 
 /**
  * The client's tools (none for `tool_choice: none`), plus a stub for every tool the history
@@ -460,6 +467,17 @@ function fitPayload(
   let excess = Buffer.byteLength(json) - maxBytes;
   if (excess <= 0) return { body, json, trimmedPairs: 0 };
 
+  // Old images go before any text, oldest first: the model has answered them already, and one
+  // screenshot can weigh more than the whole written conversation.
+  const lighter = withoutOldImages(history, excess, entryBytes);
+  if (lighter !== history) {
+    history = lighter;
+    body = assemble(history, current);
+    json = JSON.stringify(body);
+    excess = Buffer.byteLength(json) - maxBytes;
+    if (excess <= 0) return { body, json, trimmedPairs: 0 };
+  }
+
   const pairCount = history.length / 2;
   const maxTrim = current.toolResults.length ? pairCount - 1 : pairCount;
   // +1 per entry for the separating comma; the note added to the new first turn is reserved.
@@ -475,7 +493,27 @@ function fitPayload(
     json = JSON.stringify(body);
     if (Buffer.byteLength(json) <= maxBytes) return { body, json, trimmedPairs: trimmed };
   }
+  const imageBytes = current.images.reduce((sum, image) => sum + image.source.bytes.length, 0);
+  if (imageBytes > maxBytes / 2) {
+    throw new ProxyError(
+      'invalid_request',
+      `The images of this message take ${Math.round(imageBytes / 1000)} KB; Kiro takes about ${Math.round(maxBytes / 1000)} KB per request in all. Send fewer or smaller images.`,
+    );
+  }
   throw new ProxyError('invalid_request', TOO_LONG_MESSAGE);
+}
+
+/** History with its oldest images replaced by a note until `excess` bytes are saved (or none are left). */
+function withoutOldImages(history: Turn[], excess: number, entryBytes: (turn: Turn) => number): Turn[] {
+  if (!history.some((turn) => turn.images.length)) return history;
+  const lighter = [...history];
+  for (let i = 0; i < lighter.length && excess > 0; i++) {
+    const turn = lighter[i];
+    if (!turn.images.length) continue;
+    lighter[i] = { ...turn, images: [], texts: [...turn.texts, IMAGES_REMOVED_NOTE] };
+    excess -= entryBytes(turn) - entryBytes(lighter[i]);
+  }
+  return lighter;
 }
 
 /** The first user turn after a cut: its calls are gone, so its results become text. */
