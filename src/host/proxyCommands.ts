@@ -68,11 +68,10 @@ export function registerProxyCommands(deps: ProxyCommandDeps): vscode.Disposable
     vscode.commands.registerCommand('kiro.copyBaseUrl', async () => {
       const url = baseUrlOf(controller.status);
       if (!url) return void needsLocalProxy();
-      // In a remote or web host, 127.0.0.1 is the remote machine: ask VS Code for a reachable URI.
-      const external = await vscode.env.asExternalUri(vscode.Uri.parse(url));
-      const text = external.toString(true).replace(/\/$/, '');
-      await vscode.env.clipboard.writeText(text);
-      void vscode.window.setStatusBarMessage(t('Copied {0}', text), 3000);
+      // As is, also in a remote window: clients run beside the proxy (the integrated terminal),
+      // and a forwarded address would fail the proxy's Host check (DNS rebinding protection).
+      await vscode.env.clipboard.writeText(url);
+      void vscode.window.setStatusBarMessage(t('Copied {0}', url), 3000);
     }),
     vscode.commands.registerCommand('kiro.copyApiKey', async () => {
       const key = await apiKeys.get();
