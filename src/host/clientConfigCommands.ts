@@ -183,15 +183,22 @@ async function removeClientConfig(store: UndoStore): Promise<void> {
   if (!picked || picked.length === 0) return;
   const done = new Set<FileUndo>();
   const failures: string[] = [];
+  const kept: string[] = [];
   for (const { record, label } of picked) {
     try {
-      await undoFile(record);
+      const { changed } = await undoFile(record);
+      if (changed.length > 0) kept.push(`${label}: ${changed.join(', ')}`);
       done.add(record);
     } catch (err) {
       failures.push(`${label}: ${(err as Error).message}`);
     }
   }
+  // What the user changed is theirs now, so its record goes too.
   await store.set(records.filter((r) => !done.has(r)));
   if (failures.length > 0) void vscode.window.showErrorMessage(t('Kiro: could not undo {0}', failures.join('; ')));
-  else void vscode.window.showInformationMessage(t('Kiro: removed the client configuration from {0} file(s).', done.size));
+  if (kept.length > 0) {
+    void vscode.window.showWarningMessage(t('Kiro: removed the client configuration but kept what changed since Kiro wrote it: {0}', kept.join('; ')));
+  } else if (failures.length === 0) {
+    void vscode.window.showInformationMessage(t('Kiro: removed the client configuration from {0} file(s).', done.size));
+  }
 }

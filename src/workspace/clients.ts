@@ -10,7 +10,7 @@ export interface ProxyAccess {
   apiKey?: string;
 }
 
-/** OpenAI-style clients refuse to start without a key; the proxy ignores it when none is required. */
+/** Clients refuse to start (or sign in elsewhere) without a key; the proxy ignores it when none is required. */
 export const PLACEHOLDER_KEY = 'kiro-proxy';
 /** The variable Codex reads the key from (`env_key`); Codex loads it from `~/.codex/.env`. */
 export const CODEX_KEY_VARIABLE = 'KIRO_PROXY_API_KEY';
@@ -33,8 +33,11 @@ export interface ClaudeModels {
 }
 
 export function claudeCodeTarget(settingsPath: string, access: ProxyAccess, models?: ClaudeModels): FileTarget {
-  const assignments: Assignment[] = [{ key: 'env.ANTHROPIC_BASE_URL', value: trimSlash(access.baseUrl) }];
-  if (access.apiKey) assignments.push({ key: 'env.ANTHROPIC_AUTH_TOKEN', value: access.apiKey, secret: true });
+  const assignments: Assignment[] = [
+    { key: 'env.ANTHROPIC_BASE_URL', value: trimSlash(access.baseUrl) },
+    // Without a token Claude Code asks for a login, or sends the user's claude.ai token to the proxy.
+    { key: 'env.ANTHROPIC_AUTH_TOKEN', value: access.apiKey ?? PLACEHOLDER_KEY, secret: access.apiKey !== undefined },
+  ];
   if (models) {
     assignments.push({ key: 'env.ANTHROPIC_MODEL', value: models.main }, { key: 'env.ANTHROPIC_SMALL_FAST_MODEL', value: models.smallFast });
   }

@@ -37,20 +37,50 @@ export async function applyFileEdits(edits: FileEdit[], secretPaths: ReadonlySet
   for (const edit of changing) {
     if ((await readText(edit.path)) !== edit.before) throw new Error(`${edit.path} changed since the plan was made; nothing was written.`);
   }
-  for (const edit of changing) await writeText(edit.path, edit.after, secretPaths.has(edit.path));
+  const attempted: FileEdit[] = [];
+  try {
+    for (const edit of changing) {
+      attempted.push(edit);
+      await writeText(edit.path, edit.after, secretPaths.has(edit.path));
+    }
+  } catch (err) {
+    const stuck = await rollBack(attempted);
+    const outcome = stuck.length > 0 ? `could not put back ${stuck.join(', ')}` : 'nothing was changed';
+    throw new Error(`${attempted[attempted.length - 1].path}: ${(err as Error).message}; ${outcome}.`);
+  }
   return changing.map((e) => e.undo);
+}
+
+/**
+ * A failed apply leaves no undo record, so it puts every file it touched back as the plan found
+ * it (the failed write may have truncated its file). Returns the files it could not put back.
+ */
+async function rollBack(edits: FileEdit[]): Promise<string[]> {
+  const stuck: string[] = [];
+  for (const edit of edits) {
+    try {
+      const now = await readText(edit.path);
+      if (now === edit.before) continue;
+      if (edit.before === undefined) await fs.rm(edit.path);
+      else await fs.writeFile(edit.path, edit.before, 'utf8');
+    } catch {
+      stuck.push(edit.path);
+    }
+  }
+  return stuck;
 }
 
 export type UndoOutcome = 'restored' | 'deleted' | 'missing';
 
-export async function undoFile(undo: FileUndo): Promise<UndoOutcome> {
+/** `changed` lists the keys left as they are because the user changed them. */
+export async function undoFile(undo: FileUndo): Promise<{ outcome: UndoOutcome; changed: string[] }> {
   const text = await readText(undo.path);
-  if (text === undefined) return 'missing';
+  if (text === undefined) return { outcome: 'missing', changed: [] };
   const result = undoText(text, undo);
-  if (result === null) {
+  if (result.text === null) {
     await fs.rm(undo.path);
-    return 'deleted';
+    return { outcome: 'deleted', changed: result.changed };
   }
-  if (result !== text) await fs.writeFile(undo.path, result, 'utf8');
-  return 'restored';
+  if (result.text !== text) await fs.writeFile(undo.path, result.text, 'utf8');
+  return { outcome: 'restored', changed: result.changed };
 }

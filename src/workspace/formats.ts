@@ -20,6 +20,8 @@ export type FileFormat = 'json' | 'dotenv' | 'toml' | 'gitignore';
 /** What an undo needs for one key. `previous` is the old source text; it is never kept for secrets. */
 export interface UndoEntry {
   key: string;
+  /** Hash of the value we wrote (it may be the API key): undo touches the key only while it still holds that value. */
+  written: string;
   previous?: string;
   /** A value was there but was secret, so undo removes ours instead of restoring it. */
   previousSecret?: true;
@@ -35,7 +37,7 @@ export interface FormatAdapter {
   /** The source text undo puts back. */
   raw(text: string, key: string): string | undefined;
   set(text: string, key: string, value: string): { text: string; gap?: boolean };
-  restore(text: string, entry: UndoEntry): string;
+  restore(text: string, entry: Omit<UndoEntry, 'written'>): string;
   isEmpty(text: string): boolean;
 }
 

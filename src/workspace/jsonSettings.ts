@@ -9,11 +9,16 @@ export function jsonPath(key: string): JsonPath {
   return key.split('.');
 }
 
+/** jsonc-parser refuses a byte order mark; a space in its place keeps every offset, and the file keeps its mark. */
+function withoutBom(text: string): string {
+  return text.replace(/^\uFEFF/, ' ');
+}
+
 /** Throws on syntax errors: rewriting a broken file could lose what the user meant. */
 export function parseJsonObject(text: string): Node | undefined {
   if (text.trim() === '') return undefined;
   const errors: ParseError[] = [];
-  const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  const root = parseTree(withoutBom(text), errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length > 0 || root?.type !== 'object') {
     throw new Error('not a valid JSON object; fix it first, nothing was changed');
   }
@@ -42,11 +47,11 @@ export function getJsonValue(text: string, key: string): unknown {
 
 export function setJsonValue(text: string, key: string, value: unknown): string {
   const base = text.trim() === '' ? `{}${formattingOf(text).eol}` : text;
-  return applyEdits(base, modify(base, jsonPath(key), value, { formattingOptions: formattingOf(base) }));
+  return applyEdits(base, modify(withoutBom(base), jsonPath(key), value, { formattingOptions: formattingOf(base) }));
 }
 
 export function removeJsonValue(text: string, key: string): string {
-  return applyEdits(text, modify(text, jsonPath(key), undefined, { formattingOptions: formattingOf(text) }));
+  return applyEdits(text, modify(withoutBom(text), jsonPath(key), undefined, { formattingOptions: formattingOf(text) }));
 }
 
 /** Splices the old source text back in place, or removes our key when it was absent. */

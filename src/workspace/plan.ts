@@ -1,6 +1,8 @@
 // Plans, applies and undoes client configuration on file texts. Pure: the caller reads and
 // writes the files. A plan says what changes (for the user to confirm) and carries the undo
-// record, which holds no secrets: a secret we replace is removed on undo, not restored.
+// record, which holds no secrets: a secret we replace is removed on undo, not restored, and what
+// we wrote is kept only as a hash. Undo leaves every key the user changed after we wrote it.
+import { createHash } from 'node:crypto';
 import { adapters, type FileFormat, type UndoEntry } from './formats';
 import { jsonPath } from './jsonSettings';
 import { isSecretName } from './secrets';
@@ -50,6 +52,11 @@ export interface FileEdit {
 
 export const SECRET_MASK = '••••••••';
 
+/** Tells whether a value is still ours without keeping it: the API key is long and random, so its hash gives nothing away. */
+function fingerprint(value: string): string {
+  return createHash('sha256').update(value).digest('base64url');
+}
+
 function looksSecret(key: string, raw: string): boolean {
   if (isSecretName(key)) return true;
   // A whole TOML table is secret when any of its keys is (Codex's `experimental_bearer_token`).
@@ -91,6 +98,7 @@ export function planFile(target: FileTarget, before: string | undefined): FileEd
     text = result.text;
     entries.push({
       key,
+      written: fingerprint(value),
       ...(raw !== undefined && !previousSecret ? { previous: raw } : {}),
       ...(previousSecret ? { previousSecret: true as const } : {}),
       ...(result.gap ? { gap: true as const } : {}),
@@ -114,21 +122,36 @@ export function planFile(target: FileTarget, before: string | undefined): FileEd
   };
 }
 
-/** The file's text after undoing our keys, or null when the file should be deleted. */
-export function undoText(text: string, undo: FileUndo): string | null {
+export interface UndoResult {
+  /** The file's text after the undo, or null when the file should be deleted. */
+  text: string | null;
+  /** Keys left as they are because the user changed them after we wrote them. */
+  changed: string[];
+}
+
+/** Undoes each key that still holds the value we wrote. */
+export function undoText(text: string, undo: FileUndo): UndoResult {
   const adapter = adapters[undo.format];
   let out = text;
-  for (const entry of [...undo.entries].reverse()) out = adapter.restore(out, entry);
+  const changed: string[] = [];
+  for (const entry of [...undo.entries].reverse()) {
+    const current = adapter.current(out, entry.key);
+    if (current !== undefined && fingerprint(current) === entry.written) out = adapter.restore(out, entry);
+    // A key the user removed, with no old value to put back, needs no undo and no mention.
+    else if (current !== undefined || entry.previous !== undefined) changed.unshift(entry.key);
+  }
   for (const container of [...undo.createdContainers].reverse()) {
     if (adapter.current(out, container) === '{}') out = adapter.restore(out, { key: container });
   }
-  if (undo.addedFinalEol) out = out.replace(/\r?\n$/, '');
-  return undo.createdFile && adapter.isEmpty(out) ? null : out;
+  // The final line end belongs to the lines we appended, unless the user kept some of them.
+  if (undo.addedFinalEol && changed.length === 0) out = out.replace(/\r?\n$/, '');
+  return { text: undo.createdFile && adapter.isEmpty(out) ? null : out, changed };
 }
 
 /**
  * Adds a new undo record to the stored ones. The oldest record of a key wins: it holds the value
  * from before we ever touched the file, which a repeated configure must not overwrite with ours.
+ * Only the hash of what we wrote is taken from the new record.
  */
 export function mergeUndo(stored: FileUndo[], fresh: FileUndo[]): FileUndo[] {
   const out = stored.map((u) => ({ ...u, entries: [...u.entries], createdContainers: [...u.createdContainers] }));
@@ -138,7 +161,12 @@ export function mergeUndo(stored: FileUndo[], fresh: FileUndo[]): FileUndo[] {
       if (f.entries.length > 0) out.push(f);
       continue;
     }
-    for (const e of f.entries) if (!existing.entries.some((x) => x.key === e.key)) existing.entries.push(e);
+    for (const e of f.entries) {
+      const index = existing.entries.findIndex((x) => x.key === e.key);
+      // Undo checks the key against what we wrote last.
+      if (index >= 0) existing.entries[index] = { ...existing.entries[index], written: e.written };
+      else existing.entries.push(e);
+    }
     for (const c of f.createdContainers) if (!existing.createdContainers.includes(c)) existing.createdContainers.push(c);
   }
   return out;

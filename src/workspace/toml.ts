@@ -21,9 +21,50 @@ function unquoteToml(raw: string): string {
   return text;
 }
 
+/** Index of the quote that closes the one-line string opened at `start`, or the line's end. */
+function closingQuote(body: string, start: number): number {
+  let i = start + 1;
+  while (i < body.length && body[i] !== body[start]) i += body[start] === '"' && body[i] === '\\' ? 2 : 1;
+  return i;
+}
+
+/** The multi-line string delimiter (`"""` or `'''`) still open at the end of the line, if any. */
+function openStringAfter(body: string, open: string | undefined): string | undefined {
+  for (let i = 0; i < body.length; i++) {
+    if (open) {
+      if (open === '"""' && body[i] === '\\') i++;
+      else if (body.startsWith(open, i)) {
+        // Up to two quotes right before the delimiter are text: `"""say "hi""""`.
+        while (body[i + 3] === open[0]) i++;
+        i += 2;
+        open = undefined;
+      }
+    } else if (body[i] === '#') break;
+    else if (body.startsWith('"""', i) || body.startsWith("'''", i)) {
+      open = body.slice(i, i + 3);
+      i += 2;
+    } else if (body[i] === '"' || body[i] === "'") i = closingQuote(body, i);
+  }
+  return open;
+}
+
+/** Per line, whether it is TOML to read: a line that starts inside a multi-line string is text, never a header or a key. */
+function codeLines(lines: Line[]): boolean[] {
+  let open: string | undefined;
+  return lines.map(({ body }) => {
+    const code = open === undefined;
+    open = openStringAfter(body, open);
+    return code;
+  });
+}
+
+function isHeader(lines: Line[], code: boolean[], index: number): boolean {
+  return code[index] && HEADER.test(lines[index].body);
+}
+
 /** Lines before the first `[table]` header: the only place a top-level key may live. */
-function topLevelEnd(lines: Line[]): number {
-  const index = lines.findIndex((l) => HEADER.test(l.body));
+function topLevelEnd(lines: Line[], code = codeLines(lines)): number {
+  const index = lines.findIndex((_, i) => isHeader(lines, code, i));
   return index < 0 ? lines.length : index;
 }
 
@@ -32,18 +73,20 @@ function keyPattern(key: string): RegExp {
 }
 
 function findTopLevelKey(lines: Line[], key: string): number {
-  const end = topLevelEnd(lines);
+  const code = codeLines(lines);
+  const end = topLevelEnd(lines, code);
   const pattern = keyPattern(key);
-  for (let i = 0; i < end; i++) if (pattern.test(lines[i].body)) return i;
+  for (let i = 0; i < end; i++) if (code[i] && pattern.test(lines[i].body)) return i;
   return -1;
 }
 
 /** Refuses files that define our table as a dotted key or inline table: line edits would corrupt them. */
 export function assertEditableToml(text: string, table: string): void {
   const lines = splitLines(text);
+  const code = codeLines(lines);
   const root = table.split('.')[0];
   const inline = new RegExp(`^\\s*${root}\\s*[.=]`);
-  if (lines.slice(0, topLevelEnd(lines)).some((l) => inline.test(l.body))) {
+  if (lines.slice(0, topLevelEnd(lines, code)).some((l, i) => code[i] && inline.test(l.body))) {
     throw new Error(`defines "${root}" inline; edit it by hand, nothing was changed`);
   }
 }
@@ -91,10 +134,11 @@ function headerPattern(table: string): RegExp {
 
 /** [start, end) of the table: its header to the next header, minus trailing blanks and comments (they introduce the next table). */
 function tableRange(lines: Line[], table: string): [number, number] | undefined {
-  const start = lines.findIndex((l) => headerPattern(table).test(l.body));
+  const code = codeLines(lines);
+  const start = lines.findIndex((l, i) => code[i] && headerPattern(table).test(l.body));
   if (start < 0) return undefined;
   let end = start + 1;
-  while (end < lines.length && !HEADER.test(lines[end].body)) end++;
+  while (end < lines.length && !isHeader(lines, code, end)) end++;
   while (end > start + 1 && (isBlank(lines[end - 1]) || /^\s*#/.test(lines[end - 1].body))) end--;
   return [start, end];
 }

@@ -76,3 +76,10 @@ test('TOML: table appended after a blank line, then replaced without touching ot
   assert.equal(restoreTomlTable(added.text, 'model_providers.kiro', undefined, true), CODEX);
   assert.equal(getTomlTable(`[model_providers."kiro"] # quoted\nname = "q"\n`, 'model_providers.kiro'), '[model_providers."kiro"] # quoted\nname = "q"\n');
 });
+
+test('TOML: a `[` or `key =` line inside a multi-line string is text, not a table or a key', () => {
+  const text = `instructions = """\nBe brief.\n[not a table]\nmodel = "inside"\n"""\nnotes = '''\n[nor this]'''\n\n[tui]\nx = 1\n`;
+  assert.equal(setTomlTopLevel(text, 'model', 'kiro'), text.replace(`'''\n\n[tui]`, `'''\nmodel = "kiro"\n\n[tui]`));
+  const table = `[model_providers.kiro]\nname = """say "hi"\n[mcp_servers.x]\n\"\"\"\"\nx = 1\n`;
+  assert.equal(getTomlTable(`${table}\n[tui]\n`, 'model_providers.kiro'), table);
+});

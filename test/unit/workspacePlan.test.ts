@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile, rm, stat } from 'node:fs/promises';
+import { lstat, mkdtemp, readFile, writeFile, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'jsonc-parser';
-import { claudeCodeTarget, codexTargets, geminiEnvTarget, gitignoreTarget, openAIEnvTarget, clientPaths } from '../../src/workspace/clients';
+import { claudeCodeTarget, codexTargets, geminiEnvTarget, gitignoreTarget, openAIEnvTarget, clientPaths, PLACEHOLDER_KEY } from '../../src/workspace/clients';
 import { mergeUndo, planFile, undoText, SECRET_MASK, type FileTarget } from '../../src/workspace/plan';
 import { applyFileEdits, planTargets, undoFile } from '../../src/workspace/files';
 import { describeEdits } from '../../src/workspace/summary';
@@ -27,7 +27,8 @@ const CLAUDE = `// Claude Code local settings
 /** Applies the plan, then undoes it: the result must be the original bytes. */
 function roundTrip(target: FileTarget, before: string | undefined) {
   const edit = planFile(target, before);
-  const undone = undoText(edit.after, edit.undo);
+  const { text: undone, changed } = undoText(edit.after, edit.undo);
+  assert.deepEqual(changed, [], 'nothing changed after we wrote it');
   return { edit, undone };
 }
 
@@ -45,7 +46,9 @@ test('Claude Code: merges into env keeping comments, trailing commas and other k
   assert.ok(edit.after.includes('// keep this') && edit.after.startsWith('// Claude Code local settings'));
   assert.ok(edit.after.includes('\n        "ANTHROPIC_BASE_URL"'), 'follows the file’s 4-space indent');
   assert.equal(undone, CLAUDE);
-  assert.deepEqual(edit.undo.entries.find((e) => e.key === 'env.ANTHROPIC_MODEL'), { key: 'env.ANTHROPIC_MODEL', previous: '"claude-opus-4-1"' });
+  const { written, ...modelEntry } = edit.undo.entries.find((e) => e.key === 'env.ANTHROPIC_MODEL')!;
+  assert.deepEqual(modelEntry, { key: 'env.ANTHROPIC_MODEL', previous: '"claude-opus-4-1"' });
+  assert.ok(written && !written.includes('claude-sonnet'), 'keeps a hash of what we wrote, not the value');
 });
 
 test('Claude Code: creating env in an existing object, and a new file that undo deletes', () => {
@@ -85,7 +88,7 @@ test('secrets: masked in the plan, never kept in the undo record; a replaced sec
   const keyChange = edit.changes.find((c) => c.key === 'OPENAI_API_KEY')!;
   assert.deepEqual(keyChange, { key: 'OPENAI_API_KEY', action: 'replace', value: SECRET_MASK, previous: SECRET_MASK, previousLost: true });
   assert.equal(edit.after, '# local\nOPENAI_API_KEY=kp-secret-key-123456\nOPENAI_BASE_URL=http://127.0.0.1:8080/v1\nDEBUG=1');
-  assert.equal(undoText(edit.after, edit.undo), '# local\nOPENAI_BASE_URL=https://api.openai.com/v1\nDEBUG=1');
+  assert.equal(undoText(edit.after, edit.undo).text, '# local\nOPENAI_BASE_URL=https://api.openai.com/v1\nDEBUG=1');
   const summary = describeEdits([edit], (p) => p, t);
   assert.match(summary, /~ OPENAI_BASE_URL: https:\/\/api.openai.com\/v1 → http:\/\/127.0.0.1:8080\/v1/);
   assert.match(summary, /replaces a secret value/);
@@ -128,12 +131,48 @@ test('Codex: an existing kiro table is replaced and restored; a secret-bearing o
   const secretEdit = planFile(codexTargets('/h', { baseUrl: 'http://127.0.0.1:8080' })[0], secret);
   assert.ok(!JSON.stringify(secretEdit.undo).includes('tok"'));
   assert.ok(secretEdit.changes[0].previousLost);
-  assert.equal(undoText(secretEdit.after, secretEdit.undo), '', 'removed, not restored');
+  assert.equal(undoText(secretEdit.after, secretEdit.undo).text, '', 'removed, not restored');
   assert.throws(() => planFile(codexTargets('/h', access)[0], 'model_providers = { kiro = { name = "x" } }\n'), /inline/);
 });
 
 test('broken JSON is refused instead of rewritten', () => {
   assert.throws(() => planFile(claudeCodeTarget('/a', access), '{ "env": { '), /not a valid JSON/);
+});
+
+test('JSON with a byte order mark is edited and keeps the mark; undo is byte-exact', () => {
+  const before = '\uFEFF{\n  "model": "opus"\n}\n';
+  const { edit, undone } = roundTrip(claudeCodeTarget('/a', access), before);
+  assert.ok(edit.after.startsWith('\uFEFF{'));
+  assert.equal(parse(edit.after.slice(1)).env.ANTHROPIC_BASE_URL, 'http://127.0.0.1:8080');
+  assert.equal(undone, before);
+});
+
+test('Claude Code without an API key gets a placeholder token, so it neither asks for a login nor sends the user’s own', () => {
+  const [, token] = claudeCodeTarget('/a', { baseUrl: 'http://127.0.0.1:8080' }).assignments;
+  assert.deepEqual(token, { key: 'env.ANTHROPIC_AUTH_TOKEN', value: PLACEHOLDER_KEY, secret: false });
+  assert.deepEqual(claudeCodeTarget('/a', access).assignments[1], { key: 'env.ANTHROPIC_AUTH_TOKEN', value: access.apiKey, secret: true });
+});
+
+test('undo leaves what the user changed after we wrote it and names it; the rest is undone', () => {
+  const noKey = { baseUrl: 'http://127.0.0.1:8080' };
+  const env = planFile(openAIEnvTarget('/w/.env', noKey), 'OPENAI_BASE_URL=https://api.openai.com/v1\nDEBUG=1');
+  const realKey = env.after.replace('OPENAI_API_KEY=kiro-proxy', 'OPENAI_API_KEY=sk-real-key');
+  assert.deepEqual(undoText(realKey, env.undo), {
+    text: 'OPENAI_BASE_URL=https://api.openai.com/v1\nDEBUG=1\nOPENAI_API_KEY=sk-real-key\n',
+    changed: ['OPENAI_API_KEY'],
+  });
+  const removed = env.after.replace('OPENAI_API_KEY=kiro-proxy\n', '');
+  assert.deepEqual(undoText(removed, env.undo), { text: 'OPENAI_BASE_URL=https://api.openai.com/v1\nDEBUG=1', changed: [] }, 'nothing of ours left');
+
+  const codex = planFile(codexTargets('/h', noKey, 'claude-sonnet-4.5')[0], 'model = "gpt-5"\n');
+  const switched = codex.after.replace('model = "claude-sonnet-4.5"\nmodel_provider = "kiro"', 'model = "o3"\nmodel_provider = "openai"');
+  assert.deepEqual(undoText(switched, codex.undo), { text: 'model = "o3"\nmodel_provider = "openai"\n', changed: ['model_provider', 'model'] });
+
+  const claude = planFile(claudeCodeTarget('/a.json', noKey), '{}');
+  const edited = claude.after.replace('http://127.0.0.1:8080', 'https://api.anthropic.com');
+  const undone = undoText(edited, claude.undo);
+  assert.deepEqual(parse(undone.text!), { env: { ANTHROPIC_BASE_URL: 'https://api.anthropic.com' } });
+  assert.deepEqual(undone.changed, ['env.ANTHROPIC_BASE_URL']);
 });
 
 test('gitignore: only missing entries are appended, undo removes exactly them', () => {
@@ -150,7 +189,7 @@ test('mergeUndo keeps the oldest previous value of a key across repeated configu
   const merged = mergeUndo([first.undo], [second.undo]);
   assert.equal(merged.length, 1);
   assert.equal(merged[0].entries.find((e) => e.key === 'OPENAI_BASE_URL')?.previous, 'OPENAI_BASE_URL=https://api.openai.com/v1');
-  assert.equal(undoText(second.after, merged[0]), 'OPENAI_BASE_URL=https://api.openai.com/v1\n');
+  assert.equal(undoText(second.after, merged[0]).text, 'OPENAI_BASE_URL=https://api.openai.com/v1\n');
 });
 
 test('files: plan, apply (new secret file is 0600), refuse stale plans, undo deletes created files', async () => {
@@ -164,8 +203,25 @@ test('files: plan, apply (new secret file is 0600), refuse stale plans, undo del
     assert.equal((await stat(settings)).mode & 0o777, 0o600);
     assert.equal(await readFile(clientPaths.gitignore(root), 'utf8'), 'dist/\n.claude/settings.local.json\n');
     await assert.rejects(applyFileEdits(edits, new Set()), /changed since the plan/);
-    assert.deepEqual(await Promise.all(undo.map(undoFile)), ['deleted', 'restored']);
+    assert.deepEqual((await Promise.all(undo.map(undoFile))).map((r) => r.outcome), ['deleted', 'restored']);
     assert.equal(await readFile(clientPaths.gitignore(root), 'utf8'), 'dist/\n');
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('files: a failed write puts back the files already written and reports that nothing changed', async () => {
+  const root = await mkdtemp(path.join(tmpdir(), 'kiro-ws-'));
+  try {
+    const env = clientPaths.workspaceEnv(root);
+    await writeFile(env, 'DEBUG=1\n');
+    // Reads as missing, but the write fails: the link points into a folder that does not exist.
+    const settings = path.join(root, 'settings.json');
+    await symlink(path.join(root, 'missing', 'settings.json'), settings);
+    const edits = await planTargets([openAIEnvTarget(env, access), claudeCodeTarget(settings, access)]);
+    await assert.rejects(applyFileEdits(edits, new Set()), /settings\.json: .*ENOENT.*; nothing was changed\.$/);
+    assert.equal(await readFile(env, 'utf8'), 'DEBUG=1\n');
+    assert.ok((await lstat(settings)).isSymbolicLink());
   } finally {
     await rm(root, { recursive: true, force: true });
   }
