@@ -1,29 +1,32 @@
 // Who holds the port? When our listen fails with EADDRINUSE we ask `/health`: our proxy in
-// another VS Code window answers with its health JSON; anything else is a foreign program.
+// another VS Code window answers with its health JSON; an answer in any other shape is a foreign
+// program. No answer proves nothing: a busy or closing window of ours looks the same.
 // Plain Node (no vscode), so the classification is unit-tested.
 import * as http from 'node:http';
 
 export type ProbeResult =
-  | { kind: 'response'; status: number; body: string }
+  | { kind: 'response'; status: number; body: string; contentType?: string }
   | { kind: 'error'; code?: string; message: string }
   | { kind: 'timeout' };
 
 export type ProbeVerdict =
   | { kind: 'ours'; version?: string; accounts?: number }
   | { kind: 'foreign'; detail: string }
+  /** Something holds the port but did not answer: our proxy in a busy or closing window, or not. */
+  | { kind: 'unknown'; detail: string }
   /** Nothing listens (any more): the port is free to take. */
   | { kind: 'free' };
 
 export const SERVICE_NAME = 'kiro-proxy';
 
 export function classifyProbe(result: ProbeResult): ProbeVerdict {
-  if (result.kind === 'timeout') return { kind: 'foreign', detail: 'The program on this port does not answer HTTP.' };
+  if (result.kind === 'timeout') return { kind: 'unknown', detail: 'The program on this port did not answer in time.' };
   if (result.kind === 'error') {
     if (result.code === 'ECONNREFUSED') return { kind: 'free' };
-    if (result.code === 'ECONNRESET' || result.code === 'HPE_INVALID_CONSTANT' || result.code?.startsWith('HPE_')) {
-      return { kind: 'foreign', detail: 'The program on this port does not speak HTTP.' };
-    }
-    return { kind: 'foreign', detail: `The port could not be probed (${result.code ?? result.message}).` };
+    // An answer that is not HTTP at all: never our proxy.
+    if (result.code?.startsWith('HPE_')) return { kind: 'foreign', detail: 'The program on this port does not speak HTTP.' };
+    // A reset is also what a closing window of ours does to open connections.
+    return { kind: 'unknown', detail: `The port could not be probed (${result.code ?? result.message}).` };
   }
   if (result.status !== 200) return { kind: 'foreign', detail: `Another HTTP server answers on this port (status ${result.status}).` };
   let body: unknown;
@@ -51,7 +54,21 @@ export function probeHost(bindHost: string): string {
   return bindHost.replace(/^\[|\]$/g, '');
 }
 
-export function probeHealth(host: string, port: number, apiKey: string | undefined, timeoutMs = 1500): Promise<ProbeResult> {
+/**
+ * What our proxy answers on `/health` without its key when it requires one (its exact header and
+ * body). Only such an answer earns the key: a dev server holding the port must never see it.
+ */
+function asksForKey(result: ProbeResult): boolean {
+  return result.kind === 'response' && result.status === 200 && result.contentType === 'application/json' && result.body === '{"status":"ok"}';
+}
+
+export async function probeHealth(host: string, port: number, apiKey: string | undefined, timeoutMs = 1500): Promise<ProbeResult> {
+  const open = await getHealth(host, port, undefined, timeoutMs);
+  // With the key our proxy answers the full JSON (version, accounts).
+  return apiKey && asksForKey(open) ? getHealth(host, port, apiKey, timeoutMs) : open;
+}
+
+function getHealth(host: string, port: number, apiKey: string | undefined, timeoutMs: number): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const target = probeHost(host);
     const hostHeader = `${target.includes(':') ? `[${target}]` : target}:${port}`;
@@ -60,7 +77,6 @@ export function probeHealth(host: string, port: number, apiKey: string | undefin
         host: target,
         port,
         path: '/health',
-        // Sent so our proxy answers with the full JSON (version, accounts) when it requires a key.
         headers: { host: hostHeader, accept: 'application/json', ...(apiKey ? { 'x-api-key': apiKey } : {}) },
         timeout: timeoutMs,
         agent: false,
@@ -72,7 +88,9 @@ export function probeHealth(host: string, port: number, apiKey: string | undefin
           size += chunk.length;
           if (size <= 256 * 1024) chunks.push(chunk);
         });
-        res.on('end', () => resolve({ kind: 'response', status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({ kind: 'response', status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), contentType: res.headers['content-type'] }),
+        );
         res.on('error', (err: NodeJS.ErrnoException) => resolve({ kind: 'error', code: err.code, message: err.message }));
       },
     );

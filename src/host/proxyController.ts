@@ -1,14 +1,15 @@
 // The running proxy's lifetime, and the several-windows rule: each VS Code window has its own
 // extension host, only one can own the port. When ours cannot listen because the port is taken,
 // we ask `/health` who holds it: our proxy in another window is used as is (and watched slowly,
-// so this window takes over when that one closes); any other program is reported as such.
+// so this window takes over when that one closes); any other program is reported as such. A holder
+// that does not answer is watched the same way until it does: a busy window of ours is silent too.
 // No vscode import: tested with a fake engine and a manual clock.
 import { EventEmitter } from 'node:events';
 import type { ProxyConfig } from '../proxy/config';
 import type { EngineState } from '../proxy/engine';
 import type { Logger } from '../proxy/logger';
 import { systemClock, type Clock, type Timer } from '../proxy/pool/clock';
-import { classifyProbe, probeHost, type ProbeResult } from './healthProbe';
+import { classifyProbe, probeHost, type ProbeResult, type ProbeVerdict } from './healthProbe';
 import type { ProxyStatus } from './proxyStatus';
 
 /** The part of `Engine` the controller drives. */
@@ -108,20 +109,13 @@ export class ProxyController extends EventEmitter<{ status: [ProxyStatus] }> {
   private async whoHoldsThePort(host: string, port: number): Promise<ProxyStatus> {
     const verdict = classifyProbe(await this.options.probe(host, port));
     switch (verdict.kind) {
-      case 'ours': {
-        this.options.logger.info(`Port ${port} is served by Kiro Proxy in another VS Code window; using it.`);
-        const shown = probeHost(host);
-        const url = `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
-        this.set({
-          kind: 'remote',
-          url,
-          port,
-          ...(verdict.version ? { version: verdict.version } : {}),
-          ...(verdict.accounts !== undefined ? { accounts: verdict.accounts } : {}),
-        });
+      case 'ours':
+        return this.useRemote(host, port, verdict);
+      case 'unknown':
+        this.options.logger.warn(`Port ${port} on ${host} is taken and its holder did not answer (${verdict.detail}); checking again later.`);
+        this.set({ kind: 'foreign', port, host, detail: verdict.detail, unconfirmed: true });
         this.schedulePoll();
         return this.current;
-      }
       case 'foreign':
         this.options.logger.warn(`Port ${port} on ${host} is used by another program: ${verdict.detail}`);
         return this.set({ kind: 'foreign', port, host, detail: verdict.detail });
@@ -157,25 +151,43 @@ export class ProxyController extends EventEmitter<{ status: [ProxyStatus] }> {
     const jitter = Math.floor((this.options.random ?? Math.random)() * base * 0.3);
     this.poll = this.clock.setTimer(() => {
       this.poll = undefined;
-      void this.serialised(() => this.checkRemote());
+      void this.serialised(() => this.checkHolder());
     }, base + jitter);
   }
 
-  /** Still served by the other window? If the port is free now, this window takes over. */
-  private async checkRemote(): Promise<ProxyStatus> {
-    if (this.current.kind !== 'remote' || this.disposed) return this.current;
+  /**
+   * The poll runs while the other window serves, or while the holder has not answered: still there?
+   * If the port is free now, this window takes over; an answer that is not ours ends the watch.
+   */
+  private async checkHolder(): Promise<ProxyStatus> {
+    const watched = () => this.current.kind === 'remote' || (this.current.kind === 'foreign' && this.current.unconfirmed === true);
+    if (!watched() || this.disposed) return this.current;
     const { host, port } = this.options.engine.config;
     const verdict = classifyProbe(await this.options.probe(host, port));
-    if (this.current.kind !== 'remote') return this.current;
-    if (verdict.kind === 'ours') {
-      if (verdict.accounts !== this.current.accounts) this.set({ ...this.current, ...(verdict.accounts !== undefined ? { accounts: verdict.accounts } : {}) });
-      this.schedulePoll();
-      return this.current;
+    if (!watched()) return this.current;
+    switch (verdict.kind) {
+      case 'ours':
+        return this.useRemote(host, port, verdict);
+      case 'unknown':
+        this.options.logger.debug(`Port ${port}: no answer from its holder (${verdict.detail}); checking again later.`);
+        this.schedulePoll();
+        return this.current;
+      case 'foreign':
+        return this.set({ kind: 'foreign', port, host, detail: verdict.detail });
+      case 'free':
+        this.options.logger.info(`Port ${port} is free now; this window takes it over.`);
+        this.set({ kind: 'stopped' });
+        return this.doStart();
     }
-    if (verdict.kind === 'foreign') return this.set({ kind: 'foreign', port, host, detail: verdict.detail });
-    this.options.logger.info(`The proxy in the other window is gone; this window takes over port ${port}.`);
-    this.set({ kind: 'stopped' });
-    return this.doStart();
+  }
+
+  /** Uses our proxy in another window, and keeps watching it. */
+  private useRemote(host: string, port: number, verdict: Extract<ProbeVerdict, { kind: 'ours' }>): ProxyStatus {
+    const known = this.current.kind === 'remote' ? this.current : undefined;
+    if (!known) this.options.logger.info(`Port ${port} is served by Kiro Proxy in another VS Code window; using it.`);
+    if (!known || known.accounts !== verdict.accounts) this.set(remoteStatus(host, port, verdict));
+    this.schedulePoll();
+    return this.current;
   }
 
   private openSession(): void {
@@ -220,4 +232,15 @@ export class ProxyController extends EventEmitter<{ status: [ProxyStatus] }> {
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+function remoteStatus(host: string, port: number, verdict: Extract<ProbeVerdict, { kind: 'ours' }>): ProxyStatus {
+  const shown = probeHost(host);
+  return {
+    kind: 'remote',
+    url: `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`,
+    port,
+    ...(verdict.version ? { version: verdict.version } : {}),
+    ...(verdict.accounts !== undefined ? { accounts: verdict.accounts } : {}),
+  };
 }

@@ -8,8 +8,11 @@ export type ProxyStatus =
   | { kind: 'running'; url: string; host: string; port: number }
   /** Our proxy in another VS Code window owns the port; we use it and take over when it goes. */
   | { kind: 'remote'; url: string; port: number; version?: string; accounts?: number }
-  /** Some other program listens on the port. */
-  | { kind: 'foreign'; port: number; host: string; detail: string }
+  /**
+   * Some other program listens on the port. `unconfirmed`: it did not answer, so it may be our proxy
+   * in a busy or closing window; the controller keeps checking.
+   */
+  | { kind: 'foreign'; port: number; host: string; detail: string; unconfirmed?: boolean }
   | { kind: 'failed'; error: string };
 
 /** The base URL clients should use, when some proxy of ours serves this port. */

@@ -1,14 +1,29 @@
 // `kiroProxy.*` settings → ProxyConfig, pure so it is unit-tested. Settings that decide where
-// traffic goes or who may connect are application-scoped: we read only the user's (global)
-// value for them, so a cloned repository's .vscode/settings.json can never change them.
+// traffic goes, who may connect or how the proxy serves are application-scoped: every window
+// shares the one proxy, so we read only the user's (global) value for them, and a cloned
+// repository's .vscode/settings.json can never change them.
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultConfig, defaultTokenDir, type ProxyConfig, type SelectionStrategy } from '../proxy/config';
 
 export const SECTION = 'kiroProxy';
 
-/** Keys declared with `"scope": "application"` in package.json. */
-export const APPLICATION_SCOPED_KEYS = ['port', 'host', 'requireApiKey', 'outboundProxy', 'tokenCacheDir'] as const;
+/** Keys declared with `"scope": "application"` in package.json: all but this window's `autoStart`. */
+export const APPLICATION_SCOPED_KEYS = [
+  'port',
+  'host',
+  'requireApiKey',
+  'outboundProxy',
+  'tokenCacheDir',
+  'strategy',
+  'cooldownSeconds',
+  'stickinessSeconds',
+  'maxWaitSeconds',
+  'modelMapping',
+  'defaultModel',
+  'refreshAheadMinutes',
+  'logRetention',
+] as const;
 
 /** Changing these needs the server to listen again. */
 export const RESTART_KEYS = ['port', 'host'] as const;
@@ -75,7 +90,7 @@ export function readProxySettings(source: SettingsSource): ReadResult {
   const bool = (value: unknown, fallback: boolean): boolean => (typeof value === 'boolean' ? value : fallback);
 
   const host = str(appScoped('host'), 'host', d.host) || d.host;
-  const strategyValue = source.get<string>('strategy');
+  const strategyValue = appScoped<string>('strategy');
   const strategy = STRATEGIES.includes(strategyValue as SelectionStrategy) ? (strategyValue as SelectionStrategy) : d.strategy;
   if (strategyValue !== undefined && strategy !== strategyValue) problems.push(`${SECTION}.strategy "${String(strategyValue)}" is unknown; using ${d.strategy}.`);
 
@@ -88,14 +103,14 @@ export function readProxySettings(source: SettingsSource): ReadResult {
       outboundProxy: str(appScoped('outboundProxy'), 'outboundProxy', ''),
       tokenCacheDir: str(appScoped('tokenCacheDir'), 'tokenCacheDir', ''),
       autoStart: bool(source.get('autoStart'), true),
-      cooldownSeconds: int(source.get('cooldownSeconds'), 'cooldownSeconds', d.cooldownSeconds, 0, 86_400),
-      stickinessSeconds: int(source.get('stickinessSeconds'), 'stickinessSeconds', d.stickinessSeconds, 0, 86_400),
+      cooldownSeconds: int(appScoped('cooldownSeconds'), 'cooldownSeconds', d.cooldownSeconds, 0, 86_400),
+      stickinessSeconds: int(appScoped('stickinessSeconds'), 'stickinessSeconds', d.stickinessSeconds, 0, 86_400),
       strategy,
-      maxWaitSeconds: int(source.get('maxWaitSeconds'), 'maxWaitSeconds', d.maxWaitSeconds, 0, 600),
-      modelMapping: stringRecord(source.get('modelMapping'), problems),
-      defaultModel: str(source.get('defaultModel'), 'defaultModel', d.defaultModel) || d.defaultModel,
-      refreshAheadMinutes: int(source.get('refreshAheadMinutes'), 'refreshAheadMinutes', d.refreshAheadMinutes, 0, 720),
-      logRetention: int(source.get('logRetention'), 'logRetention', d.logRetention, 10, 100_000),
+      maxWaitSeconds: int(appScoped('maxWaitSeconds'), 'maxWaitSeconds', d.maxWaitSeconds, 0, 600),
+      modelMapping: stringRecord(appScoped('modelMapping'), problems),
+      defaultModel: str(appScoped('defaultModel'), 'defaultModel', d.defaultModel) || d.defaultModel,
+      refreshAheadMinutes: int(appScoped('refreshAheadMinutes'), 'refreshAheadMinutes', d.refreshAheadMinutes, 0, 720),
+      logRetention: int(appScoped('logRetention'), 'logRetention', d.logRetention, 10, 100_000),
     },
   };
 }

@@ -14,6 +14,8 @@ export function explainStart(status: ProxyStatus, quiet: boolean): void {
       }
       return;
     case 'foreign': {
+      // Windows opening together are often too busy to answer; the status bar shows it until they do.
+      if (quiet && status.unconfirmed) return;
       const changePort = t('Change Port');
       const retry = t('Retry');
       void vscode.window

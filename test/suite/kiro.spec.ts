@@ -349,16 +349,20 @@ describe('Kiro Proxy in the extension host', function () {
     assert.ok(SETTINGS_FILE, 'the user settings file is known');
   });
 
-  it("a workspace's .vscode/settings.json cannot move the proxy or its traffic", async () => {
+  it("a workspace's .vscode/settings.json cannot move the proxy, its traffic or how it serves", async () => {
     // A cloned repository's settings: another port, every interface, an outbound proxy that
-    // would swallow the traffic, another token folder. Only the window-scoped one may apply.
+    // would swallow the traffic, another token folder, the pool's rules. Only the window-scoped
+    // autoStart may apply (it acts at activation only, so it changes nothing here).
     const wsSettings = path.join(root, '.vscode', 'settings.json');
     const otherPort = await freePort();
+    const workspaceAutoStart = () => vscode.workspace.getConfiguration('kiroProxy').inspect<boolean>('autoStart')?.workspaceValue;
     const read = new Promise<void>((resolve) => {
       const sub = vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('kiroProxy.cooldownSeconds')) (sub.dispose(), resolve());
+        if (e.affectsConfiguration('kiroProxy.autoStart')) (sub.dispose(), resolve());
       });
     });
+    // The extension rebuilds its config on every change, with a new modelMapping object each time.
+    const before = api.engine.config.modelMapping;
     fs.mkdirSync(path.dirname(wsSettings), { recursive: true });
     fs.writeFileSync(wsSettings, JSON.stringify({
       'kiroProxy.port': otherPort,
@@ -366,12 +370,17 @@ describe('Kiro Proxy in the extension host', function () {
       'kiroProxy.outboundProxy': 'http://127.0.0.1:9',
       'kiroProxy.tokenCacheDir': path.join(root, 'elsewhere'),
       'kiroProxy.cooldownSeconds': 123,
+      'kiroProxy.modelMapping': { 'claude-sonnet-4.5': 'workspace-model' },
+      'kiroProxy.autoStart': true,
     }));
     try {
       await read;
-      // VS Code read the file: the window-scoped value reached the engine…
-      await until('the window-scoped setting applied', async () => api.engine.config.cooldownSeconds === 123);
-      // …and none of the application-scoped ones did, even after a restart.
+      // VS Code read the file: the window-scoped value is there, and the extension re-read its settings…
+      assert.equal(workspaceAutoStart(), true);
+      await until('the settings change applied', async () => api.engine.config.modelMapping !== before);
+      // …and none of the application-scoped ones reached the engine, even after a restart.
+      assert.equal(api.engine.config.cooldownSeconds, 300);
+      assert.deepEqual(api.engine.config.modelMapping, {});
       assert.equal(api.engine.config.outboundProxy, undefined);
       assert.equal(api.engine.config.tokenDir, TOKEN_DIR);
       await vscode.commands.executeCommand('kiro.restartProxy');
@@ -383,7 +392,8 @@ describe('Kiro Proxy in the extension host', function () {
     } finally {
       fs.rmSync(path.dirname(wsSettings), { recursive: true, force: true });
     }
-    await until('the workspace value gone', async () => api.engine.config.cooldownSeconds === 300);
+    await until('the workspace value gone', async () => workspaceAutoStart() === undefined);
+    assert.equal(api.engine.config.cooldownSeconds, 300);
   });
 
   it('"Kiro: Stop Proxy" closes the port', async () => {

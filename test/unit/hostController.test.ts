@@ -29,6 +29,8 @@ class FakeEngine implements ControlledEngine {
 const ours: ProbeResult = { kind: 'response', status: 200, body: JSON.stringify({ status: 'ok', service: 'kiro-proxy', version: '0.1.0', accounts: [{}, {}] }) };
 const foreign: ProbeResult = { kind: 'response', status: 200, body: '<html></html>' };
 const free: ProbeResult = { kind: 'error', code: 'ECONNREFUSED', message: 'refused' };
+const timeout: ProbeResult = { kind: 'timeout' };
+const reset: ProbeResult = { kind: 'error', code: 'ECONNRESET', message: 'socket hang up' };
 
 function setup(probes: ProbeResult[]) {
   const engine = new FakeEngine();
@@ -71,11 +73,13 @@ test('port taken by our proxy in another window: uses it, never a raw EADDRINUSE
 });
 
 test('port taken by a foreign program: says so', async () => {
-  const { controller, engine } = setup([foreign]);
+  const { controller, engine, clock } = setup([foreign]);
   engine.answers = ['inuse'];
   const status = await controller.start();
   assert.equal(status.kind, 'foreign');
   assert.equal(status.kind === 'foreign' && status.port, 8080);
+  assert.equal(status.kind === 'foreign' && status.unconfirmed, undefined);
+  assert.equal(clock.pendingTimers(), 0, 'nothing to wait for');
 });
 
 test('other failures are failures with the engine message', async () => {
@@ -97,6 +101,35 @@ test('takes over when the owning window closes (slow /health poll)', async () =>
   assert.equal(controller.status.kind, 'running');
   assert.equal(engine.starts, 2);
   assert.equal(clock.pendingTimers(), 0);
+});
+
+test('a busy or closing window (timeout, reset) during the poll is not a foreign program: it takes over later', async () => {
+  const { controller, engine, clock } = setup([ours, timeout, reset, free]);
+  engine.answers = ['inuse', 'ok'];
+  await controller.start();
+  await clock.advance(10_000); // the serving window is too busy to answer
+  assert.equal(controller.status.kind, 'remote');
+  assert.equal(clock.pendingTimers(), 1, 'still watching');
+  await clock.advance(10_000); // it closes its connections while it shuts down
+  assert.equal(controller.status.kind, 'remote');
+  await clock.advance(10_000); // gone: this window starts
+  assert.equal(controller.status.kind, 'running');
+  assert.equal(engine.starts, 2);
+});
+
+test('a holder that does not answer at start is unconfirmed and watched until it does', async () => {
+  const { controller, engine, clock } = setup([timeout, timeout, ours, foreign]);
+  engine.answers = ['inuse'];
+  const status = await controller.start();
+  assert.equal(status.kind === 'foreign' && status.unconfirmed, true);
+  await clock.advance(10_000); // still silent
+  assert.equal(controller.status.kind === 'foreign' && controller.status.unconfirmed, true);
+  await clock.advance(10_000); // a busy window of ours after all
+  assert.deepEqual(controller.status, { kind: 'remote', url: 'http://127.0.0.1:8080', port: 8080, version: '0.1.0', accounts: 2 });
+  await clock.advance(10_000); // now something else answers: that is proof, the watch ends
+  assert.equal(controller.status.kind === 'foreign' && !controller.status.unconfirmed, true);
+  assert.equal(clock.pendingTimers(), 0);
+  assert.equal(engine.starts, 1);
 });
 
 test('two windows racing for a freed port: the loser goes back to remote', async () => {

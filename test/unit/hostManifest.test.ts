@@ -85,6 +85,14 @@ test('setting defaults in the manifest are the ones the code falls back to (defa
   assert.deepEqual(manifest, settings);
 });
 
+test('client configuration is offered without a folder (user-level files), never in an untrusted workspace', () => {
+  const palette: Array<{ command: string; when: string }> = pkg.contributes.menus.commandPalette;
+  for (const id of ['kiro.configureClaudeCode', 'kiro.configureOpenAI', 'kiro.removeClientConfig']) {
+    const entry = palette.find((e) => e.command === id);
+    assert.equal(entry?.when, 'isWorkspaceTrusted', id);
+  }
+});
+
 test('item-only commands are hidden from the palette', () => {
   const hidden = new Set(pkg.contributes.menus.commandPalette.filter((e: { when: string }) => e.when === 'false').map((e: { command: string }) => e.command));
   for (const id of ['kiro.toggleProxy', 'kiro.account.refreshToken', 'kiro.account.enable', 'kiro.account.disable', 'kiro.account.refreshQuota', 'kiro.account.copyId', 'kiro.account.remove']) {
@@ -114,6 +122,11 @@ test('stable ids, activation and settings scope', () => {
   const props: Record<string, { scope?: string }> = pkg.contributes.configuration.properties;
   const appScoped = Object.entries(props).filter(([, p]) => p.scope === 'application').map(([k]) => k.replace('kiroProxy.', ''));
   assert.deepEqual(appScoped.sort(), [...APPLICATION_SCOPED_KEYS].sort());
+  // Every window shares one proxy: only this window's own autoStart may come from a workspace,
+  // and an untrusted one cannot set it either.
+  const windowScoped = Object.keys(props).filter((k) => props[k].scope !== 'application');
+  assert.deepEqual(windowScoped, ['kiroProxy.autoStart']);
+  assert.deepEqual(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations, windowScoped);
   assert.match(read('src/views/statusBar.ts'), /createStatusBarItem\('kiro\.status'/);
   assert.match(read('src/views/accountsTree.ts'), /createTreeView\('kiro\.accounts'/);
 });

@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { classifyProbe, probeHealth, probeHost } from '../../src/host/healthProbe';
+import { defaultConfig } from '../../src/proxy/config';
+import { Engine } from '../../src/proxy/engine';
+import { MemoryAccountStore } from '../../src/proxy/pool/store';
 
 const ok = (body: unknown) => ({ kind: 'response' as const, status: 200, body: JSON.stringify(body) });
 
@@ -25,11 +31,19 @@ test('anything else on the port is foreign', () => {
     ok([1, 2]),
     { kind: 'response' as const, status: 200, body: '<html>hello</html>' },
     { kind: 'response' as const, status: 404, body: '{"status":"ok","service":"kiro-proxy"}' },
-    { kind: 'timeout' as const },
-    { kind: 'error' as const, code: 'ECONNRESET', message: 'socket hang up' },
     { kind: 'error' as const, code: 'HPE_INVALID_CONSTANT', message: 'Parse Error' },
   ]) {
     assert.equal(classifyProbe(result).kind, 'foreign', JSON.stringify(result));
+  }
+});
+
+test('no answer proves nothing: a busy or closing window of ours times out or resets too', () => {
+  for (const result of [
+    { kind: 'timeout' as const },
+    { kind: 'error' as const, code: 'ECONNRESET', message: 'socket hang up' },
+    { kind: 'error' as const, code: 'EHOSTUNREACH', message: 'unreachable' },
+  ]) {
+    assert.equal(classifyProbe(result).kind, 'unknown', JSON.stringify(result));
   }
 });
 
@@ -49,29 +63,83 @@ async function listen(server: net.Server): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-test('probeHealth talks to a real server: ours, with the key sent', async () => {
-  let seenKey: string | undefined;
+/** An HTTP server that answers `/health` as `answer` says and records the key of every request. */
+async function recording(answer: (key: string | undefined, res: http.ServerResponse) => void) {
+  const keys: Array<string | undefined> = [];
   const server = http.createServer((req, res) => {
-    seenKey = req.headers['x-api-key'] as string | undefined;
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ status: 'ok', service: 'kiro-proxy', version: '1.2.3', accounts: [{ id: 'a' }] }));
+    const key = req.headers['x-api-key'] as string | undefined;
+    keys.push(key);
+    answer(key, res);
   });
-  const port = await listen(server);
+  return { port: await listen(server), keys, close: () => server.close() };
+}
+
+const sendJson = (res: http.ServerResponse, body: unknown, type = 'application/json') => {
+  res.setHeader('content-type', type);
+  res.end(JSON.stringify(body));
+};
+
+test('probeHealth: our proxy without a key answers in full, and gets no key', async () => {
+  const ours = await recording((_, res) => sendJson(res, { status: 'ok', service: 'kiro-proxy', version: '1.2.3', accounts: [{ id: 'a' }] }));
   try {
-    const verdict = classifyProbe(await probeHealth('127.0.0.1', port, 'kp-key'));
-    assert.deepEqual(verdict, { kind: 'ours', version: '1.2.3', accounts: 1 });
-    assert.equal(seenKey, 'kp-key');
+    assert.deepEqual(classifyProbe(await probeHealth('127.0.0.1', ours.port, 'kp-key')), { kind: 'ours', version: '1.2.3', accounts: 1 });
+    assert.deepEqual(ours.keys, [undefined]);
   } finally {
-    server.close();
+    ours.close();
   }
 });
 
-test('probeHealth: a silent TCP listener is foreign (timeout), a closed port is free', async () => {
+test('probeHealth: the key goes only to what answers like our keyed proxy, never to another program on the port', async () => {
+  const keyed = await recording((key, res) =>
+    sendJson(res, key === 'kp-key' ? { status: 'ok', service: 'kiro-proxy', version: '1.2.3', accounts: [] } : { status: 'ok' }),
+  );
+  try {
+    assert.deepEqual(classifyProbe(await probeHealth('127.0.0.1', keyed.port, 'kp-key')), { kind: 'ours', version: '1.2.3', accounts: 0 });
+    assert.deepEqual(keyed.keys, [undefined, 'kp-key'], 'asked without the key first');
+  } finally {
+    keyed.close();
+  }
+  const devServers: Array<(res: http.ServerResponse) => void> = [
+    (res) => sendJson(res, { status: 'ok' }, 'application/json; charset=utf-8'), // express, fastify
+    (res) => sendJson(res, { status: 'UP' }),
+    (res) => sendJson(res, { status: 'ok', uptime: 12 }),
+    (res) => ((res.statusCode = 404), res.end('Cannot GET /health')),
+    (res) => (res.setHeader('content-type', 'text/html'), res.end('<html></html>')),
+  ];
+  for (const [i, answer] of devServers.entries()) {
+    const dev = await recording((_, res) => answer(res));
+    try {
+      assert.equal(classifyProbe(await probeHealth('127.0.0.1', dev.port, 'kp-key')).kind, 'foreign', `dev server ${i}`);
+      assert.deepEqual(dev.keys, [undefined], `dev server ${i} never saw the key`);
+    } finally {
+      dev.close();
+    }
+  }
+});
+
+test('probeHealth recognises the real proxy when it requires a key', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kiro-probe-'));
+  const config = defaultConfig({ port: 0, apiKey: 'kp-key', tokenDir: join(dir, 'cache'), dataDir: join(dir, 'data') });
+  const engine = new Engine({ config, store: new MemoryAccountStore(), version: '9.9.9', scanTokenDirWhenEmpty: false });
+  try {
+    await engine.init();
+    const state = await engine.start();
+    assert.equal(state.status, 'running');
+    const port = state.status === 'running' ? state.port : 0;
+    assert.equal(classifyProbe(await probeHealth('127.0.0.1', port, undefined)).kind, 'foreign', 'without the key it cannot tell');
+    assert.deepEqual(classifyProbe(await probeHealth('127.0.0.1', port, 'kp-key')), { kind: 'ours', version: '9.9.9', accounts: 0 });
+  } finally {
+    await engine.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('probeHealth: a silent TCP listener is unknown (timeout), a closed port is free', async () => {
   const sockets: net.Socket[] = [];
   const silent = net.createServer((s) => void sockets.push(s));
   const port = await listen(silent);
   try {
-    assert.equal(classifyProbe(await probeHealth('127.0.0.1', port, undefined, 200)).kind, 'foreign');
+    assert.equal(classifyProbe(await probeHealth('127.0.0.1', port, undefined, 200)).kind, 'unknown');
   } finally {
     for (const s of sockets) s.destroy();
     silent.close();

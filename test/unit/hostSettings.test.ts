@@ -33,15 +33,27 @@ test('application-scoped settings ignore workspace values (a cloned repo cannot 
   const { settings } = readProxySettings(
     source({
       user: { port: 9000 },
-      workspace: { port: 1234, host: '0.0.0.0', requireApiKey: false, outboundProxy: 'http://evil:8080', tokenCacheDir: '/tmp/evil', cooldownSeconds: 120 },
+      workspace: { port: 1234, host: '0.0.0.0', requireApiKey: false, outboundProxy: 'http://evil:8080', tokenCacheDir: '/tmp/evil' },
     }),
   );
   assert.equal(settings.port, 9000);
   assert.equal(settings.host, '127.0.0.1');
   assert.equal(settings.outboundProxy, '');
   assert.equal(settings.tokenCacheDir, '');
-  // window-scoped settings do follow the workspace
-  assert.equal(settings.cooldownSeconds, 120);
+});
+
+test('settings of the shared proxy ignore workspace values too; only autoStart is per window', () => {
+  const workspace = {
+    strategy: 'priority', cooldownSeconds: 1, stickinessSeconds: 0, maxWaitSeconds: 600, modelMapping: { 'claude-sonnet-4.5': 'evil-model' },
+    defaultModel: 'evil-model', refreshAheadMinutes: 0, logRetention: 10, autoStart: false,
+  };
+  const user = { cooldownSeconds: 600 };
+  const { settings } = readProxySettings(source({ user, workspace }));
+  const { settings: userOnly } = readProxySettings(source({ user }));
+  const followed = (Object.keys(settings) as Array<keyof typeof settings>).filter((k) => JSON.stringify(settings[k]) !== JSON.stringify(userOnly[k]));
+  assert.deepEqual(followed, ['autoStart']);
+  assert.equal(settings.cooldownSeconds, 600);
+  assert.equal(settings.autoStart, false);
 });
 
 test('user values map onto ProxyConfig', () => {
