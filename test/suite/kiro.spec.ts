@@ -163,6 +163,16 @@ describe('Kiro Proxy in the extension host', function () {
     assert.equal((await health()).status, 'ok');
   });
 
+  it('"Copy Base URL" copies the address clients can use', async () => {
+    await vscode.commands.executeCommand('kiro.copyBaseUrl');
+    const copied = await vscode.env.clipboard.readText();
+    assert.equal(copied, BASE);
+    // The proxy's Host check accepts what was copied.
+    const client = new Anthropic({ baseURL: copied, apiKey: 'suite-key', maxRetries: 0 });
+    const message = await client.messages.create({ model: 'claude-sonnet-4.5', max_tokens: 16, messages: [{ role: 'user', content: 'copied' }] });
+    assert.equal(message.type, 'message');
+  });
+
   it('/health lists the accounts imported from the token cache folder (kiroProxy.tokenCacheDir)', async () => {
     const sims = await simAccounts();
     const h = await health();
