@@ -13,6 +13,7 @@ import { ProxyController } from './host/proxyController';
 import { registerProxyCommands } from './host/proxyCommands';
 import { baseUrlOf } from './host/proxyStatus';
 import { SecretAccountStore } from './host/secretAccountStore';
+import { stoppedByUserFlag } from './host/stoppedByUser';
 import { TypedSecrets } from './host/secrets';
 import { buildConfig, readSettings, warnNonLoopback, watchSettings } from './host/settings';
 import { apiKeyRequired, isLoopbackHost, type ProxySettings } from './host/settingsModel';
@@ -54,6 +55,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<KiroTe
     engine,
     probe: async (host, port) => probeHealth(host, port, engine.config.apiKey ?? (await apiKeys.peek())),
     logger,
+    stoppedByUser: stoppedByUserFlag(context.globalState),
   });
 
   // Accounts load in the background; everything that needs them waits for this.

@@ -28,6 +28,11 @@ export interface ProxyControllerOptions {
   takeoverPollMs?: number;
   /** Spreads the windows' polls so they do not all race for the port at the same instant. */
   random?: () => number;
+  /**
+   * Shared by the windows: the user stopped the proxy in the window that served it. Another
+   * window then leaves the port free instead of taking over; any start clears it.
+   */
+  stoppedByUser?: { get(): boolean; set(stopped: boolean): unknown };
 }
 
 /** Undo function for something that lives only while this window's proxy runs. */
@@ -67,11 +72,18 @@ export class ProxyController extends EventEmitter<{ status: [ProxyStatus] }> {
   }
 
   start(): Promise<ProxyStatus> {
-    return this.serialised(() => this.doStart());
+    return this.serialised(() => {
+      this.options.stoppedByUser?.set(false);
+      return this.doStart();
+    });
   }
 
+  /** The user's stop: when this window served, the other windows do not take over. */
   stop(): Promise<ProxyStatus> {
-    return this.serialised(() => this.doStop());
+    return this.serialised(() => {
+      if (this.current.kind === 'running') this.options.stoppedByUser?.set(true);
+      return this.doStop();
+    });
   }
 
   restart(): Promise<ProxyStatus> {
@@ -175,6 +187,10 @@ export class ProxyController extends EventEmitter<{ status: [ProxyStatus] }> {
       case 'foreign':
         return this.set({ kind: 'foreign', port, host, detail: verdict.detail });
       case 'free':
+        if (this.options.stoppedByUser?.get()) {
+          this.options.logger.info(`Port ${port} is free: the proxy was stopped in the window that served it, so this one leaves it stopped.`);
+          return this.set({ kind: 'stopped' });
+        }
         this.options.logger.info(`Port ${port} is free now; this window takes it over.`);
         this.set({ kind: 'stopped' });
         return this.doStart();

@@ -32,7 +32,13 @@ const free: ProbeResult = { kind: 'error', code: 'ECONNREFUSED', message: 'refus
 const timeout: ProbeResult = { kind: 'timeout' };
 const reset: ProbeResult = { kind: 'error', code: 'ECONNRESET', message: 'socket hang up' };
 
-function setup(probes: ProbeResult[]) {
+/** The flag VS Code windows share through globalState; one per test, shared by its windows. */
+function sharedFlag() {
+  let stopped = false;
+  return { get: () => stopped, set: (value: boolean) => void (stopped = value) };
+}
+
+function setup(probes: ProbeResult[], stoppedByUser = sharedFlag()) {
   const engine = new FakeEngine();
   const clock = new ManualClock();
   const seen: ProxyStatus[] = [];
@@ -43,6 +49,7 @@ function setup(probes: ProbeResult[]) {
     takeoverPollMs: 10_000,
     random: () => 0,
     probe: async () => probes.shift() ?? free,
+    stoppedByUser,
   });
   controller.on('status', (s) => seen.push(s));
   return { engine, clock, controller, seen };
@@ -101,6 +108,32 @@ test('takes over when the owning window closes (slow /health poll)', async () =>
   assert.equal(controller.status.kind, 'running');
   assert.equal(engine.starts, 2);
   assert.equal(clock.pendingTimers(), 0);
+});
+
+test("the user's stop in the serving window is not undone by another window; a start anywhere clears it", async () => {
+  const flag = sharedFlag();
+  const serving = setup([], flag);
+  const watching = setup([ours], flag);
+  await serving.controller.start();
+  watching.engine.answers = ['inuse', 'ok'];
+  await watching.controller.start();
+  assert.equal(watching.controller.status.kind, 'remote');
+
+  await serving.controller.stop(); // the user frees the port
+  await watching.clock.advance(10_000);
+  assert.equal(watching.controller.status.kind, 'stopped', 'the port stays free');
+  assert.equal(watching.engine.starts, 1);
+  assert.equal(watching.clock.pendingTimers(), 0);
+
+  // Closing a window is not the user's stop: the next window takes over as before.
+  await serving.controller.start();
+  assert.equal(flag.get(), false);
+  const next = setup([ours, free], flag);
+  next.engine.answers = ['inuse', 'ok'];
+  await next.controller.start();
+  await serving.controller.dispose();
+  await next.clock.advance(10_000);
+  assert.equal(next.controller.status.kind, 'running');
 });
 
 test('a busy or closing window (timeout, reset) during the poll is not a foreign program: it takes over later', async () => {
