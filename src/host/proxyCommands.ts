@@ -39,6 +39,15 @@ export function registerProxyCommands(deps: ProxyCommandDeps): vscode.Disposable
     return false;
   };
 
+  // This window's engine is idle while another window serves: its monitor would show nothing.
+  const openMonitor = (tab: 'monitor' | 'logs') => {
+    if (controller.status.kind === 'remote') {
+      void vscode.window.showInformationMessage(t('The proxy runs in another VS Code window: its monitor and logs are there.'));
+      return;
+    }
+    deps.openMonitor(tab);
+  };
+
   const stop = async () => {
     const wasRemote = controller.status.kind === 'remote';
     await controller.stop();
@@ -95,7 +104,7 @@ export function registerProxyCommands(deps: ProxyCommandDeps): vscode.Disposable
       void vscode.window.showInformationMessage(t('New API key generated and copied.'));
     }),
     vscode.commands.registerCommand('kiro.showOutput', () => deps.output.show(true)),
-    vscode.commands.registerCommand('kiro.openMonitor', () => deps.openMonitor('monitor')),
-    vscode.commands.registerCommand('kiro.openLogs', () => deps.openMonitor('logs')),
+    vscode.commands.registerCommand('kiro.openMonitor', () => openMonitor('monitor')),
+    vscode.commands.registerCommand('kiro.openLogs', () => openMonitor('logs')),
   ];
 }
