@@ -108,6 +108,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<KiroTe
       setLogRetention: (n) => engine.log.setCapacity(n),
       restart: () => controller.restart().then((s) => explainStart(s, false)),
       isLocalRunning: () => controller.isLocal,
+      tokenDirChanged: () => engine.pool.rewatchTokenDir(),
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('kiroProxy')) settings = readSettings();

@@ -24,6 +24,8 @@ export interface SettingsWatcherHooks {
   setLogRetention(n: number): void;
   restart(): Promise<unknown>;
   isLocalRunning(): boolean;
+  /** `tokenCacheDir` changed: the folder watch follows it. */
+  tokenDirChanged(): void;
 }
 
 export function watchSettings(hooks: SettingsWatcherHooks): vscode.Disposable {
@@ -39,6 +41,7 @@ export function watchSettings(hooks: SettingsWatcherHooks): vscode.Disposable {
     if (!next.apiKey) delete hooks.config.apiKey;
     if (!next.outboundProxy) delete hooks.config.outboundProxy;
     hooks.setLogRetention(next.logRetention);
+    if (e.affectsConfiguration(`${SECTION}.tokenCacheDir`)) hooks.tokenDirChanged();
     hooks.logger.info('Settings changed; applied.');
 
     if (e.affectsConfiguration(`${SECTION}.host`) && !isLoopbackHost(settings.host)) warnNonLoopback(settings.host);

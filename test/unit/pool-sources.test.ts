@@ -165,6 +165,23 @@ describe('account sources', () => {
     assert.equal(view.provider, 'Github');
   });
 
+  it('the folder watch follows the token folder setting when it changes', { timeout: 5_000 }, async () => {
+    const other = join(dir, 'other');
+    mkdirSync(other);
+    const config = defaultConfig({ kiroEndpoint: kiro.sim.url, tokenDir: sso, dataDir: join(dir, 'data2') });
+    const moving = new AccountPool({ config, http: kiro.http, store: new MemoryAccountStore(), clock: new ManualClock(Date.now()), scanWhenEmpty: false });
+    moving.start();
+    try {
+      config.tokenDir = other; // what the settings watch does
+      moving.rewatchTokenDir();
+      const { tokenPath } = kiro.sim.makeTokenFile(other, kiro.sim.addAccount({}));
+      const [notice] = await once(moving, 'token-file');
+      assert.deepEqual(notice, { kind: 'new', path: tokenPath });
+    } finally {
+      moving.stop();
+    }
+  });
+
   it('the folder watch offers new token files and fresher tokens for imported accounts', async () => {
     pool.start();
     const account = kiro.sim.addAccount({});

@@ -524,9 +524,19 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     if (this.started) return;
     this.started = true;
     this.scheduleTick(1000);
-    if (this.opts.watchTokenDir !== false) {
-      this.watcher = watchJsonFiles(this.config.tokenDir, (paths) => void this.noticeTokenFiles(paths));
-    }
+    this.watchTokenDir();
+  }
+
+  /** After `config.tokenDir` changed (the setting): the watch moves to the new folder. */
+  rewatchTokenDir(): void {
+    if (!this.started) return;
+    this.watcher?.close();
+    this.watchTokenDir();
+  }
+
+  private watchTokenDir(): void {
+    if (this.opts.watchTokenDir === false) return;
+    this.watcher = watchJsonFiles(this.config.tokenDir, (paths) => void this.noticeTokenFiles(paths));
   }
 
   stop(): void {
