@@ -108,6 +108,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<KiroTe
       setLogRetention: (n) => engine.log.setCapacity(n),
       restart: () => controller.restart().then((s) => explainStart(s, false)),
       isLocalRunning: () => controller.isLocal,
+      isBlockedOnAddress: () => controller.status.kind === 'foreign' || controller.status.kind === 'failed',
+      start: () => start(false),
       tokenDirChanged: () => engine.pool.rewatchTokenDir(),
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {

@@ -24,6 +24,9 @@ export interface SettingsWatcherHooks {
   setLogRetention(n: number): void;
   restart(): Promise<unknown>;
   isLocalRunning(): boolean;
+  /** The last start failed on the address (port taken, bad host): a new one is worth a try at once. */
+  isBlockedOnAddress(): boolean;
+  start(): Promise<unknown>;
   /** `tokenCacheDir` changed: the folder watch follows it. */
   tokenDirChanged(): void;
 }
@@ -45,7 +48,9 @@ export function watchSettings(hooks: SettingsWatcherHooks): vscode.Disposable {
     hooks.logger.info('Settings changed; applied.');
 
     if (e.affectsConfiguration(`${SECTION}.host`) && !isLoopbackHost(settings.host)) warnNonLoopback(settings.host);
-    if (impact.restart && hooks.isLocalRunning()) {
+    // "Change Port" after a conflict: the new address is what the user was asked for.
+    if (impact.restart && hooks.isBlockedOnAddress()) await hooks.start();
+    else if (impact.restart && hooks.isLocalRunning()) {
       const restart = vscode.l10n.t('Restart Proxy');
       const choice = await vscode.window.showInformationMessage(
         vscode.l10n.t('The proxy listens on {0}:{1} after a restart.', settings.host, settings.port),

@@ -8,6 +8,7 @@
 // No sleeps: every wait is on /health, the simulator or the extension's own objects.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
@@ -404,6 +405,30 @@ describe('Kiro Proxy in the extension host', function () {
     }
     await until('the workspace value gone', async () => workspaceAutoStart() === undefined);
     assert.equal(api.engine.config.cooldownSeconds, 300);
+  });
+
+  it('a port taken by another program: choosing another port in the settings starts the proxy there', async () => {
+    await vscode.commands.executeCommand('kiro.stopProxy');
+    await until(`port ${PORT} to close`, async () => !(await portOpen(PORT)));
+    const squatter = http.createServer((_req, res) => res.writeHead(404).end('not kiro'));
+    await new Promise<void>((resolve) => squatter.listen(PORT, '127.0.0.1', resolve));
+    const otherPort = await freePort();
+    const settings = vscode.workspace.getConfiguration('kiroProxy');
+    try {
+      await vscode.commands.executeCommand('kiro.startProxy');
+      assert.equal(api.engine.state.status, 'failed', 'the port is taken');
+      // What "Change Port" leads to: the user sets another port, and the proxy starts on it.
+      await settings.update('port', otherPort, vscode.ConfigurationTarget.Global);
+      await until(`the proxy on port ${otherPort}`, () => portOpen(otherPort));
+      const res = await fetch(`http://127.0.0.1:${otherPort}/health`);
+      assert.equal(((await res.json()) as { status: string }).status, 'ok');
+    } finally {
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+      await settings.update('port', PORT, vscode.ConfigurationTarget.Global);
+    }
+    await vscode.commands.executeCommand('kiro.restartProxy');
+    await until(`the proxy back on ${BASE}`, () => portOpen(PORT));
+    assert.equal(await portOpen(otherPort), false);
   });
 
   it('"Kiro: Stop Proxy" closes the port', async () => {
