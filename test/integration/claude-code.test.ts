@@ -60,6 +60,20 @@ function scriptToolLoop(proxy: RunningProxy): Scripted {
 
 const describeRun = (run: ClaudeCodeRun, proxy: RunningProxy, tap: HttpTap) => describeCliRun('claude', run, proxy, tap);
 
+/** A fresh proxy, an HTTP tap in front of it and a working folder for one Claude Code run. */
+async function withProxy(fn: (proxy: RunningProxy, tap: HttpTap, cwd: string) => Promise<void>): Promise<void> {
+  const proxy = await startProxy();
+  const tap = await startHttpTap(proxy.url);
+  const cwd = mkdtempSync(join(tmpdir(), 'claude-cwd-'));
+  try {
+    await fn(proxy, tap, cwd);
+  } finally {
+    await tap.close();
+    await proxy.stop();
+    rmSync(cwd, { recursive: true, force: true });
+  }
+}
+
 const messageRequests = (tap: HttpTap) => tap.requests.filter((r) => r.method === 'POST' && /^\/v1\/messages(\?|$)/.test(r.url));
 
 const textOf = (content: unknown): string =>
@@ -190,81 +204,60 @@ describe('Claude Code through the proxy', () => {
   // Claude Code defers many of its tools (WebFetch, NotebookEdit…) and loads them with ToolSearch,
   // whose result holds `tool_reference` blocks; the next request carries them back.
   test('a deferred tool loaded with ToolSearch: the next request is accepted', async () => {
-    const proxy = await startProxy();
-    const tap = await startHttpTap(proxy.url);
-    const cwd = mkdtempSync(join(tmpdir(), 'claude-cwd-'));
-    try {
-      const account = proxy.sim.accounts.list()[0].id;
-      proxy.sim.setBehavior(account, (req: { body: any }) => {
-        const current = req.body.conversationState.currentMessage.userInputMessage;
-        if ((current.userInputMessageContext?.toolResults ?? []).length > 0) return { text: FINAL_ANSWER };
-        if (String(current.content).includes(PROMPT_TAG)) return { toolCalls: [{ name: 'ToolSearch', input: { query: 'select:WebFetch', max_results: 1 } }] };
-        return { text: 'ok' };
-      });
-      const run = await runClaudeCode({ baseUrl: tap.url, cwd, args: ['-p', `${PROMPT_TAG}: load the WebFetch tool`] });
-      const context = describeRun(run, proxy, tap);
-      const declared = messageRequests(tap).flatMap((r) => (r.body.tools ?? []).map((t: { name: string }) => t.name));
-      assert.ok(declared.includes('ToolSearch'), `Claude Code offers ToolSearch: ${[...new Set(declared)].join(', ')}`);
-      assertAllSucceeded(tap.requests, 'Claude Code');
-      assert.equal(run.code, 0, context);
-      assert.equal(run.stdout.trim(), FINAL_ANSWER, context);
-      const sentBack = messageRequests(tap).flatMap((r) => r.body.messages).flatMap((m: any) => (Array.isArray(m.content) ? m.content : []));
-      const results = sentBack.filter((b: any) => b.type === 'tool_result');
-      assert.ok(JSON.stringify(results).includes('"tool_reference"'), `Claude Code sent a tool_reference back: ${JSON.stringify(results)}`);
-      const kiro = proxy.sim.chatRequests().map((r) => JSON.stringify(r.body.conversationState.currentMessage));
-      assert.ok(kiro.some((m) => m.includes('Tool \\"WebFetch\\" is loaded')), 'Kiro was told the tool is loaded');
-    } finally {
-      await tap.close();
-      await proxy.stop();
-      rmSync(cwd, { recursive: true, force: true });
-    }
+    await withProxy(async (proxy, tap, cwd) => {
+    const account = proxy.sim.accounts.list()[0].id;
+    proxy.sim.setBehavior(account, (req: { body: any }) => {
+      const current = req.body.conversationState.currentMessage.userInputMessage;
+      if ((current.userInputMessageContext?.toolResults ?? []).length > 0) return { text: FINAL_ANSWER };
+      if (String(current.content).includes(PROMPT_TAG)) return { toolCalls: [{ name: 'ToolSearch', input: { query: 'select:WebFetch', max_results: 1 } }] };
+      return { text: 'ok' };
+    });
+    const run = await runClaudeCode({ baseUrl: tap.url, cwd, args: ['-p', `${PROMPT_TAG}: load the WebFetch tool`] });
+    const context = describeRun(run, proxy, tap);
+    const declared = messageRequests(tap).flatMap((r) => (r.body.tools ?? []).map((t: { name: string }) => t.name));
+    assert.ok(declared.includes('ToolSearch'), `Claude Code offers ToolSearch: ${[...new Set(declared)].join(', ')}`);
+    assertAllSucceeded(tap.requests, 'Claude Code');
+    assert.equal(run.code, 0, context);
+    assert.equal(run.stdout.trim(), FINAL_ANSWER, context);
+    const sentBack = messageRequests(tap).flatMap((r) => r.body.messages).flatMap((m: any) => (Array.isArray(m.content) ? m.content : []));
+    const results = sentBack.filter((b: any) => b.type === 'tool_result');
+    assert.ok(JSON.stringify(results).includes('"tool_reference"'), `Claude Code sent a tool_reference back: ${JSON.stringify(results)}`);
+    const kiro = proxy.sim.chatRequests().map((r) => JSON.stringify(r.body.conversationState.currentMessage));
+    assert.ok(kiro.some((m) => m.includes('Tool \\"WebFetch\\" is loaded')), 'Kiro was told the tool is loaded');
+    });
   });
 
   // Kiro's "Input is too long" must read to Claude Code as a context overflow (which it compacts),
   // not as an unknown API error. A single exchange cannot be compacted, and Claude Code says so.
   test("Kiro's too-long error is Claude Code's own context overflow", async () => {
-    const proxy = await startProxy();
-    const tap = await startHttpTap(proxy.url);
-    const cwd = mkdtempSync(join(tmpdir(), 'claude-cwd-'));
-    try {
-      proxy.sim.setBehavior(proxy.sim.accounts.list()[0].id, (req: { body: any }) =>
-        String(req.body.conversationState.currentMessage.userInputMessage.content).includes(PROMPT_TAG) ? { error: 'inputTooLong' } : { text: 'ok' });
-      const run = await runClaudeCode({ baseUrl: tap.url, cwd, args: ['-p', `${PROMPT_TAG}: say hi`] });
-      const context = describeRun(run, proxy, tap);
-      assert.equal(run.code, 1, context);
-      assert.match(run.stdout, /^Prompt is too long · this conversation is a single exchange and cannot be compacted/, context);
-    } finally {
-      await tap.close();
-      await proxy.stop();
-      rmSync(cwd, { recursive: true, force: true });
-    }
+    await withProxy(async (proxy, tap, cwd) => {
+    proxy.sim.setBehavior(proxy.sim.accounts.list()[0].id, (req: { body: any }) =>
+      String(req.body.conversationState.currentMessage.userInputMessage.content).includes(PROMPT_TAG) ? { error: 'inputTooLong' } : { text: 'ok' });
+    const run = await runClaudeCode({ baseUrl: tap.url, cwd, args: ['-p', `${PROMPT_TAG}: say hi`] });
+    const context = describeRun(run, proxy, tap);
+    assert.equal(run.code, 1, context);
+    assert.match(run.stdout, /^Prompt is too long · this conversation is a single exchange and cannot be compacted/, context);
+    });
   });
 
   // As a user runs it after pointing Claude Code at the proxy (only ANTHROPIC_BASE_URL set):
   // Claude Code then also probes the base URL before its first request.
   test('without the offline switches, every request Claude Code sends succeeds too', async () => {
-    const proxy = await startProxy();
-    const tap = await startHttpTap(proxy.url);
-    const cwd = mkdtempSync(join(tmpdir(), 'claude-cwd-'));
-    try {
-      scriptToolLoop(proxy);
-      const run = await runClaudeCode({
-        baseUrl: tap.url,
-        cwd,
-        offline: false,
-        args: ['-p', `${PROMPT_TAG}: write kiro-proxy-42 into marker.txt using Bash`, '--allowedTools', 'Bash', '--output-format', 'json'],
-      });
-      const context = describeRun(run, proxy, tap);
-      assert.equal(run.code, 0, context);
-      const result = JSON.parse(run.stdout) as { is_error: boolean; result: string; num_turns: number };
-      assert.equal(result.is_error, false, context);
-      assert.equal(result.result, FINAL_ANSWER, context);
-      assert.equal(readFileSync(join(cwd, 'marker.txt'), 'utf8').trim(), EXPECTED_OUTPUT);
-      assertAllSucceeded(tap.requests, 'Claude Code');
-    } finally {
-      await tap.close();
-      await proxy.stop();
-      rmSync(cwd, { recursive: true, force: true });
-    }
+    await withProxy(async (proxy, tap, cwd) => {
+    scriptToolLoop(proxy);
+    const run = await runClaudeCode({
+      baseUrl: tap.url,
+      cwd,
+      offline: false,
+      args: ['-p', `${PROMPT_TAG}: write kiro-proxy-42 into marker.txt using Bash`, '--allowedTools', 'Bash', '--output-format', 'json'],
+    });
+    const context = describeRun(run, proxy, tap);
+    assert.equal(run.code, 0, context);
+    const result = JSON.parse(run.stdout) as { is_error: boolean; result: string; num_turns: number };
+    assert.equal(result.is_error, false, context);
+    assert.equal(result.result, FINAL_ANSWER, context);
+    assert.equal(readFileSync(join(cwd, 'marker.txt'), 'utf8').trim(), EXPECTED_OUTPUT);
+    assertAllSucceeded(tap.requests, 'Claude Code');
+    });
   });
 });
