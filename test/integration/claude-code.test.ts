@@ -205,12 +205,12 @@ describe('Claude Code through the proxy', () => {
   // whose result holds `tool_reference` blocks; the next request carries them back.
   test('a deferred tool loaded with ToolSearch: the next request is accepted', async () => {
     await withProxy(async (proxy, tap, cwd) => {
-    const account = proxy.sim.accounts.list()[0].id;
-    proxy.sim.setBehavior(account, (req: { body: any }) => {
-      const current = req.body.conversationState.currentMessage.userInputMessage;
-      if ((current.userInputMessageContext?.toolResults ?? []).length > 0) return { text: FINAL_ANSWER };
-      if (String(current.content).includes(PROMPT_TAG)) return { toolCalls: [{ name: 'ToolSearch', input: { query: 'select:WebFetch', max_results: 1 } }] };
-      return { text: 'ok' };
+      const account = proxy.sim.accounts.list()[0].id;
+      proxy.sim.setBehavior(account, (req: { body: any }) => {
+        const current = req.body.conversationState.currentMessage.userInputMessage;
+        if ((current.userInputMessageContext?.toolResults ?? []).length > 0) return { text: FINAL_ANSWER };
+        if (String(current.content).includes(PROMPT_TAG)) return { toolCalls: [{ name: 'ToolSearch', input: { query: 'select:WebFetch', max_results: 1 } }] };
+        return { text: 'ok' };
     });
     const run = await runClaudeCode({ baseUrl: tap.url, cwd, args: ['-p', `${PROMPT_TAG}: load the WebFetch tool`] });
     const context = describeRun(run, proxy, tap);
@@ -231,12 +231,12 @@ describe('Claude Code through the proxy', () => {
   // not as an unknown API error. A single exchange cannot be compacted, and Claude Code says so.
   test("Kiro's too-long error is Claude Code's own context overflow", async () => {
     await withProxy(async (proxy, tap, cwd) => {
-    proxy.sim.setBehavior(proxy.sim.accounts.list()[0].id, (req: { body: any }) =>
-      String(req.body.conversationState.currentMessage.userInputMessage.content).includes(PROMPT_TAG) ? { error: 'inputTooLong' } : { text: 'ok' });
-    const run = await runClaudeCode({ baseUrl: tap.url, cwd, args: ['-p', `${PROMPT_TAG}: say hi`] });
-    const context = describeRun(run, proxy, tap);
-    assert.equal(run.code, 1, context);
-    assert.match(run.stdout, /^Prompt is too long · this conversation is a single exchange and cannot be compacted/, context);
+      proxy.sim.setBehavior(proxy.sim.accounts.list()[0].id, (req: { body: any }) =>
+        String(req.body.conversationState.currentMessage.userInputMessage.content).includes(PROMPT_TAG) ? { error: 'inputTooLong' } : { text: 'ok' });
+      const run = await runClaudeCode({ baseUrl: tap.url, cwd, args: ['-p', `${PROMPT_TAG}: say hi`] });
+      const context = describeRun(run, proxy, tap);
+      assert.equal(run.code, 1, context);
+      assert.match(run.stdout, /^Prompt is too long · this conversation is a single exchange and cannot be compacted/, context);
     });
   });
 
@@ -244,12 +244,12 @@ describe('Claude Code through the proxy', () => {
   // Claude Code then also probes the base URL before its first request.
   test('without the offline switches, every request Claude Code sends succeeds too', async () => {
     await withProxy(async (proxy, tap, cwd) => {
-    scriptToolLoop(proxy);
-    const run = await runClaudeCode({
-      baseUrl: tap.url,
-      cwd,
-      offline: false,
-      args: ['-p', `${PROMPT_TAG}: write kiro-proxy-42 into marker.txt using Bash`, '--allowedTools', 'Bash', '--output-format', 'json'],
+      scriptToolLoop(proxy);
+      const run = await runClaudeCode({
+        baseUrl: tap.url,
+        cwd,
+        offline: false,
+        args: ['-p', `${PROMPT_TAG}: write kiro-proxy-42 into marker.txt using Bash`, '--allowedTools', 'Bash', '--output-format', 'json'],
     });
     const context = describeRun(run, proxy, tap);
     assert.equal(run.code, 0, context);
