@@ -211,19 +211,19 @@ describe('Claude Code through the proxy', () => {
         if ((current.userInputMessageContext?.toolResults ?? []).length > 0) return { text: FINAL_ANSWER };
         if (String(current.content).includes(PROMPT_TAG)) return { toolCalls: [{ name: 'ToolSearch', input: { query: 'select:WebFetch', max_results: 1 } }] };
         return { text: 'ok' };
-    });
-    const run = await runClaudeCode({ baseUrl: tap.url, cwd, args: ['-p', `${PROMPT_TAG}: load the WebFetch tool`] });
-    const context = describeRun(run, proxy, tap);
-    const declared = messageRequests(tap).flatMap((r) => (r.body.tools ?? []).map((t: { name: string }) => t.name));
-    assert.ok(declared.includes('ToolSearch'), `Claude Code offers ToolSearch: ${[...new Set(declared)].join(', ')}`);
-    assertAllSucceeded(tap.requests, 'Claude Code');
-    assert.equal(run.code, 0, context);
-    assert.equal(run.stdout.trim(), FINAL_ANSWER, context);
-    const sentBack = messageRequests(tap).flatMap((r) => r.body.messages).flatMap((m: any) => (Array.isArray(m.content) ? m.content : []));
-    const results = sentBack.filter((b: any) => b.type === 'tool_result');
-    assert.ok(JSON.stringify(results).includes('"tool_reference"'), `Claude Code sent a tool_reference back: ${JSON.stringify(results)}`);
-    const kiro = proxy.sim.chatRequests().map((r) => JSON.stringify(r.body.conversationState.currentMessage));
-    assert.ok(kiro.some((m) => m.includes('Tool \\"WebFetch\\" is loaded')), 'Kiro was told the tool is loaded');
+      });
+      const run = await runClaudeCode({ baseUrl: tap.url, cwd, args: ['-p', `${PROMPT_TAG}: load the WebFetch tool`] });
+      const context = describeRun(run, proxy, tap);
+      const declared = messageRequests(tap).flatMap((r) => (r.body.tools ?? []).map((t: { name: string }) => t.name));
+      assert.ok(declared.includes('ToolSearch'), `Claude Code offers ToolSearch: ${[...new Set(declared)].join(', ')}`);
+      assertAllSucceeded(tap.requests, 'Claude Code');
+      assert.equal(run.code, 0, context);
+      assert.equal(run.stdout.trim(), FINAL_ANSWER, context);
+      const sentBack = messageRequests(tap).flatMap((r) => r.body.messages).flatMap((m: any) => (Array.isArray(m.content) ? m.content : []));
+      const results = sentBack.filter((b: any) => b.type === 'tool_result');
+      assert.ok(JSON.stringify(results).includes('"tool_reference"'), `Claude Code sent a tool_reference back: ${JSON.stringify(results)}`);
+      const kiro = proxy.sim.chatRequests().map((r) => JSON.stringify(r.body.conversationState.currentMessage));
+      assert.ok(kiro.some((m) => m.includes('Tool \\"WebFetch\\" is loaded')), 'Kiro was told the tool is loaded');
     });
   });
 
@@ -250,14 +250,14 @@ describe('Claude Code through the proxy', () => {
         cwd,
         offline: false,
         args: ['-p', `${PROMPT_TAG}: write kiro-proxy-42 into marker.txt using Bash`, '--allowedTools', 'Bash', '--output-format', 'json'],
-    });
-    const context = describeRun(run, proxy, tap);
-    assert.equal(run.code, 0, context);
-    const result = JSON.parse(run.stdout) as { is_error: boolean; result: string; num_turns: number };
-    assert.equal(result.is_error, false, context);
-    assert.equal(result.result, FINAL_ANSWER, context);
-    assert.equal(readFileSync(join(cwd, 'marker.txt'), 'utf8').trim(), EXPECTED_OUTPUT);
-    assertAllSucceeded(tap.requests, 'Claude Code');
+      });
+      const context = describeRun(run, proxy, tap);
+      assert.equal(run.code, 0, context);
+      const result = JSON.parse(run.stdout) as { is_error: boolean; result: string; num_turns: number };
+      assert.equal(result.is_error, false, context);
+      assert.equal(result.result, FINAL_ANSWER, context);
+      assert.equal(readFileSync(join(cwd, 'marker.txt'), 'utf8').trim(), EXPECTED_OUTPUT);
+      assertAllSucceeded(tap.requests, 'Claude Code');
     });
   });
 });
