@@ -101,7 +101,16 @@ describe('EventStreamDecoder resynchronisation', () => {
     const result = decodeChunks([bytes], decoder);
     assert.deepEqual(result.frames, [frames[0], ...frames.slice(2)]);
     assert.equal(decoder.skippedBytes, second.totalLength);
-    assert.equal(decoder.lostFrames, 0, 'a bad prelude is indistinguishable from noise');
+    assert.equal(decoder.lostFrames, 1, 'the skipped bytes held a frame (its headers): its event is lost');
+  });
+
+  test("a damaged length field loses that frame, counted as lost, not as noise", () => {
+    const bytes = Buffer.from(medium.bytes);
+    bytes[second.offset + 2] ^= 0x01; // frame 2's total length
+    const decoder = new EventStreamDecoder();
+    const result = decodeChunks([bytes], decoder);
+    assert.deepEqual(result.frames, [frames[0], ...frames.slice(2)]);
+    assert.equal(decoder.lostFrames, 1);
   });
 
   test('garbage between frames is skipped and counted, whatever the chunking', () => {

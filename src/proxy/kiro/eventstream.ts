@@ -35,6 +35,8 @@ export interface EventStreamDecoderOptions {
 const PRELUDE_BYTES = 12;
 const CRC_BYTES = 4;
 const MIN_FRAME_BYTES = PRELUDE_BYTES + CRC_BYTES;
+/** Every Kiro frame carries this header name: skipped bytes holding it held a frame, not noise. */
+const FRAME_HEADER_NAME = Buffer.from(':message-type');
 
 export class EventStreamDecoder {
   private readonly maxConsecutiveFailures: number;
@@ -51,6 +53,8 @@ export class EventStreamDecoder {
   private resyncSkipped = -1;
   private skipped = 0;
   private lost = 0;
+  /** The current resync has already counted a lost frame (one is enough to fail the reply). */
+  private lostInThisResync = false;
   /** A broken-stream error held back so the good frames before it are delivered first. */
   private brokenStream?: ProxyError;
   private readonly prelude = Buffer.alloc(PRELUDE_BYTES);
@@ -61,12 +65,12 @@ export class EventStreamDecoder {
     this.maxResyncBytes = options.maxResyncBytes ?? 1024 * 1024;
   }
 
-  /** Total bytes discarded as garbage or corrupt frames so far. */
-  /** Frames whose prelude was sound but whose body failed its checksum: events that are gone. */
+  /** Frames that failed their checksum, or were skipped for a damaged prelude: events that are gone. */
   get lostFrames(): number {
     return this.lost;
   }
 
+  /** Total bytes discarded as garbage or corrupt frames so far. */
   get skippedBytes(): number {
     return this.skipped;
   }
@@ -115,8 +119,9 @@ export class EventStreamDecoder {
         : undefined;
       if (!frame) {
         // A sound prelude but a bad checksum: a real event was lost, not just noise skipped.
-        this.lost++;
         this.startResync();
+        this.lost++;
+        this.lostInThisResync = true;
         continue;
       }
       this.consume(totalLength);
@@ -173,7 +178,10 @@ export class EventStreamDecoder {
     if (this.consecutiveFailures > this.maxConsecutiveFailures) {
       throw new ProxyError('upstream', `Kiro's event stream is corrupt (${this.consecutiveFailures} bad frames in a row)`);
     }
-    if (this.resyncSkipped < 0) this.resyncSkipped = 0;
+    if (this.resyncSkipped < 0) {
+      this.resyncSkipped = 0;
+      this.lostInThisResync = false;
+    }
     this.skip(1);
   }
 
@@ -192,6 +200,12 @@ export class EventStreamDecoder {
     let at = this.headOffset;
     while (at <= last && validPreludeLength(bytes, at, this.maxFrameBytes) < 0) at++;
     const found = at <= last;
+    // A frame whose prelude was damaged is skipped here whole: its event is lost, not noise.
+    const header = bytes.subarray(this.headOffset, Math.min(bytes.length, at + FRAME_HEADER_NAME.length - 1)).indexOf(FRAME_HEADER_NAME);
+    if (header >= 0 && !this.lostInThisResync) {
+      this.lost++;
+      this.lostInThisResync = true;
+    }
     this.skip(at - this.headOffset);
     if (found) this.resyncSkipped = -1;
     return found;
