@@ -342,6 +342,21 @@ describe('AccountPool', () => {
     await assert.rejects(pool.acquire({ exclude: new Set([a, b]) }), /tried for this request/);
   });
 
+  it('retries after every account failed once alternate between them, even in a sticky session', async () => {
+    const a = (await addSimAccount()).id;
+    const b = (await addSimAccount()).id;
+    const first = await pool.acquire({ sessionKey: 's-retry', exclude: none });
+    pool.release(first);
+    const both = new Set([a, b]);
+    const picks: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const lease = await pool.acquire({ sessionKey: 's-retry', exclude: none, avoid: both });
+      picks.push(lease.accountId);
+      pool.release(lease);
+    }
+    assert.deepEqual(new Set(picks), both, `retries went to ${picks.join(', ')}`);
+  });
+
   it('skips accounts whose model list lacks the model, but not for unlisted (hidden) models', async () => {
     const narrow = (await addSimAccount({ models: ['claude-sonnet-4'] })).id;
     const wide = (await addSimAccount()).id;

@@ -609,7 +609,8 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     const preferred = usable.filter((a) => !req.avoid?.has(a.id));
     const candidates = preferred.length ? preferred : usable;
     const sessionKey = this.sessionKeyOf(req);
-    if (sessionKey) {
+    // Every account already failed this request once: spread the retries by load, not all on one.
+    if (sessionKey && preferred.length) {
       const session = this.sessions.find(sessionKey, now);
       const sticky = session && candidates.find((a) => a.id === session.accountId);
       if (sticky) return sticky;
