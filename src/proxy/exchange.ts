@@ -79,6 +79,7 @@ export class KiroExchange implements Exchange {
       const estimatedInputTokens = estimateConversationTokens(conversation);
       const upstream = await this.connect(request, kiroModel, estimatedInputTokens, attempt);
       const events = this.tracked(request, upstream, kiroModel, started, attempt.count);
+      this.endIfNeverRead(request.signal, upstream);
       return { kiroModel, accountId: upstream.lease.accountId, estimatedInputTokens, events };
     } catch (err) {
       const error = asProxyError(err);
@@ -220,6 +221,24 @@ export class KiroExchange implements Exchange {
     }
   }
 
+  /**
+   * An adapter that fails before it reads the reply never runs `tracked`: when the request ends
+   * (the server aborts its signal then, as a client leaving does), the account and the Kiro call
+   * are let go all the same. Both steps are idempotent, so a late first read is harmless.
+   */
+  private endIfNeverRead(signal: AbortSignal, upstream: Upstream): void {
+    signal.addEventListener(
+      'abort',
+      () => {
+        if (upstream.reading) return;
+        this.deps.pool.release(upstream.lease);
+        upstream.unlink();
+        upstream.abort.abort();
+      },
+      { once: true },
+    );
+  }
+
   /** Passes the events through, then settles the account's counters and the log entry. */
   private async *tracked(
     request: ExchangeRequest,
@@ -229,6 +248,7 @@ export class KiroExchange implements Exchange {
     attempts: number,
   ): AsyncGenerator<ReplyEvent> {
     const { lease } = upstream;
+    upstream.reading = true;
     let usage: Usage | undefined;
     let failure: ProxyError | undefined;
     try {
@@ -314,6 +334,8 @@ interface Upstream {
   abort: LightAbortController;
   /** Stops following the client's signal. */
   unlink: () => void;
+  /** `tracked` took over (it releases the lease and ends the call). */
+  reading?: boolean;
 }
 
 type CallOutcome = { upstream: Upstream } | { failure: KiroFailure };

@@ -12,6 +12,7 @@ import { ManualClock } from '../../src/proxy/pool/clock';
 import { AccountPool } from '../../src/proxy/pool/pool';
 import { MemoryAccountStore } from '../../src/proxy/pool/store';
 import { importSimAccount, useSimulator } from '../helpers/pool';
+import { waitFor } from '../helpers/http';
 
 const WINDOW = 60_000;
 
@@ -127,6 +128,20 @@ describe('exchange leases', () => {
     await endsItsSession('abandoned', async () => {
       for await (const _event of (await start('x', { sessionId: 'abandoned' })).events) break;
     });
+  });
+
+  it('a reply nobody reads: the end of the request lets the account and the Kiro call go', async () => {
+    await importSimAccount(pool, kiro.sim);
+    kiro.sim.enqueue({ text: 'never read', stallAfterFrames: 2 });
+    const request = new AbortController();
+    const repliesBefore = kiro.sim.replies.length;
+    await start('x', { sessionId: 'unread', signal: request.signal }); // the adapter failed before reading
+    const before = lastCall().conversationId;
+    request.abort(); // what the server does when a request ends
+    await waitFor(() => kiro.sim.replies.length > repliesBefore, 3000, 'the Kiro call closed');
+    await clock.advance(WINDOW);
+    await drain(await start('later', { sessionId: 'unread' }));
+    assert.notEqual(lastCall().conversationId, before, 'the lease was released');
   });
 
   it('a dead access token is refreshed once, though each request in flight gets its 403 after the refresh', async () => {

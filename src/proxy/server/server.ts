@@ -172,6 +172,8 @@ export class ProxyServer {
       sendError(req, res, protocol, asProxyError(err));
     } finally {
       this.active--;
+      // The request is over, answered or not: whatever still hangs on its signal ends too.
+      abort.abort();
     }
   }
 }
