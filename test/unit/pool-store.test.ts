@@ -73,6 +73,28 @@ describe('FileAccountStore', () => {
     assert.deepEqual((await new FileAccountStore(dir).load()).map((a) => a.id), ['a', 'c']);
   });
 
+  it("a writer's stale copy never undoes another's state change, and a writer's own change is never undone by its earlier write", async () => {
+    const proxy = new FileAccountStore(dir);
+    const login = new FileAccountStore(dir);
+    await proxy.save([fakeAccount('x')]);
+    await proxy.load();
+    await login.load(); // then waits a minute for the device code
+    const exhausted: StoredAccount = { ...fakeAccount('x', 3), status: 'exhausted' };
+    await proxy.save([exhausted]);
+    await login.save([fakeAccount('x'), fakeAccount('y')]);
+    const afterLogin = await new FileAccountStore(dir).load();
+    assert.deepEqual(afterLogin.map((a) => [a.id, a.status, a.counters.requests]), [['x', 'exhausted', 3], ['y', 'ok', 0]]);
+
+    // The user signs in again with tokens that expire sooner than the dead ones: they stay.
+    const dead = { ...fakeAccount('x', 4), credentials: { ...fakeAccount('x').credentials, refreshToken: 'aor-dead', expiresAt: 2_000 } };
+    await proxy.load();
+    await proxy.save([dead]);
+    const renewed = { ...dead, credentials: { ...dead.credentials, refreshToken: 'aor-new', expiresAt: 1_000 } };
+    await proxy.save([renewed]);
+    await proxy.save([{ ...renewed, counters: { requests: 5, errors: 0, credits: 0 } }]);
+    assert.equal((await new FileAccountStore(dir).load()).find((a) => a.id === 'x')?.credentials.refreshToken, 'aor-new');
+  });
+
   it("tells a watcher about another process's writes, not about its own", async () => {
     const proxy = new FileAccountStore(dir);
     await proxy.load();
