@@ -20,8 +20,11 @@ export type FileFormat = 'json' | 'dotenv' | 'toml' | 'gitignore';
 /** What an undo needs for one key. `previous` is the old source text; it is never kept for secrets. */
 export interface UndoEntry {
   key: string;
-  /** Hash of the value we wrote (it may be the API key): undo touches the key only while it still holds that value. */
-  written: string;
+  /**
+   * Hash of the value we wrote (it may be the API key): undo touches the key only while it still
+   * holds that value. Absent in records of 0.1.0 builds before it existed: undone unconditionally, as then.
+   */
+  written?: string;
   previous?: string;
   /** A value was there but was secret, so undo removes ours instead of restoring it. */
   previousSecret?: true;

@@ -136,7 +136,7 @@ export function undoText(text: string, undo: FileUndo): UndoResult {
   const changed: string[] = [];
   for (const entry of [...undo.entries].reverse()) {
     const current = adapter.current(out, entry.key);
-    if (current !== undefined && fingerprint(current) === entry.written) out = adapter.restore(out, entry);
+    if (current !== undefined && (entry.written === undefined || fingerprint(current) === entry.written)) out = adapter.restore(out, entry);
     // A key the user removed, with no old value to put back, needs no undo and no mention.
     else if (current !== undefined || entry.previous !== undefined) changed.unshift(entry.key);
   }

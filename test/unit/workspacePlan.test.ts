@@ -173,6 +173,10 @@ test('undo leaves what the user changed after we wrote it and names it; the rest
   const undone = undoText(edited, claude.undo);
   assert.deepEqual(parse(undone.text!), { env: { ANTHROPIC_BASE_URL: 'https://api.anthropic.com' } });
   assert.deepEqual(undone.changed, ['env.ANTHROPIC_BASE_URL']);
+
+  // A record saved by a build before the check (no hash of what was written) still undoes, as it did.
+  const old = { ...env.undo, entries: env.undo.entries.map(({ written: _hash, ...entry }) => entry) };
+  assert.deepEqual(undoText(env.after, old), { text: 'OPENAI_BASE_URL=https://api.openai.com/v1\nDEBUG=1', changed: [] });
 });
 
 test('gitignore: only missing entries are appended, undo removes exactly them', () => {
