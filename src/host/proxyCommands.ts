@@ -59,7 +59,7 @@ export function registerProxyCommands(deps: ProxyCommandDeps): vscode.Disposable
     vscode.commands.registerCommand('kiro.stopProxy', stop),
     vscode.commands.registerCommand('kiro.restartProxy', async () => {
       if (controller.status.kind === 'remote') return void needsLocalProxy();
-      await controller.stop();
+      await controller.stop({ restarting: true });
       await deps.start();
     }),
     vscode.commands.registerCommand('kiro.toggleProxy', async () => {

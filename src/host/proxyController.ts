@@ -78,10 +78,13 @@ export class ProxyController extends EventEmitter<{ status: [ProxyStatus] }> {
     });
   }
 
-  /** The user's stop: when this window served, the other windows do not take over. */
-  stop(): Promise<ProxyStatus> {
+  /**
+   * The user's stop: when this window served, the other windows do not take over. Not for a
+   * restart (`restart`, or `{ restarting: true }` when the caller starts again itself).
+   */
+  stop(options: { restarting?: boolean } = {}): Promise<ProxyStatus> {
     return this.serialised(() => {
-      if (this.current.kind === 'running') this.options.stoppedByUser?.set(true);
+      if (this.current.kind === 'running' && !options.restarting) this.options.stoppedByUser?.set(true);
       return this.doStop();
     });
   }

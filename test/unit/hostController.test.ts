@@ -125,6 +125,11 @@ test("the user's stop in the serving window is not undone by another window; a s
   assert.equal(watching.engine.starts, 1);
   assert.equal(watching.clock.pendingTimers(), 0);
 
+  // A restart is not the user's stop either.
+  await serving.controller.start();
+  await serving.controller.stop({ restarting: true });
+  assert.equal(flag.get(), false);
+
   // Closing a window is not the user's stop: the next window takes over as before.
   await serving.controller.start();
   assert.equal(flag.get(), false);
