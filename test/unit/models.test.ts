@@ -34,6 +34,8 @@ describe('resolveKiroModel', () => {
     assert.equal(resolve('claude-sonnet-4-0'), 'claude-sonnet-4');
     assert.equal(resolve('us.anthropic.claude-sonnet-4-5-20250929-v1:0'), 'claude-sonnet-4.5');
     assert.equal(resolve('anthropic.claude-haiku-4-5-20251001-v1:0'), 'claude-haiku-4.5');
+    assert.equal(resolve('global.anthropic.claude-sonnet-4-5-20250929-v1:0'), 'claude-sonnet-4.5');
+    assert.equal(resolve('us-gov.anthropic.claude-sonnet-4-5-20250929-v1:0'), 'claude-sonnet-4.5');
     assert.equal(resolve('claude-sonnet-4-5@20250929'), 'claude-sonnet-4.5');
   });
 

@@ -60,7 +60,7 @@ const ONE_MILLION_SUFFIX = /(?:\[1m\]|-1m)$/;
 /** Date stamps, `-latest` and `-thinking` say nothing about which Kiro model to use. */
 const IGNORED_SUFFIX = /-(?:\d{8}|latest|thinking)$/;
 /** Bedrock (`us.anthropic.claude-…-v1:0`) and Vertex (`claude-…@20250929`) spellings of the same names. */
-const CLOUD_PREFIX = /^(?:[a-z]{2,4}\.)?anthropic\./;
+const CLOUD_PREFIX = /^(?:[a-z]+(?:-[a-z]+)?\.)?anthropic\./; // us. eu. apac. global. us-gov.
 const CLOUD_SUFFIX = /(?:-v\d+(?::\d+)?|@\d{8})$/;
 /** `claude-sonnet-4-5`, `claude-sonnet-4.5`, `claude-opus-4`. */
 const NEW_STYLE = /^claude-(opus|sonnet|haiku)-(\d+)(?:[-.](\d{1,2}))?$/;
