@@ -48,6 +48,11 @@ export class ProxyError extends Error {
     this.code = options.code;
     this.param = options.param;
   }
+
+  /** The same error with another message (a scrubbed one); the original is its cause. */
+  withMessage(message: string): ProxyError {
+    return new ProxyError(this.kind, message, { status: this.status, retryAfterSeconds: this.retryAfterSeconds, code: this.code, param: this.param, cause: this });
+  }
 }
 
 // Claude Code compacts the conversation and retries when an error says "prompt is too long"
@@ -55,6 +60,11 @@ export class ProxyError extends Error {
 export const TOO_LONG_MESSAGE =
   'prompt is too long: the conversation is more than Kiro accepts (Input is too long / CONTENT_LENGTH_EXCEEDS_THRESHOLD). ' +
   'Compact it or start a new one (Claude Code: /compact or /clear), then tell the assistant what you were doing.';
+
+/** Kiro refused the conversation as too long; OpenAI clients (Codex) compact on the code. */
+export function tooLongError(): ProxyError {
+  return new ProxyError('invalid_request', TOO_LONG_MESSAGE, { code: 'context_length_exceeded' });
+}
 
 export function invalidRequest(message: string): ProxyError {
   return new ProxyError('invalid_request', message);

@@ -3,7 +3,7 @@
 // yields decoded reply events and records the request log entry.
 import type { Conversation, ReplyEvent, Usage } from './model';
 import type { ProxyConfig } from './config';
-import { ProxyError, TOO_LONG_MESSAGE, asProxyError } from './errors';
+import { ProxyError, asProxyError, tooLongError } from './errors';
 import { redact } from './logger';
 import type { RequestLog } from './log';
 import { estimateTokens } from './tokens';
@@ -140,7 +140,7 @@ export class KiroExchange implements Exchange {
       if (request.signal.aborted) throw new ProxyError('internal', 'Client closed the request');
       switch (failure.kind) {
         case 'too_long':
-          throw new ProxyError('invalid_request', TOO_LONG_MESSAGE);
+          throw tooLongError();
         case 'bad_request':
           throw new ProxyError('invalid_request', `Kiro rejected the request: ${failure.message}`);
         case 'bearer_invalid':
@@ -162,9 +162,9 @@ export class KiroExchange implements Exchange {
           await backoff(transientFailures, request.signal);
           continue;
         default:
-          // A pinned request has no other account to fail over to: say what happened to this one.
-          if (ACCOUNT_FAILURES.has(failure.kind) && request.pinAccountId) throw new ProxyError('upstream', failure.message);
           if (ACCOUNT_FAILURES.has(failure.kind)) {
+            // A pinned request has no other account to fail over to: say what happened to this one.
+            if (request.pinAccountId) throw new ProxyError('upstream', failure.message);
             // The pool has taken the account out of rotation (cooldown, exhausted, suspended), so
             // the next acquire picks another one, or waits for the first to recover. Should the
             // same account come back anyway, it is excluded from this request.
@@ -230,13 +230,17 @@ export class KiroExchange implements Exchange {
     signal.addEventListener(
       'abort',
       () => {
-        if (upstream.reading) return;
-        this.deps.pool.release(upstream.lease);
-        upstream.unlink();
-        upstream.abort.abort();
+        if (!upstream.reading) this.letGo(upstream);
       },
       { once: true },
     );
+  }
+
+  /** Lets an upstream call go: the account's lease, the link to the client and, unless it ended, the Kiro request. */
+  private letGo(upstream: Upstream, stillRunning = true): void {
+    this.deps.pool.release(upstream.lease);
+    upstream.unlink();
+    if (stillRunning) upstream.abort.abort();
   }
 
   /** Passes the events through, then settles the account's counters and the log entry. */
@@ -266,13 +270,11 @@ export class KiroExchange implements Exchange {
           : new ProxyError('upstream', 'The Kiro stream failed: ' + describe(err), { cause: err });
       // Security: this message reaches the client as a stream error event (past the server's
       // own scrubbing) and Kiro's exception text is quoted in it: remove anything secret-shaped.
-      failure = new ProxyError(raw.kind, redact(raw.message), { status: raw.status, retryAfterSeconds: raw.retryAfterSeconds, cause: raw });
+      failure = raw.withMessage(redact(raw.message));
       throw failure;
     } finally {
-      this.deps.pool.release(lease);
-      upstream.unlink();
       // A client that stopped reading mid-stream must not leave the Kiro request running.
-      if (!usage) upstream.abort.abort();
+      this.letGo(upstream, !usage);
       if (usage) this.deps.pool.reportSuccess(lease.accountId, { credits: usage.credits });
       this.record(request, {
         started,

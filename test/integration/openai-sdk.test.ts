@@ -114,6 +114,13 @@ describe('OpenAI SDK (Chat Completions) through the proxy', () => {
     const body = (await res.json()) as { error: { message: string; type: string } };
     assert.equal(body.error.type, 'invalid_request_error');
     assert.match(body.error.message, /not valid JSON/);
+    // Kiro's "Input is too long": the code OpenAI clients compact the conversation on.
+    proxy.sim.enqueue({ error: 'inputTooLong' });
+    await assert.rejects(client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'long' }] }), (err: InstanceType<typeof OpenAI.APIError>) => {
+      assert.equal(err.status, 400);
+      assert.equal(err.code, 'context_length_exceeded');
+      return true;
+    });
   });
 });
 

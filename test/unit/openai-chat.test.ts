@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ProxyError, TOO_LONG_MESSAGE } from '../../src/proxy/errors';
+import { ProxyError, TOO_LONG_MESSAGE, tooLongError } from '../../src/proxy/errors';
 import { errorBody, parseChatRequest } from '../../src/proxy/protocols/openai-chat';
 
 const parse = (body: object) => parseChatRequest({ model: 'gpt-4o', user: 'u1', ...body });
@@ -241,7 +241,7 @@ describe('openai errorBody', () => {
     assert.deepEqual(errorBody(new ProxyError('authentication', 'no')), {
       error: { message: 'no', type: 'invalid_request_error', code: 'invalid_api_key', param: null },
     });
-    assert.deepEqual(errorBody(new ProxyError('request_too_large', TOO_LONG_MESSAGE)), {
+    assert.deepEqual(errorBody(tooLongError()), {
       error: { message: TOO_LONG_MESSAGE, type: 'invalid_request_error', code: 'context_length_exceeded', param: null },
     });
     assert.deepEqual(errorBody(new ProxyError('upstream', 'Kiro failed')), {

@@ -3,7 +3,7 @@
 // history tool declared, and < ~600 KB of JSON, and answers any violation with a bare
 // `400 Improperly formed request.` So this module repairs the history instead of passing it on.
 import { createHash, randomUUID } from 'node:crypto';
-import { invalidRequest, ProxyError, TOO_LONG_MESSAGE } from '../errors';
+import { invalidRequest, ProxyError, tooLongError } from '../errors';
 import type { Conversation, ImageBlock, Message, ResponseFormat, Role, ThinkingConfig, ToolChoice, ToolSpec } from '../model';
 
 // ---- Wire types (§3.1, camelCase exactly as Kiro wants them) ----
@@ -500,7 +500,7 @@ function fitPayload(
       `The images of this message take ${Math.round(imageBytes / 1000)} KB; Kiro takes about ${Math.round(maxBytes / 1000)} KB per request in all. Send fewer or smaller images.`,
     );
   }
-  throw new ProxyError('invalid_request', TOO_LONG_MESSAGE);
+  throw tooLongError();
 }
 
 /** History with its oldest images replaced by a note until `excess` bytes are saved (or none are left). */

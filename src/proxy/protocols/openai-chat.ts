@@ -1,7 +1,7 @@
 // The OpenAI Chat Completions API (`POST /v1/chat/completions`): parses requests into a
 // Conversation and renders replies as `chat.completion` objects or chunk streams.
 import { randomBytes } from 'node:crypto';
-import { asProxyError, invalidRequest, TOO_LONG_MESSAGE, type ProxyError, type ProxyErrorKind } from '../errors';
+import { asProxyError, invalidRequest, type ProxyError, type ProxyErrorKind } from '../errors';
 import type {
   Block,
   Conversation,
@@ -334,9 +334,8 @@ const ERRORS: Record<ProxyErrorKind, { type: string; code: string | null }> = {
 
 export function errorBody(error: ProxyError): unknown {
   const { type, code } = ERRORS[error.kind];
-  // Codex and others compact the conversation when they see this code.
-  const tooLong = error.message === TOO_LONG_MESSAGE;
-  return { error: { message: error.message, type, code: error.code ?? (tooLong ? 'context_length_exceeded' : code), param: error.param ?? null } };
+  // An error's own code first: Codex and others compact the conversation on context_length_exceeded.
+  return { error: { message: error.message, type, code: error.code ?? code, param: error.param ?? null } };
 }
 
 // ---------------------------------------------------------------- handler

@@ -423,7 +423,7 @@ export function renderResponse(reply: Reply, head: ResponseHead): Record<string,
 
 /** Error codes of `response.failed` that clients act on (Codex compacts on context_length_exceeded). */
 function failureCode(error: ProxyError): string {
-  if (error.message === TOO_LONG_MESSAGE) return 'context_length_exceeded';
+  if (error.code) return error.code;
   switch (error.kind) {
     case 'rate_limit':
       return 'rate_limit_exceeded';

@@ -237,7 +237,7 @@ function sendError(req: http.IncomingMessage, res: http.ServerResponse, protocol
     return;
   }
   // Messages can quote upstream or library errors: scrub anything shaped like a secret.
-  const safe = new ProxyError(error.kind, redact(error.message), { status: error.status, retryAfterSeconds: error.retryAfterSeconds, code: error.code, param: error.param });
+  const safe = error.withMessage(redact(error.message));
   const body =
     protocol === 'anthropic' ? anthropic.errorBody(safe) : protocol === 'openai' ? openaiChat.errorBody(safe) : protocol === 'gemini' ? gemini.errorBody(safe) : { error: { message: safe.message, type: safe.kind } };
   const headers: Record<string, string> = {};
