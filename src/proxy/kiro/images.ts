@@ -16,10 +16,7 @@ export interface ImageFetchOptions {
   signal: AbortSignal;
 }
 
-interface FetchLimits {
-  maxBytes: number;
-  signal: AbortSignal;
-}
+type FetchLimits = Omit<ImageFetchOptions, 'timeoutMs'>;
 
 const MAX_REDIRECTS = 3;
 

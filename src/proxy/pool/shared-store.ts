@@ -3,7 +3,7 @@
 // undoes the other: an account signed in elsewhere vanishes, one removed elsewhere comes back, a
 // refresh token rotated elsewhere (the old one is dead) is put back, an account marked exhausted
 // elsewhere is active again. So every save is a three-way merge per account.
-import type { StoredAccount } from './account';
+import { isNewer, type StoredAccount } from './account';
 
 /** One writer's view of the store, to tell its own changes from the other writers'. */
 export class SharedAccountsMerge {
@@ -51,7 +51,7 @@ export class SharedAccountsMerge {
       // Changed only elsewhere: theirs whole. Changed on both sides: ours (the live state), with
       // their credentials when they are newer (a refresh elsewhere rotated the refresh token).
       if (!changedHere) accounts.push(theirs);
-      else accounts.push(expiresLater(theirs, account) ? { ...account, credentials: theirs.credentials } : account);
+      else accounts.push(isNewer(theirs.credentials, account.credentials) ? { ...account, credentials: theirs.credentials } : account);
     }
     for (const account of current ?? []) {
       if (oursIds.has(account.id) || this.mine.has(account.id)) continue; // ours, or removed here
@@ -67,8 +67,4 @@ export class SharedAccountsMerge {
 
 function snapshot(accounts: readonly StoredAccount[]): Map<string, string> {
   return new Map(accounts.map((a) => [a.id, JSON.stringify(a)]));
-}
-
-function expiresLater(a: StoredAccount, b: StoredAccount): boolean {
-  return (a.credentials.expiresAt ?? 0) > (b.credentials.expiresAt ?? 0);
 }
