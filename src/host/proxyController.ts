@@ -190,12 +190,12 @@ export class ProxyController extends EventEmitter<{ status: [ProxyStatus] }> {
       case 'foreign':
         return this.set({ kind: 'foreign', port, host, detail: verdict.detail });
       case 'free':
+        this.set({ kind: 'stopped' });
         if (this.options.stoppedByUser?.get()) {
           this.options.logger.info(`Port ${port} is free: the proxy was stopped in the window that served it, so this one leaves it stopped.`);
-          return this.set({ kind: 'stopped' });
+          return this.current;
         }
         this.options.logger.info(`Port ${port} is free now; this window takes it over.`);
-        this.set({ kind: 'stopped' });
         return this.doStart();
     }
   }
