@@ -145,7 +145,7 @@ export async function deactivate(): Promise<void> {
   await run?.();
 }
 
-/** The pool re-reads the store, when it can (see the report: `AccountPool.reload`). */
+/** Another window changed the shared accounts: the pool re-reads the store (`AccountPool.reload`). */
 async function reloadPool(engine: Engine, logger: { info(m: string): void }): Promise<void> {
   await engine.pool.reload();
   logger.info('Accounts changed in another window; reloaded.');

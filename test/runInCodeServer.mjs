@@ -2,7 +2,7 @@
 // Runs the extension-host suite (test/suite, built to out/test/suite by test/suite/build.mjs) in
 // code-server's real extension host, offline: a headless Chromium is the workbench client and the
 // `payload` query parameter carries extensionDevelopmentPath/extensionTestsPath
-// (see /work/shared/docs/e2e-recipe.md §6). One run per installed code-server version.
+// (see docs/e2e-recipe.md §6). One run per installed code-server version.
 //
 //   node test/runInCodeServer.mjs            # every version test/e2e/setup.sh installed
 //   KIRO_E2E_VSCODE=1.99 node test/runInCodeServer.mjs

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Offline e2e toolchain for the Kiro Proxy extension: code-server + Debian Chromium.
-# See /work/shared/docs/e2e-recipe.md (sections 1 and 9).
+# See docs/e2e-recipe.md (sections 1 and 9).
 #
 # Idempotent: every step writes a marker after success and is skipped when the marker exists.
 # Everything lands in ${KIRO_E2E_CACHE:-<repo>/.e2e-cache} (git-ignored), apart from the apt packages.

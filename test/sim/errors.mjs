@@ -1,5 +1,5 @@
-// Kiro error bodies. Texts are verbatim from /work/shared/kiro-fixtures/errors/observed-error-bodies.json
-// where a capture exists; the rest follow the official enums (kiro-protocol.md §5).
+// Kiro error bodies. Texts are verbatim from fixtures/errors/observed-error-bodies.json
+// where a capture exists; the rest follow the official enums (docs/kiro-protocol.md §5).
 
 /** @typedef {{status: number, errorType: string, message: string, reason: string|null, headers?: Record<string,string>}} KiroError */
 

@@ -1,4 +1,4 @@
-// Kiro's request strictness (kiro-protocol.md §3.2, §5, §8.6 item 2). Kiro answers nearly every
+// Kiro's request strictness (docs/kiro-protocol.md §3.2, §5, §8.6 item 2). Kiro answers nearly every
 // structural problem with the same generic 400, so the point of this module is to be at least as
 // strict as the real service: anything accepted here must also be accepted by Kiro.
 import { ERROR_PRESETS } from './errors.mjs';

@@ -1,12 +1,13 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventStreamDecoder, type KiroFrame } from '../../src/proxy/kiro/eventstream';
 import { ProxyError } from '../../src/proxy/errors';
 import { encodeFrame, event, exception, text } from './helpers/frames';
 
-const FIXTURES = '/work/shared/kiro-fixtures/eventstream';
+const FIXTURES = fileURLToPath(new URL('../sim/fixtures/eventstream', import.meta.url));
 
 interface DecodedFixture {
   frames: Array<{ offset: number; totalLength: number; headers: Array<{ name: string; value: string }>; payload: string }>;

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { classifyKiroFailure, networkFailure, safeMessage } from '../../src/proxy/kiro/errors';
 import { epochMs, normaliseQuota } from '../../src/proxy/kiro/usage';
 
-const observed = JSON.parse(readFileSync('/work/shared/kiro-fixtures/errors/observed-error-bodies.json', 'utf8'));
+const observed = JSON.parse(readFileSync(new URL('../sim/fixtures/errors/observed-error-bodies.json', import.meta.url), 'utf8'));
 const bodyOf = (e: any) => e.body ?? JSON.stringify({ message: e.message, reason: e.reason ?? null });
 
 describe('classifyKiroFailure', () => {

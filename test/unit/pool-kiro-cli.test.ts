@@ -1,4 +1,4 @@
-// kiro-cli's SQLite store as an account source (kiro-protocol.md §6.1). The machine's Node 20 has
+// kiro-cli's SQLite store as an account source (docs/kiro-protocol.md §6.1). The machine's Node 20 has
 // no `node:sqlite`, so the fixture database is made, and the import run through the built CLI, by
 // the Node 24 that test/e2e/setup.sh installs; under Node 20 the import must say what it needs.
 import { describe, it, before, after } from 'node:test';

@@ -1,5 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReplyDecoder, decodeKiroStream, type ReplyDecoderOptions } from '../../src/proxy/kiro/reply';
@@ -8,7 +9,7 @@ import type { ReplyEvent } from '../../src/proxy/model';
 import { ProxyError } from '../../src/proxy/errors';
 import { chunked, event, exception, streamOf, text, toolUse } from './helpers/frames';
 
-const FIXTURES = '/work/shared/kiro-fixtures/eventstream';
+const FIXTURES = fileURLToPath(new URL('../sim/fixtures/eventstream', import.meta.url));
 const OPTIONS: ReplyDecoderOptions = { contextWindowTokens: 200_000, estimateInputTokens: () => 1234 };
 
 // Frames as the event-stream decoder hands them over.

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -538,7 +539,7 @@ describe('buildKiroRequest: realistic conversations pass Kiro strictness', () =>
   });
 
   it('reproduces the structure of the captured Kiro IDE requests', () => {
-    const dir = '/work/shared/kiro-fixtures/requests';
+    const dir = fileURLToPath(new URL('../sim/fixtures/requests', import.meta.url));
     const captured = JSON.parse(readFileSync(`${dir}/${readdirSync(dir).find((f) => f.includes('req4'))}`, 'utf8'));
     const ideTools = captured.conversationState.currentMessage.userInputMessage.userInputMessageContext.tools as Array<{ toolSpecification: { name: string; description: string; inputSchema: { json: Record<string, unknown> } } }>;
     const conv = conversation([

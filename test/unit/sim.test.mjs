@@ -13,7 +13,7 @@ import { validateKiroRequest } from '../sim/validate.mjs';
 import { startSimulator, parseDirective } from '../sim/kiro-sim.mjs';
 import { clientIdHash } from '../sim/accounts.mjs';
 
-// Copies of /work/shared/kiro-fixtures (real captures; provenance in fixtures/README.md).
+// Real captures (copied from the research fixtures; provenance in fixtures/README.md).
 const FIXTURES = new URL('../sim/fixtures', import.meta.url).pathname;
 const REQUEST_FILES = readdirSync(join(FIXTURES, 'requests')).filter((f) => f.endsWith('.json'));
 const loadRequest = (name) => JSON.parse(readFileSync(join(FIXTURES, 'requests', name), 'utf8'));

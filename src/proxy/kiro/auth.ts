@@ -1,4 +1,4 @@
-// Access-token refresh for both kinds of Kiro account (kiro-protocol.md §6.2, §6.3).
+// Access-token refresh for both kinds of Kiro account (docs/kiro-protocol.md §6.2, §6.3).
 // A dead refresh token is a `NeedsLoginError`: retrying cannot help, only a new sign-in can.
 import type { KiroHosts } from './endpoints';
 import type { KiroCredentials } from './credentials';

@@ -1,5 +1,5 @@
 // Turns a failed Kiro call into one of a few kinds the pool and the exchange act on
-// (kiro-protocol.md §5). Kiro's error type header is unreliable, so like every reference
+// (docs/kiro-protocol.md §5). Kiro's error type header is unreliable, so like every reference
 // proxy we classify by status, `reason` and message text.
 import type { KiroHttp } from './http';
 

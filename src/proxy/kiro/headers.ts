@@ -1,4 +1,4 @@
-// Headers for `generateAssistantResponse` (kiro-protocol.md §2.3): what the Kiro IDE's AWS SDK
+// Headers for `generateAssistantResponse` (docs/kiro-protocol.md §2.3): what the Kiro IDE's AWS SDK
 // client sends, with a per-account machine id so several accounts do not share one fingerprint.
 import { createHash, randomUUID } from 'node:crypto';
 import * as os from 'node:os';

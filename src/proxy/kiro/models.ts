@@ -1,4 +1,4 @@
-// Client model name → Kiro `modelId` (kiro-protocol.md §3.3). Clients ask for Anthropic names
+// Client model name → Kiro `modelId` (docs/kiro-protocol.md §3.3). Clients ask for Anthropic names
 // (`claude-sonnet-4-5-20250929`), OpenAI names (`gpt-4o`) or Kiro's own dotted ids; Kiro only
 // accepts its own ids and answers anything else with 400 INVALID_MODEL_ID.
 

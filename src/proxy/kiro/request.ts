@@ -1,4 +1,4 @@
-// Conversation → Kiro `generateAssistantResponse` body (kiro-protocol.md §3). Kiro is strict:
+// Conversation → Kiro `generateAssistantResponse` body (docs/kiro-protocol.md §3). Kiro is strict:
 // it wants user/assistant alternation, every tool call answered in the next user turn, every
 // history tool declared, and < ~600 KB of JSON, and answers any violation with a bare
 // `400 Improperly formed request.` So this module repairs the history instead of passing it on.

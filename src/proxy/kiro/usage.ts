@@ -1,5 +1,5 @@
 // Credits and models of one account: `getUsageLimits` and `ListAvailableModels`
-// (kiro-protocol.md §1.3, §1.4, §7), normalised into small shapes the views can show.
+// (docs/kiro-protocol.md §1.3, §1.4, §7), normalised into small shapes the views can show.
 import { apiBaseOf, type KiroHosts } from './endpoints';
 import type { KiroCredentials } from './credentials';
 import { kiroJson } from './errors';

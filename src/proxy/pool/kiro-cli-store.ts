@@ -1,5 +1,5 @@
 // Reading the accounts kiro-cli (and its predecessor, the Amazon Q Developer CLI) keeps in its
-// SQLite store (kiro-protocol.md §6.1). The store is kiro-cli's: we open it read-only, never write.
+// SQLite store (docs/kiro-protocol.md §6.1). The store is kiro-cli's: we open it read-only, never write.
 //
 // Layout (aws/amazon-q-developer-cli `crates/chat-cli/src/database`, `auth/builder_id.rs`,
 // `auth/social.rs`): table `auth_kv (key TEXT PRIMARY KEY, value TEXT)`, each value a JSON object

@@ -242,7 +242,7 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     });
   }
 
-  /** Applies what a failed call means for the account (the error table of the issue). */
+  /** Applies what a failed call means for the account (the failover table in the README's Accounts section). */
   reportFailure(accountId: string, failure: KiroFailure): void {
     // The client's fault: the account is fine and its counters stay as they are.
     if (failure.kind === 'bad_request' || failure.kind === 'too_long') return;

@@ -1,5 +1,5 @@
 // Reading Kiro credentials from the places users have them: the IDE's token files in the AWS
-// SSO cache (kiro-protocol.md §6.1), pasted JSON, or a bare refresh token. Read-only: the IDE
+// SSO cache (docs/kiro-protocol.md §6.1), pasted JSON, or a bare refresh token. Read-only: the IDE
 // owns its files and we never write them.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';

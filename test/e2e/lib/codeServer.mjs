@@ -1,5 +1,5 @@
 // Helpers to run a VS Code extension in a real workbench offline: code-server (installed by ../setup.sh)
-// driven by playwright-core in Debian's Chromium. See /work/shared/docs/e2e-recipe.md.
+// driven by playwright-core in Debian's Chromium. See docs/e2e-recipe.md.
 //
 // Every process is started as a process-group leader and stopped by its group id, never by name.
 // Nothing here sleeps for a fixed time: it waits on endpoints, elements and events.
