@@ -74,3 +74,13 @@ export function asProxyError(err: unknown): ProxyError {
   if (err instanceof ProxyError) return err;
   return new ProxyError('internal', 'Internal proxy error', { cause: err });
 }
+
+/** The client went away before its reply was done: logged as nginx's 499, never sent anywhere. */
+export function clientClosedError(): ProxyError {
+  return new ProxyError('internal', 'Client closed the request', { status: 499 });
+}
+
+/** The message of anything thrown, for logs (which scrub it). */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -3,7 +3,7 @@
 // yields decoded reply events and records the request log entry.
 import type { Conversation, ReplyEvent, Usage } from './model';
 import type { ProxyConfig } from './config';
-import { ProxyError, asProxyError, tooLongError } from './errors';
+import { ProxyError, asProxyError, clientClosedError, messageOf, tooLongError } from './errors';
 import { redact } from './logger';
 import type { RequestLog } from './log';
 import { estimateTokens } from './tokens';
@@ -113,7 +113,7 @@ export class KiroExchange implements Exchange {
     const forcedRefresh = new Set<string>();
     let transientFailures = 0;
     for (;;) {
-      if (request.signal.aborted) throw new ProxyError('internal', 'Client closed the request');
+      if (request.signal.aborted) throw clientClosedError();
       const lease = await pool.acquire({ sessionKey: request.conversation.sessionId, kiroModel, exclude, avoid, signal: request.signal });
       attempt.count++;
       attempt.accountId = lease.accountId;
@@ -137,7 +137,7 @@ export class KiroExchange implements Exchange {
 
       const failure = outcome.failure;
       pool.reportFailure(lease.accountId, failure);
-      if (request.signal.aborted) throw new ProxyError('internal', 'Client closed the request');
+      if (request.signal.aborted) throw clientClosedError();
       switch (failure.kind) {
         case 'too_long':
           throw tooLongError();
@@ -215,7 +215,7 @@ export class KiroExchange implements Exchange {
       clearTimeout(firstByteTimer);
       unlink();
       abort.abort();
-      if (clientSignal.aborted) throw new ProxyError('internal', 'Client closed the request');
+      if (clientSignal.aborted) throw clientClosedError();
       if (err instanceof ProxyError) return { failure: { kind: 'transient', status: 502, message: err.message } };
       return { failure: networkFailure(err) };
     }
@@ -264,10 +264,10 @@ export class KiroExchange implements Exchange {
       }
     } catch (err) {
       const raw = request.signal.aborted
-        ? new ProxyError('internal', 'Client closed the request')
+        ? clientClosedError()
         : err instanceof ProxyError
           ? err
-          : new ProxyError('upstream', 'The Kiro stream failed: ' + describe(err), { cause: err });
+          : new ProxyError('upstream', 'The Kiro stream failed: ' + messageOf(err), { cause: err });
       // Security: this message reaches the client as a stream error event (past the server's
       // own scrubbing) and Kiro's exception text is quoted in it: remove anything secret-shaped.
       failure = raw.withMessage(redact(raw.message));
@@ -371,6 +371,3 @@ function backoff(failures: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

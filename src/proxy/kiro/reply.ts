@@ -3,6 +3,7 @@
 // and bracket-style in text), usage, the stop reason, and in-stream exceptions.
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { ProxyError } from '../errors';
+import { isRecord } from '../records';
 import type { ReplyEvent, StopReason, Usage } from '../model';
 import { tokenWeight } from '../tokens';
 import { BracketCallExtractor } from './bracket-calls';
@@ -205,7 +206,7 @@ export class ReplyDecoder {
       call.json += input;
       this.outputWeight += tokenWeight(input);
       this.blocks.toolInput(id, input);
-    } else if (isObject(input)) {
+    } else if (isRecord(input)) {
       call.objectInput = { ...call.objectInput, ...input };
     }
     if (payload.stop === true) this.closeCall(call, 'stop');
@@ -264,7 +265,7 @@ export class ReplyDecoder {
   private onMetadata(payload: Record<string, unknown>): void {
     if (typeof payload.stopReason === 'string') this.kiroStopReason = payload.stopReason;
     const tokens = payload.tokenUsage;
-    if (!isObject(tokens)) return;
+    if (!isRecord(tokens)) return;
     const inputParts = [tokens.uncachedInputTokens, tokens.cacheReadInputTokens, tokens.cacheWriteInputTokens]
       .filter((n): n is number => typeof n === 'number');
     this.exactUsage = {
@@ -421,33 +422,30 @@ function parsePayload(frame: KiroFrame): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-  if (!isObject(payload)) return undefined;
+  if (!isRecord(payload)) return undefined;
   // Tolerate the `{"<eventType>": {…}}` wrapping some gateways add (protocol doc §4.2).
   const wrapped = payload[frame.eventType];
-  return isObject(wrapped) && Object.keys(payload).length === 1 ? wrapped : payload;
+  return isRecord(wrapped) && Object.keys(payload).length === 1 ? wrapped : payload;
 }
 
 /** `assistantResponseEvent.reasoningContent`: `reasoningText` is a string or `{text, signature}`. */
 function reasoningOf(value: unknown): { text?: string; signature?: string } {
-  if (!isObject(value)) return {};
+  if (!isRecord(value)) return {};
   const reasoningText = value.reasoningText;
   if (typeof reasoningText === 'string') return { text: reasoningText, signature: stringOr(value.signature) };
-  if (isObject(reasoningText)) return { text: stringOr(reasoningText.text), signature: stringOr(reasoningText.signature) };
+  if (isRecord(reasoningText)) return { text: stringOr(reasoningText.text), signature: stringOr(reasoningText.signature) };
   return {};
 }
 
 function parseObject(json: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(json);
-    return isObject(value) ? value : undefined;
+    return isRecord(value) ? value : undefined;
   } catch {
     return undefined;
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function stringOr(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;

@@ -4,6 +4,7 @@
 // `400 Improperly formed request.` So this module repairs the history instead of passing it on.
 import { createHash, randomUUID } from 'node:crypto';
 import { invalidRequest, ProxyError, tooLongError } from '../errors';
+import { isRecord } from '../records';
 import type { Conversation, ImageBlock, Message, ResponseFormat, Role, ThinkingConfig, ToolChoice, ToolSpec } from '../model';
 
 // ---- Wire types (§3.1, camelCase exactly as Kiro wants them) ----
@@ -375,10 +376,10 @@ function historyStub(name: string): KiroTool {
 /** Tool input is always an object: anything else becomes a permissive object schema. */
 function objectSchema(schema: unknown): Record<string, unknown> {
   const cleaned = withoutNulls(schema);
-  if (!isPlainObject(cleaned) || (cleaned.type !== undefined && cleaned.type !== 'object')) {
+  if (!isRecord(cleaned) || (cleaned.type !== undefined && cleaned.type !== 'object')) {
     return { type: 'object', properties: {}, additionalProperties: true };
   }
-  return { ...cleaned, type: 'object', properties: isPlainObject(cleaned.properties) ? cleaned.properties : {} };
+  return { ...cleaned, type: 'object', properties: isRecord(cleaned.properties) ? cleaned.properties : {} };
 }
 
 /** Keywords whose value is data, where `null` is meaningful. */
@@ -390,7 +391,7 @@ const DATA_KEYWORDS = new Set(['enum', 'const', 'default', 'examples']);
  */
 function withoutNulls(node: unknown, inPropertyMap = false): unknown {
   if (Array.isArray(node)) return node.filter((item) => item !== null).map((item) => withoutNulls(item));
-  if (!isPlainObject(node)) return node;
+  if (!isRecord(node)) return node;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) {
     if (value === null) {
@@ -407,9 +408,6 @@ function isSchemaMap(key: string): boolean {
   return key === 'properties' || key === 'patternProperties' || key === '$defs' || key === 'definitions';
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 // ---- System text: thinking tags and tool_choice (§3.2 items 6–7, §3.4) ----
 

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { ProxyConfig } from '../config';
-import { ProxyError } from '../errors';
+import { ProxyError, clientClosedError, messageOf } from '../errors';
 import { silentLogger, type Logger } from '../logger';
 import { NeedsLoginError, refreshCredentials } from '../kiro/auth';
 import type { KiroCredentials } from '../kiro/credentials';
@@ -899,7 +899,7 @@ export class AccountPool extends EventEmitter<PoolEvents> {
       };
       const onAbort = () => {
         done();
-        reject(abortError());
+        reject(clientClosedError());
       };
       const timer = this.clock.setTimer(done, ms);
       this.waiters.add(done);
@@ -960,14 +960,6 @@ function asProxyError(err: unknown): ProxyError {
   return new ProxyError('internal', 'Unexpected error in the account pool', { cause: err });
 }
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw abortError();
-}
-
-function abortError(): ProxyError {
-  return new ProxyError('internal', 'Client closed the request', { status: 499 });
+  if (signal?.aborted) throw clientClosedError();
 }

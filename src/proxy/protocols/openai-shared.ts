@@ -1,6 +1,7 @@
 // Request fields that OpenAI's two APIs (Chat Completions and Responses) spell the same way, read
 // the same way by both parsers.
 import { invalidRequest } from '../errors';
+import { isRecord } from '../records';
 import type { ImageBlock, ThinkingConfig, ToolSpec } from '../model';
 import type { Fields } from './fields';
 
@@ -40,7 +41,7 @@ export function functionToolSpec(fn: Fields, name = fn.string('name')): ToolSpec
 export function parseToolArguments(text: string): Record<string, unknown> {
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+    return isRecord(value) ? value : {};
   } catch {
     return {};
   }

@@ -3,6 +3,7 @@
 // `parsePageMessage` accepts, and the serializer only on what `parsePageState` accepts.
 import type { RequestLogEntry, RequestStats } from '../../proxy/log-entry';
 import type { MonitorStrings } from './strings';
+import { isRecord } from '../../proxy/records';
 
 export type MonitorTab = 'monitor' | 'logs';
 export type StatusFilter = 'all' | 'ok' | 'errors';
@@ -97,7 +98,6 @@ export interface PageState {
 /** Rows the page keeps (and the host sends on reset); older rows drop off the end. */
 export const MAX_LOG_ROWS = 500;
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isEntryId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
 const isShortString = (v: unknown): v is string => typeof v === 'string' && v.length <= 500;
 
