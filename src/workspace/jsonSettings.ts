@@ -62,10 +62,3 @@ export function restoreJsonValue(text: string, key: string, previousRaw: string 
   if (node) return text.slice(0, node.offset) + previousRaw + text.slice(node.offset + node.length);
   return setJsonValue(text, key, JSON.parse(previousRaw));
 }
-
-/** True when `key` names an object that has no properties left. */
-export function isEmptyJsonObject(text: string, key?: string): boolean {
-  const root = parseJsonObject(text);
-  const node = key === undefined ? root : root && findNodeAtLocation(root, jsonPath(key));
-  return node?.type === 'object' && (node.children?.length ?? 0) === 0;
-}

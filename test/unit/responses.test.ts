@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ReplyEvent } from '../../src/proxy/model';
 import { parseResponsesRequest, renderResponseStream, newResponseId, type ResponseHead } from '../../src/proxy/protocols/openai-responses';
-import { ResponseStore } from '../../src/proxy/protocols/response-store';
+import { ResponseStore } from '../../src/proxy/protocols/openai-responses';
 import { ProxyError } from '../../src/proxy/errors';
 
 async function* replay(events: ReplyEvent[], failAfter?: number): AsyncGenerator<ReplyEvent> {
@@ -14,7 +14,7 @@ async function* replay(events: ReplyEvent[], failAfter?: number): AsyncGenerator
 }
 
 function head(clientTools = new Map()): ResponseHead {
-  return { id: newResponseId(), model: 'gpt-5.1-codex', createdAt: 1, store: true, echo: {}, clientTools, inputTokens: 3 };
+  return { id: newResponseId(), model: 'gpt-5.1-codex', createdAt: 1, store: true, echo: {}, clientTools };
 }
 
 async function render(events: AsyncIterable<ReplyEvent>, h = head()) {

@@ -19,8 +19,6 @@ export interface Pkce {
   state: string;
 }
 
-/** The redirect the IDE itself registers; the portal accepts it, the user pastes the final URL. */
-export const KIRO_APP_REDIRECT_URI = 'kiro://kiro.kiroAgent/authenticate-success';
 export const BUILDER_ID_START_URL = 'https://view.awsapps.com/start';
 const SOCIAL_REGION = 'us-east-1';
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';

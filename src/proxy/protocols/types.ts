@@ -1,6 +1,5 @@
 // The contract between the server (layer 6) and each client protocol adapter (layer 5).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ProxyError } from '../errors';
 import type { Exchange } from '../exchange';
 import type { ProxyConfig } from '../config';
 
@@ -16,9 +15,4 @@ export interface ProtocolContext {
   config: ProxyConfig;
   /** Aborted when the client disconnects. */
   signal: AbortSignal;
-}
-
-export interface ProtocolErrorRenderer {
-  /** The JSON body of an error in this protocol's own shape. */
-  errorBody(error: ProxyError): unknown;
 }

@@ -1,7 +1,7 @@
 // The Responses API's `previous_response_id`: a bounded, in-memory record of recent responses,
 // so a chained conversation can be rebuilt into one Conversation (and stay on its account).
 // Nothing here outlives the process; a restart ends every chain, as `store: false` does.
-import type { Message } from '../model';
+import type { Message } from '../../model';
 
 export interface StoredResponse {
   id: string;

@@ -1,0 +1,91 @@
+// Anthropic's stream events (`message_start` … `message_stop`) from reply events.
+import { asProxyError } from '../../errors';
+import type { ReplyEvent } from '../../model';
+import { reportedStopReason, unfinishedReply } from '../reply';
+import type { SseSink } from '../sse';
+import { sealThinking } from '../thinking-seal';
+import { errorBody } from './errors';
+import { messageShell, STOP_REASONS } from './render';
+import type { MessageHead } from './types';
+
+/**
+ * Renders reply events as Anthropic stream events. Each thinking run, text run and tool
+ * call becomes one content block; a failure after the start becomes an `error` event.
+ * With `omitThinking` a thinking block has no deltas, only the signature that seals its text.
+ */
+export async function renderMessageStream(
+  events: AsyncIterable<ReplyEvent>,
+  sink: SseSink,
+  head: MessageHead,
+  omitThinking = false,
+): Promise<void> {
+  const emit = (type: string, payload: object) => sink.send(JSON.stringify({ type, ...payload }), type);
+  let index = -1;
+  let open: { kind: 'text' | 'thinking' | 'tool'; id?: string; jsonSent?: boolean } | undefined;
+  let omitted = '';
+
+  const startBlock = async (kind: 'text' | 'thinking' | 'tool', contentBlock: object, id?: string) => {
+    await stopBlock();
+    index++;
+    open = { kind, id };
+    await emit('content_block_start', { index, content_block: contentBlock });
+  };
+  const stopBlock = async () => {
+    if (!open) return;
+    open = undefined;
+    await emit('content_block_stop', { index });
+  };
+  const delta = (payload: object) => emit('content_block_delta', { index, delta: payload });
+  // The hot events, built as text: the same bytes JSON.stringify gives the object form.
+  const textDelta = (type: 'text_delta' | 'thinking_delta', key: 'text' | 'thinking', text: string) =>
+    sink.send(`{"type":"content_block_delta","index":${index},"delta":{"type":"${type}","${key}":${JSON.stringify(text)}}}`, 'content_block_delta');
+
+  try {
+    await emit('message_start', { message: messageShell(head) });
+    for await (const event of events) {
+      switch (event.type) {
+        case 'thinking':
+          if (open?.kind !== 'thinking') await startBlock('thinking', { type: 'thinking', thinking: '', signature: '' });
+          if (omitThinking) omitted += event.text;
+          else await textDelta('thinking_delta', 'thinking', event.text);
+          break;
+        case 'thinking_signature':
+          // The signature closes its thinking block.
+          if (open?.kind !== 'thinking') break;
+          await delta({ type: 'signature_delta', signature: omitThinking ? sealThinking(omitted) : event.signature });
+          omitted = '';
+          await stopBlock();
+          break;
+        case 'text':
+          if (open?.kind !== 'text') await startBlock('text', { type: 'text', text: '' });
+          await textDelta('text_delta', 'text', event.text);
+          break;
+        case 'tool_start':
+          await startBlock('tool', { type: 'tool_use', id: event.id, name: event.name, input: {} }, event.id);
+          break;
+        case 'tool_input':
+          if (open?.id !== event.id) break;
+          open.jsonSent = true;
+          await delta({ type: 'input_json_delta', partial_json: event.partialJson });
+          break;
+        case 'tool_end':
+          if (open?.id !== event.id) break;
+          // Kiro may deliver the whole input at once; the client still needs it as a delta.
+          if (!open.jsonSent) await delta({ type: 'input_json_delta', partial_json: JSON.stringify(event.input) });
+          await stopBlock();
+          break;
+        case 'end':
+          await stopBlock();
+          await emit('message_delta', {
+            delta: { stop_reason: STOP_REASONS[reportedStopReason(event)], stop_sequence: null },
+            usage: { input_tokens: event.usage.inputTokens, output_tokens: event.usage.outputTokens },
+          });
+          await emit('message_stop', {});
+          return;
+      }
+    }
+    throw unfinishedReply();
+  } catch (err) {
+    await emit('error', errorBody(asProxyError(err)) as object);
+  }
+}

@@ -1,0 +1,48 @@
+// GenerateContentResponse chunks from reply events, for SSE (`?alt=sse`) or one JSON array.
+import { asProxyError } from '../../errors';
+import type { ReplyEvent } from '../../model';
+import { reportedStopReason, unfinishedReply } from '../reply';
+import { errorBody } from './errors';
+import { callPart, chunkOf, FINISH_REASONS } from './render';
+import type { GeminiHead } from './types';
+
+/** Where stream chunks go: SSE events, or elements of one JSON array. */
+export interface ChunkSink {
+  chunk(value: unknown): Promise<void>;
+}
+
+/**
+ * Renders reply events as GenerateContentResponse chunks: text and thoughts as they come,
+ * each function call whole (Gemini never splits one), finishReason and usage on the last.
+ * A failure after the start becomes an `{error}` chunk, which the Google SDKs raise.
+ */
+export async function renderGenerateContentStream(events: AsyncIterable<ReplyEvent>, sink: ChunkSink, head: GeminiHead): Promise<void> {
+  const names = new Map<string, string>();
+  try {
+    for await (const event of events) {
+      switch (event.type) {
+        case 'thinking':
+          await sink.chunk(chunkOf(head, [{ text: event.text, thought: true }]));
+          break;
+        case 'text':
+          await sink.chunk(chunkOf(head, [{ text: event.text }]));
+          break;
+        case 'tool_end':
+          await sink.chunk(chunkOf(head, [callPart(event.id, names.get(event.id) ?? 'unknown', event.input)]));
+          break;
+        case 'tool_start':
+          names.set(event.id, event.name);
+          break;
+        case 'thinking_signature':
+        case 'tool_input':
+          break;
+        case 'end':
+          await sink.chunk(chunkOf(head, [], { reason: FINISH_REASONS[reportedStopReason(event)], usage: event.usage }));
+          return;
+      }
+    }
+    throw unfinishedReply();
+  } catch (err) {
+    await sink.chunk(errorBody(asProxyError(err)));
+  }
+}

@@ -1,0 +1,55 @@
+// The non-streaming `chat.completion` body, and the pieces the chunk renderer shares with it.
+import { randomBytes } from 'node:crypto';
+import type { Reply, StopReason } from '../../model';
+import { reportedStopReason } from '../reply';
+import type { CompletionHead } from './types';
+
+export const FINISH_REASONS: Record<StopReason, string> = {
+  end_turn: 'stop',
+  tool_use: 'tool_calls',
+  max_tokens: 'length',
+  context_window_exceeded: 'length',
+};
+
+export function newCompletionHead(model: string): CompletionHead {
+  return { id: `chatcmpl-${randomBytes(12).toString('hex')}`, model, created: Math.floor(Date.now() / 1000) };
+}
+
+export function usageOf(usage: { inputTokens: number; outputTokens: number }) {
+  return {
+    prompt_tokens: usage.inputTokens,
+    completion_tokens: usage.outputTokens,
+    total_tokens: usage.inputTokens + usage.outputTokens,
+  };
+}
+
+/** The non-streaming `chat.completion` body. */
+export function renderCompletion(reply: Reply, head: CompletionHead): unknown {
+  const text = reply.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('');
+  const reasoning = reply.content.flatMap((b) => (b.type === 'thinking' ? [b.text] : [])).join('');
+  const toolCalls = reply.content.flatMap((b) =>
+    b.type === 'tool_use' ? [{ id: b.id, type: 'function', function: { name: b.name, arguments: JSON.stringify(b.input) } }] : [],
+  );
+  return {
+    id: head.id,
+    object: 'chat.completion',
+    created: head.created,
+    model: head.model,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          // OpenAI sends null, not '', when the answer is only tool calls.
+          content: text || toolCalls.length === 0 ? text : null,
+          refusal: null,
+          ...(reasoning && { reasoning_content: reasoning }),
+          ...(toolCalls.length > 0 && { tool_calls: toolCalls }),
+        },
+        logprobs: null,
+        finish_reason: FINISH_REASONS[reportedStopReason(reply)],
+      },
+    ],
+    usage: usageOf(reply.usage),
+  };
+}

@@ -1,0 +1,80 @@
+// `chat.completion.chunk` streams from reply events.
+import { asProxyError } from '../../errors';
+import type { ReplyEvent } from '../../model';
+import { openaiErrorBody } from '../openai-errors';
+import { reportedStopReason, unfinishedReply } from '../reply';
+import type { SseSink } from '../sse';
+import { FINISH_REASONS, usageOf } from './render';
+import type { CompletionHead } from './types';
+
+/**
+ * Renders reply events as `chat.completion.chunk`s. A failure after the first chunk becomes
+ * an `{error}` chunk, which the OpenAI SDKs raise as an APIError; `[DONE]` then stays away,
+ * so clients that ignore the error still see an unfinished stream.
+ */
+export async function renderCompletionStream(
+  events: AsyncIterable<ReplyEvent>,
+  sink: SseSink,
+  head: CompletionHead,
+  includeUsage: boolean,
+): Promise<void> {
+  const chunk = (choices: object[], usage?: object) =>
+    sink.send(
+      JSON.stringify({
+        id: head.id,
+        object: 'chat.completion.chunk',
+        created: head.created,
+        model: head.model,
+        choices,
+        // With include_usage every chunk carries `usage`, null until the last one.
+        ...(includeUsage && { usage: usage ?? null }),
+      }),
+    );
+  const choice = (delta: object, finishReason: string | null = null) =>
+    chunk([{ index: 0, delta, logprobs: null, finish_reason: finishReason }]);
+  const toolIndexes = new Map<string, { index: number; argumentsSent: boolean }>();
+  const toolDelta = (index: number, fields: object) => choice({ tool_calls: [{ index, ...fields }] });
+
+  try {
+    await choice({ role: 'assistant', content: '' });
+    for await (const event of events) {
+      switch (event.type) {
+        case 'thinking':
+          await choice({ reasoning_content: event.text });
+          break;
+        case 'thinking_signature':
+          break; // chat completions have no place for it
+        case 'text':
+          await choice({ content: event.text });
+          break;
+        case 'tool_start': {
+          const index = toolIndexes.size;
+          toolIndexes.set(event.id, { index, argumentsSent: false });
+          await toolDelta(index, { id: event.id, type: 'function', function: { name: event.name, arguments: '' } });
+          break;
+        }
+        case 'tool_input': {
+          const tool = toolIndexes.get(event.id);
+          if (!tool) break;
+          tool.argumentsSent = true;
+          await toolDelta(tool.index, { function: { arguments: event.partialJson } });
+          break;
+        }
+        case 'tool_end': {
+          // Kiro may deliver the whole input at once; the client still needs it as a fragment.
+          const tool = toolIndexes.get(event.id);
+          if (tool && !tool.argumentsSent) await toolDelta(tool.index, { function: { arguments: JSON.stringify(event.input) } });
+          break;
+        }
+        case 'end':
+          await choice({}, FINISH_REASONS[reportedStopReason(event)]);
+          if (includeUsage) await chunk([], usageOf(event.usage));
+          await sink.send('[DONE]');
+          return;
+      }
+    }
+    throw unfinishedReply();
+  } catch (err) {
+    await sink.send(JSON.stringify(openaiErrorBody(asProxyError(err))));
+  }
+}
