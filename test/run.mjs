@@ -1,5 +1,7 @@
 // Runs every test file with node's test runner (TypeScript through tsx). Node 20's runner has
-// no glob support, so the files are listed here. Usage: node test/run.mjs [unit|integration|…]
+// no glob support, so the files are listed here. Unit files share one process (see
+// in-one-process.mjs); every other file gets its own, as they start servers, CLIs and browsers.
+// Usage: node test/run.mjs [unit|integration|…]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,23 +28,26 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-// Spec output for people, TAP into a file for the plain closing line CI reads.
+// Spec output for people, TAP into a file per process for the plain closing line CI reads.
 const tapDir = mkdtempSync(join(tmpdir(), 'kiro-tests-'));
-const tapFile = join(tapDir, 'results.tap');
-const result = spawnSync(
-  process.execPath,
-  [
-    '--import', 'tsx', '--test', '--test-concurrency=1',
-    '--test-reporter=spec', '--test-reporter-destination=stdout',
-    '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
-    ...files,
-  ],
-  { cwd: root, stdio: 'inherit' },
-);
-const tap = readFileSync(tapFile, 'utf8');
+const reporters = (tapFile) => ['--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tapFile}`];
+const unitFiles = files.filter((f) => f.startsWith('test/unit/'));
+const otherFiles = files.filter((f) => !f.startsWith('test/unit/'));
+const runs = [];
+if (unitFiles.length > 0) runs.push({ tap: join(tapDir, 'unit.tap'), args: ['test/in-one-process.mjs', ...unitFiles] });
+if (otherFiles.length > 0) runs.push({ tap: join(tapDir, 'other.tap'), args: ['--test', '--test-concurrency=1', ...otherFiles] });
+
+let status = 0;
+let passed = 0;
+let failed = 0;
+for (const { tap: tapFile, args } of runs) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', ...reporters(tapFile), ...args], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) status = result.status ?? 1;
+  const tap = readFileSync(tapFile, 'utf8');
+  const count = (name) => Number([...tap.matchAll(new RegExp(`^# ${name} (\\d+)$`, 'gm'))].at(-1)?.[1] ?? 0);
+  passed += count('pass');
+  failed += count('fail') + count('cancelled');
+}
 rmSync(tapDir, { recursive: true, force: true });
-const count = (name) => Number([...tap.matchAll(new RegExp(`^# ${name} (\\d+)$`, 'gm'))].at(-1)?.[1] ?? 0);
-const passed = count('pass');
-const failed = count('fail') + count('cancelled');
 console.log(`${passed} passed, ${failed} failed`);
-process.exit(result.status ?? 1);
+process.exit(status);

@@ -9,32 +9,41 @@ import { join } from 'node:path';
 import { startProxy, type RunningProxy } from '../helpers/proxy';
 import { postJson, request, slowClient, sleep } from '../helpers/http';
 import { keyMatches } from '../../src/proxy/server/guards';
+import { routeTable } from '../../src/proxy/server/server';
+import type { ServerDeps } from '../../src/proxy/server/types';
 
 const API_KEY = 'test-key-0123456789abcdef';
 const MESSAGE = { model: 'claude-sonnet-4-5', max_tokens: 32, messages: [{ role: 'user', content: 'hi' }] };
 const CHAT = { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] };
 
-/** Every model and admin endpoint; all must demand the key when one is set. */
-const GUARDED: Array<[method: string, path: string, body?: unknown]> = [
-  ['POST', '/v1/messages', MESSAGE],
-  ['POST', '/v1/messages/count_tokens', MESSAGE],
-  ['POST', '/v1/chat/completions', CHAT],
-  ['GET', '/v1/models'],
-  ['GET', '/admin/accounts'],
-  ['POST', '/admin/accounts/x/refresh'],
-  ['POST', '/admin/accounts/x/enable'],
-  ['POST', '/admin/accounts/x/disable'],
-  ['DELETE', '/admin/accounts/x'],
-  ['DELETE', '/admin/cooldowns'],
-  ['GET', '/admin/logs'],
-  ['GET', '/admin/stats'],
-];
-/** Endpoints other engineers are adding; checked when the route exists (404 without a key = not there yet). */
-const GUARDED_IF_PRESENT: Array<[string, string, unknown]> = [
-  ['POST', '/v1/responses', { model: 'gpt-4o', input: 'hi' }],
-  ['POST', '/v1beta/models/gemini-pro:generateContent', { contents: [{ parts: [{ text: 'hi' }] }] }],
-  ['POST', '/v1beta/models/gemini-pro:streamGenerateContent', { contents: [{ parts: [{ text: 'hi' }] }] }],
-];
+/** Bodies for the routes that read one; any other JSON route gets `{}` (the key is checked first). */
+const BODIES: Record<string, unknown> = {
+  '/v1/messages': MESSAGE,
+  '/v1/messages/count_tokens': MESSAGE,
+  '/v1/chat/completions': CHAT,
+  '/v1/responses': { model: 'gpt-4o', input: 'hi' },
+};
+
+/** A concrete path a route pattern matches: each path parameter becomes `x`, optional groups their first choice. */
+function samplePath(pattern: RegExp): string {
+  const path = pattern.source
+    .replace(/^\^|\$$/g, '')
+    .replace(/\(\?<\w+>[^)]*\)/g, 'x')
+    .replace(/\(\?:([^|)]*)[^)]*\)\??/g, '$1')
+    .replace(/\\\//g, '/');
+  assert.match(path, pattern, `samplePath cannot read ${pattern}: extend it`);
+  return path;
+}
+
+/** The server's own route table: what a request can reach, so a new route is checked the day it is added. */
+const ROUTES = routeTable({} as ServerDeps).map((route) => {
+  const path = samplePath(route.pattern);
+  const body = route.json ? (BODIES[path] ?? {}) : undefined;
+  return { method: route.method, path, body, guarded: route.guarded };
+});
+const GUARDED = ROUTES.filter((r) => r.guarded);
+/** Claude Code's start-up probe and telemetry: answered without a key, on purpose. */
+const UNGUARDED = ['GET /api/hello', 'HEAD /api/hello', 'POST /api/event_logging/batch'];
 
 function send(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   return body === undefined
@@ -108,17 +117,21 @@ describe('local endpoint: API key', () => {
   });
   after(() => proxy.stop());
 
-  it('every model and admin endpoint answers 401 without the key or with a wrong one', async () => {
-    for (const [method, path, body] of GUARDED) {
+  it('every route of the server but the start-up probe and telemetry needs the key', () => {
+    assert.deepEqual(ROUTES.filter((r) => !r.guarded).map((r) => `${r.method} ${r.path}`), UNGUARDED);
+    // The walk covers every protocol and the admin routes (a table read wrongly would be empty).
+    for (const path of ['/v1/messages', '/v1/chat/completions', '/v1/responses', '/v1beta/models/x:generateContent', '/admin/accounts', '/admin/stats']) {
+      assert.ok(GUARDED.some((r) => r.path === path), `${path} is in the table`);
+    }
+  });
+
+  it('every guarded route answers 401 without the key or with a wrong one', async () => {
+    for (const { method, path, body } of GUARDED) {
       for (const headers of [{}, { 'x-api-key': 'wrong' }, { authorization: `Bearer ${API_KEY}x` }, { 'x-api-key': API_KEY.slice(0, -1) }] as Array<Record<string, string>>) {
         const res = await send(proxy.url, method, path, body, headers);
         assert.equal(res.status, 401, `${method} ${path} with ${JSON.stringify(headers)} gave ${res.status}: ${res.text}`);
         assert.ok(!res.text.includes(API_KEY));
       }
-    }
-    for (const [method, path, body] of GUARDED_IF_PRESENT) {
-      const res = await send(proxy.url, method, path, body);
-      assert.ok(res.status === 401 || res.status === 404, `${method} ${path} without key gave ${res.status}`);
     }
   });
 

@@ -1,7 +1,7 @@
 // Management endpoints (`/admin/*`), `/health` and `/v1/models`. They never return a token:
 // everything here is built from the pool's secret-free account views.
-import type { ServerDeps, Route } from './server';
-import { sendJson } from './server';
+import type { ServerDeps, Route } from './types';
+import { sendJson } from '../protocols/reply';
 import { ProxyError } from '../errors';
 import { modelsListBody } from '../protocols/gemini';
 import { contextWindowOf, listClientModels, resolveKiroModel } from '../kiro/models';

@@ -5,44 +5,23 @@ import type { AddressInfo } from 'node:net';
 import type { ProxyConfig } from '../config';
 import { ProxyError, asProxyError, invalidRequest } from '../errors';
 import { redact } from '../logger';
-import type { Exchange } from '../exchange';
-import type { RequestLog } from '../log';
-import type { AccountPool } from '../pool/pool';
-import type { ProtocolContext } from '../protocols/types';
 import * as anthropic from '../protocols/anthropic';
 import * as openaiChat from '../protocols/openai-chat';
-import * as openaiResponses from '../protocols/openai-responses';
 import * as gemini from '../protocols/gemini';
+import { sendJson } from '../protocols/reply';
 import { allowedHosts, checkApiKey, checkHost, checkJsonContentType, checkOrigin, keyMatches, presentedKey } from './guards';
 import { readJsonBody } from './body';
 import { LightAbortController } from '../abort';
-import { adminRoutes, geminiModels, healthBody, modelsBody } from './admin';
+import { healthBody } from './admin';
+import { routeTable } from './routes';
+import type { Protocol, Route, ServerDeps } from './types';
 
-type Protocol = 'anthropic' | 'openai' | 'gemini' | 'plain';
-
-export interface Route {
-  method: 'GET' | 'HEAD' | 'POST' | 'DELETE';
-  pattern: RegExp;
-  protocol: Protocol;
-  /** JSON body expected (POST). */
-  json?: boolean;
-  /** Needs the API key when one is set. */
-  guarded: boolean;
-  handle(ctx: ProtocolContext): Promise<void> | void;
-}
+export { routeTable } from './routes';
 
 /** A route with what dispatch needs precomputed. */
 interface CompiledRoute extends Route {
   /** The pattern has named groups (path parameters). */
   hasParams: boolean;
-}
-
-export interface ServerDeps {
-  config: ProxyConfig;
-  exchange: Exchange;
-  pool: AccountPool;
-  log: RequestLog;
-  version: string;
 }
 
 export class ProxyServer {
@@ -52,29 +31,7 @@ export class ProxyServer {
   private readonly routes: CompiledRoute[];
 
   constructor(private readonly deps: ServerDeps) {
-    const responses = openaiResponses.responsesEndpoints();
-    const routes: Route[] = [
-      { method: 'POST', pattern: /^\/v1\/messages$/, protocol: 'anthropic', json: true, guarded: true, handle: anthropic.handleMessages },
-      { method: 'POST', pattern: /^\/v1\/messages\/count_tokens$/, protocol: 'anthropic', json: true, guarded: true, handle: anthropic.handleCountTokens },
-      { method: 'POST', pattern: /^\/v1\/chat\/completions$/, protocol: 'openai', json: true, guarded: true, handle: openaiChat.handleChatCompletions },
-      { method: 'GET', pattern: /^\/v1\/models$/, protocol: 'openai', guarded: true, handle: (ctx) => sendJson(ctx.res, 200, modelsBody(this.deps)) },
-      { method: 'POST', pattern: /^\/v1\/responses$/, protocol: 'openai', json: true, guarded: true, handle: responses.create },
-      { method: 'GET', pattern: /^\/v1\/responses\/(?<id>[^/]+)$/, protocol: 'openai', guarded: true, handle: responses.retrieve },
-      { method: 'DELETE', pattern: /^\/v1\/responses\/(?<id>[^/]+)$/, protocol: 'openai', guarded: true, handle: responses.remove },
-      { method: 'POST', pattern: /^\/v1(?:beta|alpha)?\/models\/(?<model>[^/:]+):generateContent$/, protocol: 'gemini', json: true, guarded: true, handle: gemini.handleGenerateContent },
-      { method: 'POST', pattern: /^\/v1(?:beta|alpha)?\/models\/(?<model>[^/:]+):streamGenerateContent$/, protocol: 'gemini', json: true, guarded: true, handle: gemini.handleStreamGenerateContent },
-      { method: 'POST', pattern: /^\/v1(?:beta|alpha)?\/models\/(?<model>[^/:]+):countTokens$/, protocol: 'gemini', json: true, guarded: true, handle: gemini.handleCountTokens },
-      { method: 'GET', pattern: /^\/v1(?:beta|alpha)\/models$/, protocol: 'gemini', guarded: true, handle: (ctx) => sendJson(ctx.res, 200, gemini.modelsListBody(geminiModels(this.deps))) },
-      { method: 'GET', pattern: /^\/v1(?:beta|alpha)\/models\/(?<model>[^/:]+)$/, protocol: 'gemini', guarded: true, handle: (ctx) => sendJson(ctx.res, 200, gemini.modelInfoBody(geminiModels(this.deps), ctx.params.model)) },
-      { method: 'GET', pattern: /^\/v1\/models\/(?<model>[^/:]+)$/, protocol: 'openai', guarded: true, handle: (ctx) => sendJson(ctx.res, 200, gemini.hybridModelBody(geminiModels(this.deps), ctx.params.model)) },
-      // Claude Code probes this before it starts; answer like the real API does.
-      { method: 'GET', pattern: /^\/api\/hello$/, protocol: 'plain', guarded: false, handle: (ctx) => sendJson(ctx.res, 200, {}) },
-      { method: 'HEAD', pattern: /^\/api\/hello$/, protocol: 'plain', guarded: false, handle: (ctx) => sendJson(ctx.res, 200, {}) },
-      // Claude Code posts telemetry here; accept and drop it.
-      { method: 'POST', pattern: /^\/api\/event_logging\/batch$/, protocol: 'plain', guarded: false, handle: (ctx) => sendJson(ctx.res, 200, {}) },
-      ...adminRoutes(this.deps),
-    ];
-    this.routes = routes.map((route) => ({ ...route, hasParams: /\(\?<[A-Za-z_$]/.test(route.pattern.source) }));
+    this.routes = routeTable(deps).map((route) => ({ ...route, hasParams: /\(\?<[A-Za-z_$]/.test(route.pattern.source) }));
   }
 
   /** Starts listening; rejects with the raw listen error (EADDRINUSE…) for the caller to explain. */
@@ -222,12 +179,6 @@ function protocolOfPath(path: string): Protocol {
   if (/^\/v1(?:beta|alpha)\//.test(path) || /^\/v1\/models\/[^/]+:/.test(path)) return 'gemini';
   if (path.startsWith('/v1/')) return 'openai';
   return 'plain';
-}
-
-export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
 }
 
 /** Errors before the response started get a status and a body; after that only the socket can tell. */
