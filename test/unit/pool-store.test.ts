@@ -79,7 +79,7 @@ describe('FileAccountStore', () => {
     await proxy.save([fakeAccount('x')]);
     await proxy.load();
     await login.load(); // then waits a minute for the device code
-    const exhausted: StoredAccount = { ...fakeAccount('x', 3), status: 'exhausted' };
+    const exhausted: StoredAccount = { ...fakeAccount('x', 3), status: 'exhausted', until: 5_000, reason: 'Monthly Kiro credits used up.' };
     await proxy.save([exhausted]);
     await login.save([fakeAccount('x'), fakeAccount('y')]);
     const afterLogin = await new FileAccountStore(dir).load();

@@ -6,8 +6,19 @@ import type { Quota } from '../kiro/usage';
 /** What the views show. Derived from the stored status, the clock and the token expiry. */
 export type AccountState = 'active' | 'cooldown' | 'expired' | 'needs-login' | 'exhausted' | 'suspended' | 'disabled';
 
-/** The persisted part of the state; `cooldown` and `exhausted` end by themselves at `until`. */
-export type AccountStatus = 'ok' | 'cooldown' | 'exhausted' | 'suspended' | 'needs-login';
+/**
+ * The persisted part of the state: `status`, `until` and `reason` only ever change together
+ * (`setHealth`). `cooldown` and `exhausted` end by themselves at `until`. Kept as three flat
+ * fields so stored accounts read the same as before the union existed.
+ */
+export type AccountHealth =
+  | { status: 'ok'; until?: undefined; reason?: undefined }
+  | { status: 'cooldown' | 'exhausted'; until: number; reason: string }
+  | { status: 'suspended' | 'needs-login'; until?: undefined; reason: string };
+
+export type AccountStatus = AccountHealth['status'];
+
+export const HEALTHY: AccountHealth = { status: 'ok' };
 
 export interface AccountSource {
   kind: 'token-file' | 'import' | 'login' | 'migration';
@@ -24,7 +35,10 @@ export interface AccountCounters {
 }
 
 /** What an `AccountStore` persists. Holds tokens: never log it or hand it to a view. */
-export interface StoredAccount {
+export type StoredAccount = AccountRecord & AccountHealth;
+
+/** Everything stored about an account but its health. */
+export interface AccountRecord {
   id: string;
   /** A name the user gave (or the reference tool's `name`). */
   name?: string;
@@ -33,11 +47,6 @@ export interface StoredAccount {
   enabled: boolean;
   /** Lower is tried first by the `priority` strategy. */
   priority: number;
-  status: AccountStatus;
-  /** End of a cooldown or exhaustion, epoch ms. */
-  until?: number;
-  /** Why the account is not active, in words for the user. */
-  reason?: string;
   counters: AccountCounters;
   quota?: Quota;
   /** Kiro model ids the account may use (ListAvailableModels), when known. */
@@ -71,6 +80,16 @@ export interface AccountView {
   source?: AccountSource;
   addedAt: number;
   lastUsedAt?: number;
+}
+
+/** The one way an account's health changes: all three fields at once, nothing left from before. */
+export function setHealth(account: StoredAccount, health: AccountHealth): void {
+  Object.assign(account, { status: health.status, until: health.until, reason: health.reason });
+}
+
+/** The account's health alone, as a value of its own. */
+export function healthOf(account: Pick<StoredAccount, 'status' | 'until' | 'reason'>): AccountHealth {
+  return { status: account.status, until: account.until, reason: account.reason } as AccountHealth;
 }
 
 export function stateOf(account: StoredAccount, now: number): AccountState {

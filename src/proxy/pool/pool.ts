@@ -1,60 +1,39 @@
-// The account pool: which Kiro account serves a request, keeping its tokens fresh, and what a
-// failure does to it (cooldown, exhaustion, suspension, sign-in needed). Every change is
-// persisted through the AccountStore and announced as a `change` event; nothing polls.
+// The account pool: the facade the exchange, the engine and the hosts use. It holds the
+// accounts, announces every change as a `change` event (nothing polls) and persists it; the jobs
+// live in their own modules: leases (which account serves), failure-policy (what a failure does
+// to it), freshness (its tokens), sources and sign-in (where accounts come from), saves (when
+// they are written), scheduler (background refresh) and watch (the IDE's token folder).
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { ProxyConfig } from '../config';
-import { ProxyError, clientClosedError, messageOf } from '../errors';
+import { ProxyError, messageOf } from '../errors';
 import { silentLogger, type Logger } from '../logger';
-import { NeedsLoginError, refreshCredentials } from '../kiro/auth';
+import { NeedsLoginError } from '../kiro/auth';
 import type { KiroCredentials } from '../kiro/credentials';
 import { kiroHosts, type KiroHosts } from '../kiro/endpoints';
 import { KiroCallError, type KiroFailure } from '../kiro/errors';
 import { machineIdFor } from '../kiro/headers';
 import type { KiroHttp } from '../kiro/http';
-import {
-  BUILDER_ID_START_URL,
-  codeFromRedirect,
-  createPkce,
-  exchangeSocialCode,
-  pollDeviceToken,
-  registerDeviceClient,
-  socialLoginUrl,
-  startCallbackServer,
-  startDeviceAuthorization,
-  type SocialProvider,
-} from '../kiro/login';
+import type { SocialProvider } from '../kiro/login';
 import { getUsageLimits, listAvailableModels } from '../kiro/usage';
-import { isNewer, stateOf, viewOf, labelOf, type AccountSource, type AccountState, type AccountView, type StoredAccount } from './account';
-import { systemClock, type Clock, type Timer } from './clock';
-import { readKiroCliStore } from './kiro-cli-store';
-import { defaultReferenceConfigPath, readReferenceConfig } from './migrate';
-import { chooseAccount, RecentLoad } from './selection';
-import { SessionTable, type StickySession } from './sessions';
+import { HEALTHY, isNewer, labelOf, setHealth, stateOf, viewOf, type AccountState, type AccountView, type StoredAccount } from './account';
+import { systemClock, type Clock } from './clock';
+import { judgeFailure } from './failure-policy';
+import { TokenFreshness } from './freshness';
+import { Leases, type AcquireRequest, type Lease } from './leases';
+import { defaultReferenceConfigPath } from './migrate';
+import { SaveScheduler } from './saves';
+import { StateTimers } from './state-timers';
+import { BackgroundScheduler, DEFAULT_QUOTA_INTERVAL_MS } from './scheduler';
+import { signInWithDeviceCode, signInWithSocial, type DeviceSignInOptions, type SocialSignInOptions } from './sign-in';
+import { kiroCliAccounts, pastedAccounts, referenceToolAccounts, tokenDirAccounts, tokenFileAccount, type NewAccount, type SourcedAccounts } from './sources';
 import type { AccountStore } from './store';
-import { parsePastedCredentials, readTokenFile, scanTokenDir, type NewCredentials, type SkippedSource } from './token-files';
-import { watchJsonFiles, type DirWatcher } from './watch';
+import type { NewCredentials, SkippedSource } from './token-files';
+import { TokenFolderWatch, type TokenFileNotice } from './watch';
 
-/** One attempt's hold on an account, from `acquire` until `release`. */
-export interface Lease {
-  accountId: string;
-  label: string;
-  /** Fresh: refreshed first when the token was about to expire. */
-  credentials: KiroCredentials;
-  /** Stable for a sticky session on one account; a new UUID otherwise. */
-  conversationId: string;
-}
-
-export interface AcquireRequest {
-  /** The client's session key (derived by the adapters); same key → same account while it can serve. */
-  sessionKey?: string;
-  kiroModel?: string;
-  /** Accounts already tried for this request; never returned. */
-  exclude: ReadonlySet<string>;
-  /** Accounts to use only when no other can serve (e.g. one that just failed transiently). */
-  avoid?: ReadonlySet<string>;
-  signal?: AbortSignal;
-}
+export type { AcquireRequest, Lease } from './leases';
+export type { NewAccount } from './sources';
+export type { TokenFileNotice } from './watch';
 
 export type PoolChange =
   | { type: 'added'; account: AccountView }
@@ -62,28 +41,11 @@ export type PoolChange =
   /** State, tokens' expiry, quota, counters or settings changed. */
   | { type: 'updated'; account: AccountView; previousState: AccountState };
 
-/** The IDE wrote a token file we could import (`new`) or fresher tokens for an account we copied (`updated`). */
-export interface TokenFileNotice {
-  kind: 'new' | 'updated';
-  path: string;
-  accountId?: string;
-  label?: string;
-}
-
 export interface ImportResult {
   added: AccountView[];
   updated: AccountView[];
   skipped: SkippedSource[];
   notes: string[];
-}
-
-export interface NewAccount {
-  credentials: NewCredentials;
-  name?: string;
-  email?: string;
-  source?: AccountSource;
-  enabled?: boolean;
-  priority?: number;
 }
 
 export interface AccountPoolOptions {
@@ -105,48 +67,65 @@ interface PoolEvents {
   'token-file': [TokenFileNotice];
 }
 
-const COUNTER_SAVE_DELAY_MS = 5_000;
-const SUSPICIOUS_COOLDOWN_MS = 60 * 60 * 1000;
-/** A 403 that no new token fixes (e.g. FEATURE_NOT_SUPPORTED): retried after this long. */
-const DENIED_COOLDOWN_MS = 30 * 60 * 1000;
-/** How fast least-used forgets: a request started this long ago weighs half. */
-const LOAD_HALF_LIFE_MS = 60 * 1000;
-const SCHEDULER_TICK_MS = 60 * 1000;
-const DEFAULT_QUOTA_INTERVAL_MS = 30 * 60 * 1000;
-/** Used when Kiro gives no `expiresIn`, or the lifetime is unknown: social tokens live about an hour (§6.2). */
-const DEFAULT_TOKEN_LIFETIME_MS = 60 * 60 * 1000;
-/** setTimeout fires at once beyond this (~24.8 days); longer waits are re-armed. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 export class AccountPool extends EventEmitter<PoolEvents> {
   private readonly accounts = new Map<string, StoredAccount>();
-  private readonly refreshing = new Map<string, Promise<KiroCredentials>>();
-  private readonly stateTimers = new Map<string, Timer>();
-  private readonly waiters = new Set<() => void>();
-  private readonly sessions: SessionTable;
-  /** The sticky session a lease holds until it is released. */
-  private readonly held = new WeakMap<Lease, { key: string; session: StickySession }>();
-  private readonly load = new RecentLoad(LOAD_HALF_LIFE_MS);
-  /** When we were issued the credentials we got by refreshing (unknown for imported ones). */
-  private readonly issuedAt = new WeakMap<KiroCredentials, number>();
+  private readonly stateTimers: StateTimers;
   private readonly hosts: KiroHosts;
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private lastPicked?: string;
-  private pendingSave?: Promise<void>;
-  private saveChain: Promise<void> = Promise.resolve();
-  private tickTimer?: Timer;
-  private watcher?: DirWatcher;
-  private started = false;
-  private counterSave?: Timer;
-  private maintenance?: Promise<void>;
+  private readonly leases: Leases;
+  private readonly freshness: TokenFreshness;
+  private readonly saves: SaveScheduler;
+  private readonly scheduler: BackgroundScheduler;
+  private readonly tokenFolder: TokenFolderWatch;
+  /** Counter updates of the current tick: each account's state before the first one. */
+  private readonly countedChanges = new Map<string, AccountState>();
 
   constructor(private readonly opts: AccountPoolOptions) {
     super();
-    this.clock = opts.clock ?? systemClock;
-    this.logger = opts.logger ?? silentLogger;
-    this.hosts = kiroHosts(opts.config.kiroEndpoint);
-    this.sessions = new SessionTable(() => opts.config.stickinessSeconds * 1000);
+    const clock = (this.clock = opts.clock ?? systemClock);
+    const logger = (this.logger = opts.logger ?? silentLogger);
+    const hosts = (this.hosts = kiroHosts(opts.config.kiroEndpoint));
+    const config = () => this.config;
+    // Views already see the end lazily; the event reports what they saw before it.
+    this.stateTimers = new StateTimers(clock, (id) => this.accounts.has(id), (a, was) => this.mutate(a.id, (b) => setHealth(b, HEALTHY), was));
+    this.saves = new SaveScheduler(opts.store, () => [...this.accounts.values()], clock, logger);
+    this.freshness = new TokenFreshness({
+      http: opts.http,
+      hosts,
+      clock,
+      logger,
+      config,
+      require: (id) => this.require(id),
+      mutate: (id, change) => this.mutate(id, change),
+      persist: () => this.saves.save(),
+    });
+    this.leases = new Leases({
+      clock,
+      config,
+      accounts: () => this.accounts.values(),
+      accountCount: () => this.accounts.size,
+      credentials: (a) => (this.freshness.dueForRefresh(a) ? this.freshness.fresh(a) : { ...a.credentials }),
+      counted: (a, now) =>
+        this.count(a.id, (account) => {
+          account.counters.requests++;
+          account.lastUsedAt = now;
+        }),
+    });
+    this.scheduler = new BackgroundScheduler({
+      clock,
+      logger,
+      quotaIntervalMs: opts.quotaIntervalMs ?? DEFAULT_QUOTA_INTERVAL_MS,
+      accounts: () => [...this.accounts.values()],
+      has: (id) => this.accounts.has(id),
+      freshness: this.freshness,
+      refreshQuota: (id) => this.refreshQuota(id),
+    });
+    this.tokenFolder = new TokenFolderWatch({
+      dir: () => this.config.tokenDir,
+      known: (credentials, path) => this.findDuplicate({ credentials, source: { kind: 'token-file', path } }),
+      notify: (notice) => this.emit('token-file', notice),
+    });
   }
 
   private get config(): ProxyConfig {
@@ -175,7 +154,7 @@ export class AccountPool extends EventEmitter<PoolEvents> {
         keptTokens = true;
       }
       this.accounts.set(account.id, account);
-      this.armStateTimer(account);
+      this.stateTimers.arm(account);
       this.emit(
         'change',
         previous
@@ -189,40 +168,15 @@ export class AccountPool extends EventEmitter<PoolEvents> {
       this.emit('change', { type: 'removed', accountId: id });
     }
     // The store must not keep the older tokens: a window that reads them would need a new sign-in.
-    if (keptTokens) this.persist().catch((err) => this.logger.error(`could not save accounts: ${messageOf(err)}`));
-    this.wakeWaiters();
+    if (keptTokens) this.saves.saveSoon();
+    this.leases.wake();
   }
 
   // ---- serving requests ----
 
   /** An account for one attempt of a request; `release` the lease when the attempt ends. */
-  async acquire(req: AcquireRequest): Promise<Lease> {
-    const skip = new Set(req.exclude);
-    const deadline = this.clock.now() + this.config.maxWaitSeconds * 1000;
-    let lastError: unknown;
-    for (;;) {
-      throwIfAborted(req.signal);
-      const account = this.pick(req, skip);
-      if (account) {
-        try {
-          // Most requests need no refresh: no await (and no promise) for them.
-          const credentials = this.dueForRefresh(account) ? await this.freshCredentials(account) : { ...account.credentials };
-          return this.lease(account, this.sessionKeyOf(req), credentials);
-        } catch (err) {
-          // The next account may still serve; this one's problem is recorded on it.
-          skip.add(account.id);
-          lastError = err;
-          continue;
-        }
-      }
-      const recovery = this.earliestRecovery(req, skip);
-      const now = this.clock.now();
-      if (recovery !== undefined && recovery <= deadline) {
-        await this.waitForChange(recovery - now, req.signal);
-        continue;
-      }
-      throw this.unavailable(req, skip, recovery, lastError);
-    }
+  acquire(req: AcquireRequest): Promise<Lease> {
+    return this.leases.acquire(req);
   }
 
   /**
@@ -230,10 +184,7 @@ export class AccountPool extends EventEmitter<PoolEvents> {
    * session stays live until then, and its stickiness window starts over from now.
    */
   release(lease: Lease): void {
-    const held = this.held.get(lease);
-    if (!held) return;
-    this.held.delete(lease);
-    this.sessions.release(held.key, held.session, this.clock.now());
+    this.leases.release(lease);
   }
 
   reportSuccess(accountId: string, info: { credits?: number }): void {
@@ -242,56 +193,29 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     });
   }
 
-  /** Applies what a failed call means for the account (the failover table in the README's Accounts section). */
+  /** Applies what a failed call means for the account (see failure-policy). */
   reportFailure(accountId: string, failure: KiroFailure): void {
-    // The client's fault: the account is fine and its counters stay as they are.
-    if (failure.kind === 'bad_request' || failure.kind === 'too_long') return;
-    this.mutate(accountId, (account) => {
-      const now = this.clock.now();
-      switch (failure.kind) {
-        case 'throttled': {
-          const ms = Math.max(this.config.cooldownSeconds, failure.retryAfterSeconds ?? 0) * 1000;
-          this.coolDown(account, now + ms, 'Kiro is rate limiting this account (429); it rests, then comes back by itself.');
-          break;
-        }
-        case 'suspicious': {
-          const ms = Math.max(SUSPICIOUS_COOLDOWN_MS, (failure.retryAfterSeconds ?? 0) * 1000);
-          this.coolDown(account, now + ms, `Kiro limited this account for suspicious activity; it rests for an hour. Heavy use of several accounts can lead to a suspension. (${failure.message})`);
-          this.logger.warn(`account ${labelOf(account)}: Kiro reported suspicious activity; cooling down for an hour`);
-          break;
-        }
-        case 'exhausted': {
-          const until = resetDate(account, now);
-          Object.assign(account, { status: 'exhausted', until, reason: `Monthly Kiro credits used up; back on ${new Date(until).toISOString().slice(0, 10)}.` });
-          // The reset date comes from getUsageLimits; until it answers, the 1st of next month stands.
-          this.refreshQuota(account.id).catch((err) => this.logger.debug(`quota after 402 failed: ${messageOf(err)}`));
-          break;
-        }
-        case 'suspended':
-          Object.assign(account, { status: 'suspended', until: undefined, reason: `Kiro suspended this account: ${failure.message}` });
-          this.logger.warn(`account ${labelOf(account)} is suspended by Kiro`);
-          break;
-        case 'auth': {
-          // No new token fixes it, and each try costs a Kiro call: the account rests.
-          const answer = failure.reason ? `403 ${failure.reason}` : '403';
-          this.coolDown(account, now + DENIED_COOLDOWN_MS, `Kiro refused this account (${answer}: ${failure.message}); it is tried again in ${DENIED_COOLDOWN_MS / 60_000} minutes.`);
-          break;
-        }
-        case 'bearer_invalid':
-        case 'transient':
-          break; // counted below; the exchange refreshes or retries
-      }
-      account.counters.errors++;
+    const account = this.accounts.get(accountId);
+    if (!account) return;
+    const verdict = judgeFailure(account, failure, this.clock.now(), this.config);
+    if (!verdict.counted) return;
+    this.mutate(accountId, (a) => {
+      setHealth(a, verdict.health);
+      a.counters.errors++;
     });
+    if (failure.kind === 'suspicious') this.logger.warn(`account ${labelOf(account)}: Kiro reported suspicious activity; cooling down for an hour`);
+    if (failure.kind === 'suspended') this.logger.warn(`account ${labelOf(account)} is suspended by Kiro`);
+    // The reset date comes from getUsageLimits.
+    if (failure.kind === 'exhausted') this.refreshQuota(accountId).catch((err) => this.logger.debug(`quota after 402 failed: ${messageOf(err)}`));
   }
 
   /**
    * After a `403 bearer token is invalid` for `failedToken`: a new access token, at most one
-   * refresh per dead token (see `renew`). Without `failedToken` it always refreshes.
+   * refresh per dead token (see TokenFreshness.renew). Without `failedToken` it always refreshes.
    */
   async forceRefresh(accountId: string, failedToken?: string): Promise<KiroCredentials> {
     try {
-      return await this.renew(accountId, failedToken);
+      return await this.freshness.renew(accountId, failedToken);
     } catch (err) {
       throw asProxyError(err);
     }
@@ -322,18 +246,18 @@ export class AccountPool extends EventEmitter<PoolEvents> {
   async remove(id: string): Promise<void> {
     this.require(id);
     this.drop(id);
-    await this.persist();
+    await this.saves.save();
     this.emit('change', { type: 'removed', accountId: id });
   }
 
   async setEnabled(id: string, enabled: boolean): Promise<void> {
     this.mutate(id, (account) => void (account.enabled = enabled));
-    await this.persist();
+    await this.saves.save();
   }
 
   async setPriority(id: string, priority: number): Promise<void> {
     this.mutate(id, (account) => void (account.priority = priority));
-    await this.persist();
+    await this.saves.save();
   }
 
   /** Puts every cooling account back into rotation; returns how many there were. */
@@ -342,7 +266,7 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     for (const account of this.accounts.values()) {
       if (account.status !== 'cooldown') continue;
       if (stateOf(account, this.clock.now()) === 'cooldown') cleared++;
-      this.mutate(account.id, (a) => Object.assign(a, { status: 'ok', until: undefined, reason: undefined }));
+      this.mutate(account.id, (a) => setHealth(a, HEALTHY));
     }
     return cleared;
   }
@@ -355,7 +279,7 @@ export class AccountPool extends EventEmitter<PoolEvents> {
   /** Refreshes every account that can be refreshed; failures are recorded on the accounts. */
   async refreshAll(): Promise<{ refreshed: number; failed: Array<{ id: string; label: string; reason: string }> }> {
     const ids = [...this.accounts.values()].filter((a) => a.enabled && a.status !== 'suspended').map((a) => a.id);
-    const results = await Promise.allSettled(ids.map((id) => this.refreshOnce(id)));
+    const results = await Promise.allSettled(ids.map((id) => this.freshness.refreshOnce(id)));
     const failed = results.flatMap((r, i) =>
       r.status === 'rejected' ? [{ id: ids[i], label: this.get(ids[i])?.label ?? ids[i], reason: messageOf(r.reason) }] : [],
     );
@@ -380,10 +304,10 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     });
     let answer: Awaited<ReturnType<typeof usage>>;
     try {
-      const first = await this.freshCredentials(account);
+      const first = await this.freshness.fresh(account);
       answer = await usage(first).catch(async (err) => {
         if (!(err instanceof KiroCallError) || err.failure.kind !== 'bearer_invalid') throw err;
-        return usage(await this.renew(id, first.accessToken));
+        return usage(await this.freshness.renew(id, first.accessToken));
       });
     } catch (err) {
       if (err instanceof KiroCallError && err.failure.kind === 'suspended') this.reportFailure(id, err.failure);
@@ -395,89 +319,47 @@ export class AccountPool extends EventEmitter<PoolEvents> {
       a.quota = quota;
       if (quota.email) a.email = quota.email;
       if (models?.length) a.models = models.map((m) => m.modelId);
-      if (a.status === 'exhausted' && quota.resetAt && quota.resetAt > this.clock.now()) a.until = quota.resetAt;
+      if (a.status === 'exhausted' && quota.resetAt && quota.resetAt > this.clock.now()) setHealth(a, { ...a, until: quota.resetAt });
     });
-    await this.persist();
+    await this.saves.save();
   }
 
-  async importFromTokenDir(dir = this.config.tokenDir): Promise<ImportResult> {
-    const { found, skipped } = await scanTokenDir(dir);
-    const result: ImportResult = { added: [], updated: [], skipped, notes: [] };
-    for (const file of found) {
-      const { view, created } = await this.upsert({ credentials: file.credentials, source: { kind: 'token-file', path: file.path } });
-      (created ? result.added : result.updated).push(view);
-    }
-    return result;
+  // ---- where accounts come from ----
+
+  importFromTokenDir(dir = this.config.tokenDir): Promise<ImportResult> {
+    return this.addAll(tokenDirAccounts(dir));
   }
 
   /** Imports one token file (after a `token-file` notice), or refreshes the copy we already have. */
-  async importTokenFile(file: string): Promise<ImportResult> {
-    const credentials = await readTokenFile(file);
-    if (!credentials) return { added: [], updated: [], skipped: [{ path: file, reason: 'not a Kiro token file' }], notes: [] };
-    const { view, created } = await this.upsert({ credentials, source: { kind: 'token-file', path: file } });
-    return { added: created ? [view] : [], updated: created ? [] : [view], skipped: [], notes: [] };
+  importTokenFile(file: string): Promise<ImportResult> {
+    return this.addAll(tokenFileAccount(file));
   }
 
   /** A pasted token JSON or bare refresh token. Tokens without an access token are refreshed first, proving they work. */
-  async importJson(text: string): Promise<ImportResult> {
-    const result: ImportResult = { added: [], updated: [], skipped: [], notes: [] };
-    const list = parsePastedCredentials(text);
-    for (const [i, parsed] of list.entries()) {
-      let credentials = parsed;
-      if (!credentials.accessToken) {
-        try {
-          const grant = await refreshCredentials(this.opts.http, this.hosts, { ...credentials, machineId: machineIdFor(randomUUID()) }, this.clock.now());
-          credentials = withGrant(credentials, grant, this.clock.now());
-        } catch (err) {
-          result.skipped.push({ path: `pasted entry ${i + 1}`, reason: messageOf(err) });
-          continue;
-        }
-      }
-      const { view, created } = await this.upsert({ credentials, source: { kind: 'import' } });
-      (created ? result.added : result.updated).push(view);
-    }
-    return result;
+  importJson(text: string): Promise<ImportResult> {
+    return this.addAll(pastedAccounts(text, this.opts.http, this.hosts, () => this.clock.now()));
+  }
+
+  migrateFromReferenceTool(file = defaultReferenceConfigPath()): Promise<ImportResult> {
+    return this.addAll(referenceToolAccounts(file));
+  }
+
+  /** The accounts kiro-cli (or the Amazon Q CLI) is signed in with (see sources.kiroCliAccounts). */
+  importFromKiroCli(dbPath?: string): Promise<ImportResult> {
+    return this.addAll(kiroCliAccounts(dbPath));
   }
 
   /**
    * Google/GitHub sign-in: `onLoginUrl` gets the portal URL to open; the code comes back to a
    * localhost callback, or through `pastedRedirect` when the browser cannot reach this machine.
    */
-  async loginWithSocial(
-    provider: SocialProvider,
-    options: { signal?: AbortSignal; onLoginUrl(url: string): void; pastedRedirect?: Promise<string> },
-  ): Promise<AccountView> {
-    const callback = await startCallbackServer();
-    try {
-      const pkce = createPkce();
-      const { redirectUri } = callback;
-      options.onLoginUrl(socialLoginUrl(this.hosts, provider, redirectUri, pkce));
-      const pasted = options.pastedRedirect?.then((url) => codeFromRedirect(url, pkce.state));
-      const code = await Promise.race([callback.waitForCode(pkce.state, options.signal), ...(pasted ? [pasted] : [])]);
-      const credentials = await exchangeSocialCode(this.opts.http, this.hosts, { provider, code, verifier: pkce.verifier, redirectUri }, this.clock.now());
-      return await this.addSignedIn(credentials);
-    } finally {
-      await callback.close();
-    }
+  async loginWithSocial(provider: SocialProvider, options: SocialSignInOptions): Promise<AccountView> {
+    return this.addSignedIn(await signInWithSocial(this.opts.http, this.hosts, provider, options, () => this.clock.now()));
   }
 
   /** AWS Builder ID (or an IAM Identity Center start URL) with the device code: `onUserCode` shows the code to enter. */
-  async loginWithBuilderId(options: {
-    signal?: AbortSignal;
-    onUserCode(code: { userCode: string; verificationUri: string; verificationUriComplete?: string }): void;
-    startUrl?: string;
-    region?: string;
-  }): Promise<AccountView> {
-    const startUrl = options.startUrl ?? BUILDER_ID_START_URL;
-    const client = await registerDeviceClient(this.opts.http, this.hosts, options.region);
-    const auth = await startDeviceAuthorization(this.opts.http, this.hosts, client, startUrl);
-    const { userCode, verificationUri, verificationUriComplete } = auth;
-    options.onUserCode({ userCode, verificationUri, ...(verificationUriComplete ? { verificationUriComplete } : {}) });
-    const credentials = await pollDeviceToken(this.opts.http, this.hosts, client, auth, {
-      signal: options.signal,
-      provider: startUrl === BUILDER_ID_START_URL ? 'BuilderId' : 'Enterprise',
-    });
-    return this.addSignedIn(credentials);
+  async loginWithBuilderId(options: DeviceSignInOptions): Promise<AccountView> {
+    return this.addSignedIn(await signInWithDeviceCode(this.opts.http, this.hosts, options));
   }
 
   /** Adds a freshly signed-in account and asks for its quota, so it is labelled with its e-mail. */
@@ -487,31 +369,11 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     return this.view(view.id);
   }
 
-  async migrateFromReferenceTool(file = defaultReferenceConfigPath()): Promise<ImportResult> {
-    const { accounts, skipped, notes } = await readReferenceConfig(file);
+  private async addAll(source: Promise<SourcedAccounts>): Promise<ImportResult> {
+    const { accounts, skipped, notes } = await source;
     const result: ImportResult = { added: [], updated: [], skipped, notes };
-    for (const a of accounts) {
-      const { view, created } = await this.upsert({
-        credentials: a.credentials,
-        name: a.name,
-        enabled: a.enabled,
-        source: { kind: 'migration', path: a.tokenPath },
-      });
-      (created ? result.added : result.updated).push(view);
-    }
-    return result;
-  }
-
-  /**
-   * The accounts kiro-cli (or the Amazon Q CLI) is signed in with, read from its SQLite store:
-   * `dbPath`, or the default location when present. Without `node:sqlite` this is a note, not an error.
-   */
-  async importFromKiroCli(dbPath?: string): Promise<ImportResult> {
-    const store = await readKiroCliStore(dbPath);
-    const result: ImportResult = { added: [], updated: [], skipped: store.skipped, notes: store.notes };
-    for (const a of store.accounts) {
-      // One account per store key: importing again after kiro-cli refreshed updates it, like a token file.
-      const { view, created } = await this.upsert({ credentials: a.credentials, source: { kind: 'import', path: `${store.path}#${a.key}` } });
+    for (const account of accounts) {
+      const { view, created } = await this.upsert(account);
       (created ? result.added : result.updated).push(view);
     }
     return result;
@@ -521,253 +383,34 @@ export class AccountPool extends EventEmitter<PoolEvents> {
 
   /** Starts refreshing tokens ahead of expiry and quotas periodically, and watching the token folder. */
   start(): void {
-    if (this.started) return;
-    this.started = true;
-    this.scheduleTick(1000);
-    this.watchTokenDir();
+    if (this.scheduler.isStarted) return;
+    this.scheduler.start(1000);
+    if (this.opts.watchTokenDir !== false) this.tokenFolder.start();
   }
 
   /** After `config.tokenDir` changed (the setting): the watch moves to the new folder. */
   rewatchTokenDir(): void {
-    if (!this.started) return;
-    this.watcher?.close();
-    this.watchTokenDir();
-  }
-
-  private watchTokenDir(): void {
-    if (this.opts.watchTokenDir === false) return;
-    this.watcher = watchJsonFiles(this.config.tokenDir, (paths) => void this.noticeTokenFiles(paths));
+    if (this.scheduler.isStarted && this.opts.watchTokenDir !== false) this.tokenFolder.start();
   }
 
   stop(): void {
-    this.started = false;
-    this.tickTimer?.cancel();
-    this.tickTimer = undefined;
-    this.watcher?.close();
-    this.watcher = undefined;
-    if (this.counterSave) {
-      this.counterSave.cancel();
-      this.counterSave = undefined;
-      this.persist().catch((err) => this.logger.error(`could not save accounts: ${messageOf(err)}`));
-    }
+    this.scheduler.stop();
+    this.tokenFolder.stop();
+    this.saves.flushDelayed();
   }
 
   /** Resolves once every pending save reached the store. */
   async flush(): Promise<void> {
     this.stop();
-    await this.saveChain;
+    await this.saves.settled();
   }
 
   /** One pass of the scheduler; exposed so callers (and tests) can run it now. */
   runMaintenance(): Promise<void> {
-    this.maintenance ??= this.maintain().finally(() => (this.maintenance = undefined));
-    return this.maintenance;
-  }
-
-  private async maintain(): Promise<void> {
-    const now = this.clock.now();
-    const quotaInterval = this.opts.quotaIntervalMs ?? DEFAULT_QUOTA_INTERVAL_MS;
-    for (const account of [...this.accounts.values()]) {
-      if (!this.accounts.has(account.id)) continue;
-      const state = stateOf(account, now);
-      if (state === 'disabled' || state === 'suspended' || state === 'needs-login') continue;
-      try {
-        if (account.credentials.refreshToken && this.dueForRefresh(account)) await this.refreshOnce(account.id);
-        if (!account.quota || now - account.quota.fetchedAt >= quotaInterval) await this.refreshQuota(account.id);
-      } catch (err) {
-        this.logger.debug(`background refresh of ${labelOf(account)} failed: ${messageOf(err)}`);
-      }
-    }
-  }
-
-  private scheduleTick(ms: number): void {
-    this.tickTimer?.cancel();
-    this.tickTimer = this.clock.setTimer(async () => {
-      await this.runMaintenance();
-      if (this.started) this.scheduleTick(SCHEDULER_TICK_MS);
-    }, ms);
-  }
-
-  private async noticeTokenFiles(paths: string[]): Promise<void> {
-    for (const file of paths) {
-      const credentials = await readTokenFile(file).catch(() => undefined);
-      if (!credentials) continue;
-      const known = this.findDuplicate({ credentials, source: { kind: 'token-file', path: file } });
-      if (!known) {
-        this.emit('token-file', { kind: 'new', path: file });
-      } else if (credentials.accessToken !== known.credentials.accessToken && (credentials.expiresAt ?? 0) > (known.credentials.expiresAt ?? 0)) {
-        this.emit('token-file', { kind: 'updated', path: file, accountId: known.id, label: labelOf(known) });
-      }
-    }
+    return this.scheduler.runNow();
   }
 
   // ---- internals ----
-
-  private pick(req: AcquireRequest, skip: ReadonlySet<string>): StoredAccount | undefined {
-    const now = this.clock.now();
-    const usable = this.servable(req, skip).filter((a) => isUsable(stateOf(a, now)));
-    const preferred = usable.filter((a) => !req.avoid?.has(a.id));
-    const candidates = preferred.length ? preferred : usable;
-    const sessionKey = this.sessionKeyOf(req);
-    // Every account already failed this request once: spread the retries by load, not all on one.
-    if (sessionKey && preferred.length) {
-      const session = this.sessions.find(sessionKey, now);
-      const sticky = session && candidates.find((a) => a.id === session.accountId);
-      if (sticky) return sticky;
-    }
-    return chooseAccount(candidates, this.config.strategy, this.lastPicked, (a) => this.load.of(a.id, now));
-  }
-
-  /** No stickiness at 0 s, not even while a request of the session runs. */
-  private sessionKeyOf(req: AcquireRequest): string | undefined {
-    return this.config.stickinessSeconds > 0 ? req.sessionKey : undefined;
-  }
-
-  /** Accounts that could serve this request if their state allowed: not excluded, model offered. */
-  private servable(req: AcquireRequest, skip: ReadonlySet<string>): StoredAccount[] {
-    const all = [...this.accounts.values()].filter((a) => !skip.has(a.id));
-    const model = req.kiroModel;
-    // Some working models are not listed (§1.4): filter only when some account lists this one.
-    const listed = model !== undefined && all.some((a) => a.models?.includes(model));
-    return listed ? all.filter((a) => !a.models || a.models.includes(model)) : all;
-  }
-
-  private earliestRecovery(req: AcquireRequest, skip: ReadonlySet<string>): number | undefined {
-    const now = this.clock.now();
-    const ends = this.servable(req, skip)
-      .filter((a) => stateOf(a, now) === 'cooldown')
-      .map((a) => a.until ?? now);
-    return ends.length ? Math.min(...ends) : undefined;
-  }
-
-  private unavailable(req: AcquireRequest, skip: ReadonlySet<string>, recovery: number | undefined, lastError: unknown): ProxyError {
-    const now = this.clock.now();
-    const why = () => [...this.accounts.values()].map((a) => `${labelOf(a)}: ${this.whyUnusable(a, req, skip)}`).join('; ');
-    if (recovery !== undefined) {
-      const retryAfterSeconds = Math.max(1, Math.ceil((recovery - now) / 1000));
-      // Not only 429s cool accounts down: say why each one rests.
-      return new ProxyError('rate_limit', `Every Kiro account is cooling down; the first is back in ${retryAfterSeconds} s. ${why()}`, { retryAfterSeconds });
-    }
-    if (this.accounts.size === 0) {
-      return new ProxyError(
-        'overloaded',
-        'No Kiro account is available: add one (sign in with Google/GitHub/Builder ID, import the Kiro IDE token from ~/.aws/sso/cache, or paste a token).',
-        { status: 503 },
-      );
-    }
-    const triedAll = [...this.accounts.values()].some((a) => req.exclude.has(a.id) && isUsable(stateOf(a, now)));
-    if (triedAll && lastError === undefined) {
-      return new ProxyError('upstream', 'Every usable Kiro account was tried for this request and failed.');
-    }
-    return new ProxyError('overloaded', `No Kiro account is available. ${why()}`, { status: 503 });
-  }
-
-  private whyUnusable(account: StoredAccount, req: AcquireRequest, skip: ReadonlySet<string>): string {
-    const state = stateOf(account, this.clock.now());
-    if (state === 'disabled') return 'disabled';
-    if (state === 'active' || state === 'expired') {
-      if (req.exclude.has(account.id)) return 'already failed for this request';
-      if (skip.has(account.id)) return `could not refresh its token${account.reason ? ` (${account.reason})` : ''}`;
-      return `does not offer model ${req.kiroModel}`;
-    }
-    return `${state}${account.reason ? ` (${account.reason})` : ''}`;
-  }
-
-  private lease(account: StoredAccount, sessionKey: string | undefined, credentials: KiroCredentials): Lease {
-    const now = this.clock.now();
-    this.count(account.id, (a) => {
-      a.counters.requests++;
-      a.lastUsedAt = now;
-    });
-    this.load.add(account.id, now);
-    this.lastPicked = account.id;
-    const session = sessionKey ? this.sessions.bind(sessionKey, account.id, now) : undefined;
-    const lease = { accountId: account.id, label: labelOf(account), credentials, conversationId: session?.conversationId ?? randomUUID() };
-    if (sessionKey && session) this.held.set(lease, { key: sessionKey, session });
-    return lease;
-  }
-
-  private dueForRefresh(account: StoredAccount): boolean {
-    const { accessToken, expiresAt } = account.credentials;
-    return !accessToken || (expiresAt !== undefined && expiresAt - this.clock.now() < this.refreshAheadMs(account.credentials));
-  }
-
-  /**
-   * `refreshAheadMinutes`, but at most half the token's lifetime (of an hour when unknown): any
-   * more and every request and every scheduler tick would refresh.
-   */
-  private refreshAheadMs(credentials: KiroCredentials): number {
-    const issuedAt = this.issuedAt.get(credentials);
-    const lifetime = issuedAt !== undefined && credentials.expiresAt !== undefined ? credentials.expiresAt - issuedAt : DEFAULT_TOKEN_LIFETIME_MS;
-    return Math.min(this.config.refreshAheadMinutes * 60_000, lifetime / 2);
-  }
-
-  /** The account's credentials, refreshed first when they expire within the refresh-ahead time. */
-  private async freshCredentials(account: StoredAccount): Promise<KiroCredentials> {
-    if (!this.dueForRefresh(account)) return { ...account.credentials };
-    try {
-      return await this.refreshOnce(account.id);
-    } catch (err) {
-      // A failed early refresh is harmless while the old token still works.
-      const { expiresAt } = account.credentials;
-      if (!(err instanceof NeedsLoginError) && account.credentials.accessToken && expiresAt !== undefined && expiresAt > this.clock.now()) {
-        return { ...account.credentials };
-      }
-      throw err;
-    }
-  }
-
-  /**
-   * A new access token once per dead one: when the account's token is no longer `failed` (another
-   * request refreshed it since), that one, unless a refresh is still running (then its result).
-   */
-  private renew(id: string, failed: string | undefined): Promise<KiroCredentials> {
-    const { credentials } = this.require(id);
-    const replaced = failed !== undefined && credentials.accessToken !== failed;
-    return replaced && !this.refreshing.has(id) ? Promise.resolve({ ...credentials }) : this.refreshOnce(id);
-  }
-
-  /** Single flight: concurrent callers for one account share one refresh call. */
-  private refreshOnce(id: string): Promise<KiroCredentials> {
-    const running = this.refreshing.get(id);
-    if (running) return running;
-    const refresh = this.refreshNow(id).finally(() => this.refreshing.delete(id));
-    this.refreshing.set(id, refresh);
-    return refresh;
-  }
-
-  private async refreshNow(id: string): Promise<KiroCredentials> {
-    const account = this.require(id);
-    try {
-      const grant = await refreshCredentials(this.opts.http, this.hosts, account.credentials, this.clock.now());
-      const now = this.clock.now();
-      // The account as it is now: a reload may have replaced the object while Kiro answered.
-      const current = this.require(id);
-      const credentials: KiroCredentials = { ...withGrant(current.credentials, grant, now), machineId: current.credentials.machineId };
-      this.issuedAt.set(credentials, now);
-      this.mutate(id, (a) => {
-        a.credentials = credentials;
-        if (a.status === 'needs-login') Object.assign(a, { status: 'ok', reason: undefined });
-      });
-      // A rotated refresh token kills the old one: it must be on disk before anyone uses it.
-      await this.persist().catch((err) => this.logger.error(`could not save refreshed tokens: ${messageOf(err)}`));
-      return { ...credentials };
-    } catch (err) {
-      if (err instanceof NeedsLoginError) {
-        this.mutate(id, (a) => Object.assign(a, { status: 'needs-login', until: undefined, reason: err.message }));
-        this.logger.warn(`account ${labelOf(account)} needs a new sign-in: ${err.message}`);
-      } else {
-        this.mutate(id, (a) => void a.counters.errors++);
-        this.logger.warn(`token refresh of ${labelOf(account)} failed: ${messageOf(err)}`);
-      }
-      throw err;
-    }
-  }
-
-  private coolDown(account: StoredAccount, until: number, reason: string): void {
-    const longer = account.status === 'cooldown' && (account.until ?? 0) > until;
-    Object.assign(account, { status: 'cooldown', until: longer ? account.until : until, reason });
-  }
 
   private async upsert(input: NewAccount): Promise<{ view: AccountView; created: boolean }> {
     const existing = this.findDuplicate(input);
@@ -776,12 +419,12 @@ export class AccountPool extends EventEmitter<PoolEvents> {
         // Only fresher tokens replace ours: an older file may hold a refresh token that has since rotated.
         if (isNewer(input.credentials, a.credentials) || a.status === 'needs-login') {
           a.credentials = { ...input.credentials, machineId: a.credentials.machineId };
-          if (a.status === 'needs-login') Object.assign(a, { status: 'ok', reason: undefined });
+          if (a.status === 'needs-login') setHealth(a, HEALTHY);
         }
         if (input.name) a.name = input.name;
         if (input.email) a.email = input.email;
       });
-      await this.persist();
+      await this.saves.save();
       return { view: this.view(existing.id), created: false };
     }
     const id = randomUUID();
@@ -799,11 +442,11 @@ export class AccountPool extends EventEmitter<PoolEvents> {
       addedAt: this.clock.now(),
     };
     this.accounts.set(id, account);
-    await this.persist();
+    await this.saves.save();
     const view = this.view(id);
     this.emit('change', { type: 'added', account: view });
-    this.wakeWaiters();
-    if (this.started) this.scheduleTick(0);
+    this.leases.wake();
+    this.scheduler.soon();
     return { view, created: true };
   }
 
@@ -818,10 +461,8 @@ export class AccountPool extends EventEmitter<PoolEvents> {
   /** Forgets an account and everything kept about it in memory. */
   private drop(id: string): void {
     this.accounts.delete(id);
-    this.sessions.forgetAccount(id);
-    this.load.forget(id);
-    this.stateTimers.get(id)?.cancel();
-    this.stateTimers.delete(id);
+    this.leases.forget(id);
+    this.stateTimers.cancel(id);
   }
 
   /** Changes an account in place, then announces it, re-arms its state timer and saves in the background. */
@@ -830,18 +471,15 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     if (!account) return;
     previousState ??= stateOf(account, this.clock.now());
     change(account);
-    this.armStateTimer(account);
-    this.persist().catch((err) => this.logger.error(`could not save accounts: ${messageOf(err)}`));
+    this.stateTimers.arm(account);
+    this.saves.saveSoon();
     // This view already shows any counter change still waiting to be announced.
     this.countedChanges.delete(id);
     this.emit('change', { type: 'updated', account: viewOf(account, this.clock.now()), previousState });
-    this.wakeWaiters();
+    this.leases.wake();
   }
 
-  /**
-   * Counter updates happen on every request; writing accounts.json each time would put disk
-   * I/O on the hot path, so they are saved at most every few seconds (and on stop).
-   */
+  /** Counter updates happen on every request: saved a few seconds later (see SaveScheduler.saveLater). */
   private count(id: string, change: (account: StoredAccount) => void): void {
     const account = this.accounts.get(id);
     if (!account) return;
@@ -852,15 +490,10 @@ export class AccountPool extends EventEmitter<PoolEvents> {
       if (this.countedChanges.size === 1) process.nextTick(this.announceCounted);
     }
     change(account);
-    if (this.counterSave) return;
-    this.counterSave = this.clock.setTimer(() => {
-      this.counterSave = undefined;
-      this.persist().catch((err) => this.logger.error(`could not save accounts: ${messageOf(err)}`));
-    }, COUNTER_SAVE_DELAY_MS);
+    this.saves.saveLater();
   }
 
   /** Counter updates of the last tick, as one `updated` per account (its state before the first). */
-  private readonly countedChanges = new Map<string, AccountState>();
   private readonly announceCounted = (): void => {
     const now = this.clock.now();
     for (const [id, previousState] of this.countedChanges) {
@@ -870,60 +503,6 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     }
   };
 
-  /** Cooldowns and exhaustion end by themselves; a timer announces it. */
-  private armStateTimer(account: StoredAccount): void {
-    this.stateTimers.get(account.id)?.cancel();
-    this.stateTimers.delete(account.id);
-    if ((account.status !== 'cooldown' && account.status !== 'exhausted') || account.until === undefined) return;
-    const ms = Math.min(MAX_TIMER_MS, Math.max(0, account.until - this.clock.now()));
-    this.stateTimers.set(
-      account.id,
-      this.clock.setTimer(() => {
-        this.stateTimers.delete(account.id);
-        if (!this.accounts.has(account.id)) return;
-        if ((account.until ?? 0) > this.clock.now()) return this.armStateTimer(account);
-        // Views already see the end lazily; the event reports what they saw before it.
-        const ended = account.status as 'cooldown' | 'exhausted';
-        this.mutate(account.id, (a) => Object.assign(a, { status: 'ok', until: undefined, reason: undefined }), ended);
-      }, ms),
-    );
-  }
-
-  private waitForChange(ms: number, signal: AbortSignal | undefined): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const done = () => {
-        timer.cancel();
-        this.waiters.delete(done);
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      const onAbort = () => {
-        done();
-        reject(clientClosedError());
-      };
-      const timer = this.clock.setTimer(done, ms);
-      this.waiters.add(done);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
-  private wakeWaiters(): void {
-    for (const wake of [...this.waiters]) wake();
-  }
-
-  /** Saves a snapshot; calls made while a save waits to start share it (coalescing bursts). */
-  private persist(): Promise<void> {
-    if (!this.pendingSave) {
-      const save = this.saveChain.then(() => {
-        this.pendingSave = undefined;
-        return this.opts.store.save(structuredClone([...this.accounts.values()]));
-      });
-      this.pendingSave = save;
-      this.saveChain = save.catch(() => undefined);
-    }
-    return this.pendingSave;
-  }
-
   private require(id: string): StoredAccount {
     const account = this.accounts.get(id);
     if (!account) throw new ProxyError('not_found', `No account with id "${id}".`);
@@ -931,35 +510,9 @@ export class AccountPool extends EventEmitter<PoolEvents> {
   }
 }
 
-function isUsable(state: AccountState): boolean {
-  return state === 'active' || state === 'expired';
-}
-
-function withGrant(creds: NewCredentials, grant: { accessToken: string; refreshToken?: string; expiresAt?: number; profileArn?: string }, now: number): NewCredentials {
-  return {
-    ...creds,
-    accessToken: grant.accessToken,
-    refreshToken: grant.refreshToken ?? creds.refreshToken,
-    profileArn: grant.profileArn ?? creds.profileArn,
-    expiresAt: grant.expiresAt ?? now + DEFAULT_TOKEN_LIFETIME_MS,
-  };
-}
-
-/** The quota's reset date when Kiro told us, else 00:00 UTC on the 1st of next month (as AIClient does). */
-function resetDate(account: StoredAccount, now: number): number {
-  const known = account.quota?.resetAt;
-  if (known && known > now) return known;
-  const d = new Date(now);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
-}
-
 function asProxyError(err: unknown): ProxyError {
   if (err instanceof ProxyError) return err;
   if (err instanceof NeedsLoginError) return new ProxyError('upstream', err.message, { cause: err });
   if (err instanceof KiroCallError) return new ProxyError('upstream', `Kiro: ${err.failure.message}`, { cause: err });
   return new ProxyError('internal', 'Unexpected error in the account pool', { cause: err });
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw clientClosedError();
 }
