@@ -112,6 +112,7 @@ export class ProxyController extends EventEmitter<{ status: [ProxyStatus] }> {
     const state = await this.options.engine.start();
     if (state.status === 'running') {
       this.set({ kind: 'running', url: state.url, host: state.host, port: state.port });
+      this.options.logger.info(`Proxy started at ${state.url}`);
       this.openSession();
       return this.current;
     }
