@@ -8,6 +8,8 @@ import { Engine } from './proxy/engine';
 import { redactError, type Logger } from './proxy/logger';
 import { FileAccountStore } from './proxy/pool/store';
 import { runAccountCommand } from './cli-accounts';
+import { expandHome } from './proxy/home';
+import { bindHost, isLoopbackHost } from './proxy/local-host';
 
 declare const __VERSION__: string;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
@@ -52,10 +54,6 @@ const stderrLogger: Logger = {
   error: (m) => process.stderr.write(`error: ${m}\n`),
 };
 
-function expandHome(p: string): string {
-  return p.startsWith('~') ? path.join(process.env.HOME ?? process.env.USERPROFILE ?? '', p.slice(1)) : path.resolve(p);
-}
-
 /** Numeric limit flags: flag name, environment variable, config key, smallest value allowed. */
 const LIMITS: Array<[flag: string, env: string, key: keyof ProxyConfig, min: number]> = [
   ['max-body-bytes', 'KIRO_PROXY_MAX_BODY_BYTES', 'maxBodyBytes', 1],
@@ -68,8 +66,6 @@ const LIMITS: Array<[flag: string, env: string, key: keyof ProxyConfig, min: num
   ['stickiness-seconds', 'KIRO_PROXY_STICKINESS_SECONDS', 'stickinessSeconds', 0],
   ['max-wait-seconds', 'KIRO_PROXY_MAX_WAIT_SECONDS', 'maxWaitSeconds', 0],
 ];
-
-const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'];
 
 const STRATEGIES: SelectionStrategy[] = ['least-used', 'round-robin', 'priority'];
 
@@ -100,9 +96,9 @@ function configFrom(values: Record<string, string | boolean | undefined>): Proxy
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535, got "${values.port}"`);
     overrides.port = port;
   }
-  if (typeof values.host === 'string') overrides.host = values.host;
-  if (typeof values['data-dir'] === 'string') overrides.dataDir = expandHome(values['data-dir']);
-  if (typeof values['token-dir'] === 'string') overrides.tokenDir = expandHome(values['token-dir']);
+  if (typeof values.host === 'string') overrides.host = bindHost(values.host);
+  if (typeof values['data-dir'] === 'string') overrides.dataDir = path.resolve(expandHome(values['data-dir']));
+  if (typeof values['token-dir'] === 'string') overrides.tokenDir = path.resolve(expandHome(values['token-dir']));
   // The environment keeps the key out of `ps` output; the flag still wins.
   const apiKey = typeof values['api-key'] === 'string' ? values['api-key'] : process.env.KIRO_PROXY_API_KEY;
   if (apiKey) overrides.apiKey = apiKey;
@@ -113,8 +109,7 @@ function configFrom(values: Record<string, string | boolean | undefined>): Proxy
   if (typeof values['model-mapping'] === 'string') overrides.modelMapping = parseModelMapping(values['model-mapping']);
   if (typeof values['default-model'] === 'string') overrides.defaultModel = values['default-model'];
   const config = defaultConfig(overrides);
-  const loopback = LOOPBACK_HOSTS.includes(config.host);
-  if (!loopback && !config.apiKey) {
+  if (!isLoopbackHost(config.host) && !config.apiKey) {
     throw new Error(`Listening on ${config.host} exposes your Kiro accounts to the network; it needs --api-key.`);
   }
   return config;
@@ -147,7 +142,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const config = configFrom(values);
-  if (!LOOPBACK_HOSTS.includes(config.host)) {
+  if (!isLoopbackHost(config.host)) {
     // Opt-in only (configFrom refused it without a key); say plainly what it means.
     stderrLogger.warn(
       `Listening on ${config.host}, not only on this computer: anyone who can reach this address and has the API key can use your Kiro accounts.`,
@@ -175,6 +170,7 @@ async function main(): Promise<number> {
     await engine.dispose();
     return 1;
   }
+  // The one announcement of the address, in the form tests, scripts and the bench parse.
   process.stdout.write(`kiro-proxy ${VERSION} listening on ${state.url}\n`);
   // `kiro-proxy login` / `import` in another terminal: serve the new account without a restart.
   const unwatch = store.watch(() => {

@@ -16,9 +16,11 @@ import { SecretAccountStore } from './host/secretAccountStore';
 import { stoppedByUserFlag } from './host/stoppedByUser';
 import { TypedSecrets } from './host/secrets';
 import { buildConfig, readSettings, warnNonLoopback, watchSettings } from './host/settings';
-import { apiKeyRequired, isLoopbackHost, type ProxySettings } from './host/settingsModel';
+import { apiKeyRequired, type ProxySettings } from './host/settingsModel';
+import { isLoopbackHost } from './proxy/local-host';
 import { explainStart } from './host/startFeedback';
 import { watchTokenFileNotices } from './host/tokenFileNotices';
+import { listen, toDisposable } from './host/lifecycle';
 import { createAccountsView, type AccountsTreeProvider } from './views/accountsTree';
 import { StatusBarController } from './views/statusBar';
 import { MonitorPanel } from './views/monitor/monitorPanel';
@@ -78,14 +80,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<KiroTe
   const views = createAccountsView(engine.pool);
   const statusBar = new StatusBarController(engine, controller);
   const updateContext = () => void vscode.commands.executeCommand('setContext', 'kiro.proxyState', controller.status.kind);
-  controller.on('status', updateContext);
   updateContext();
 
   context.subscriptions.push(
     views.disposable,
     statusBar,
-    { dispose: () => controller.off('status', updateContext) },
-    { dispose: controller.onSession(() => watchTokenFileNotices(engine.pool, logger)) },
+    listen(controller, 'status', updateContext),
+    controller.onSession(() => watchTokenFileNotices(engine.pool, logger)),
     ...registerProxyCommands({
       engine,
       controller,
@@ -126,7 +127,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<KiroTe
     await controller.dispose();
     await engine.dispose();
   };
-  context.subscriptions.push({ dispose: () => void shutdown?.() });
+  context.subscriptions.push(toDisposable(() => void shutdown?.()));
 
   // After activation returns: offer the IDE's accounts once, then auto-start.
   void ready.then(async () => {

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { registerSecret } from '../proxy/logger';
 import type { TypedSecrets } from './secrets';
+import type { Disposable } from './lifecycle';
 
 const KEY = 'kiro.apiKey';
 
@@ -48,7 +49,7 @@ export class ApiKeyService {
   }
 
   /** Another window regenerated the key: forget ours. */
-  onDidChange(listener: (key: string | undefined) => void): { dispose(): unknown } {
+  onDidChange(listener: (key: string | undefined) => void): Disposable {
     return this.secrets.onDidChange(KEY, () => {
       this.cached = undefined;
       void this.peek().then(listener, () => listener(undefined));

@@ -3,6 +3,7 @@
 // program. No answer proves nothing: a busy or closing window of ours looks the same.
 // Plain Node (no vscode), so the classification is unit-tested.
 import * as http from 'node:http';
+import { bindHost } from '../proxy/local-host';
 
 export type ProbeResult =
   | { kind: 'response'; status: number; body: string; contentType?: string }
@@ -48,10 +49,11 @@ export function classifyProbe(result: ProbeResult): ProbeVerdict {
 }
 
 /** The address to probe: a wildcard bind is reachable on loopback. */
-export function probeHost(bindHost: string): string {
-  if (bindHost === '0.0.0.0' || bindHost === '') return '127.0.0.1';
-  if (bindHost === '::' || bindHost === '[::]') return '::1';
-  return bindHost.replace(/^\[|\]$/g, '');
+export function probeHost(host: string): string {
+  const bare = bindHost(host);
+  if (bare === '0.0.0.0' || bare === '') return '127.0.0.1';
+  if (bare === '::') return '::1';
+  return bare;
 }
 
 /**

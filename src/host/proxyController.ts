@@ -11,6 +11,7 @@ import type { Logger } from '../proxy/logger';
 import { systemClock, type Clock, type Timer } from '../proxy/pool/clock';
 import { classifyProbe, probeHost, type ProbeResult, type ProbeVerdict } from './healthProbe';
 import type { ProxyStatus } from './proxyStatus';
+import { toDisposable, type Disposable } from './lifecycle';
 
 /** The part of `Engine` the controller drives. */
 export interface ControlledEngine {
@@ -35,15 +36,15 @@ export interface ProxyControllerOptions {
   stoppedByUser?: { get(): boolean; set(stopped: boolean): unknown };
 }
 
-/** Undo function for something that lives only while this window's proxy runs. */
-export type SessionHook = (status: Extract<ProxyStatus, { kind: 'running' }>) => (() => void) | void;
+/** Sets up something that lives only while this window's proxy runs; what it returns is undone on stop. */
+export type SessionHook = (status: Extract<ProxyStatus, { kind: 'running' }>) => Disposable | void;
 
 export class ProxyController extends EventEmitter<{ status: [ProxyStatus] }> {
   private current: ProxyStatus = { kind: 'stopped' };
   private poll?: Timer;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly hooks: SessionHook[] = [];
-  private sessionUndo: Array<() => void> = [];
+  private sessionUndo: Disposable[] = [];
   private disposed = false;
   private readonly clock: Clock;
 
@@ -62,13 +63,13 @@ export class ProxyController extends EventEmitter<{ status: [ProxyStatus] }> {
   }
 
   /** Registers something to set up on every start and tear down on stop (the proxy's lifetime). */
-  onSession(hook: SessionHook): () => void {
+  onSession(hook: SessionHook): Disposable {
     this.hooks.push(hook);
     if (this.current.kind === 'running') this.runHook(hook, this.current);
-    return () => {
+    return toDisposable(() => {
       const i = this.hooks.indexOf(hook);
       if (i >= 0) this.hooks.splice(i, 1);
-    };
+    });
   }
 
   start(): Promise<ProxyStatus> {
@@ -112,6 +113,7 @@ export class ProxyController extends EventEmitter<{ status: [ProxyStatus] }> {
     const state = await this.options.engine.start();
     if (state.status === 'running') {
       this.set({ kind: 'running', url: state.url, host: state.host, port: state.port });
+      this.options.logger.info(`Proxy started at ${state.url}`);
       this.openSession();
       return this.current;
     }
@@ -225,9 +227,9 @@ export class ProxyController extends EventEmitter<{ status: [ProxyStatus] }> {
 
   private closeSession(): void {
     const undo = this.sessionUndo.splice(0).reverse();
-    for (const fn of undo) {
+    for (const item of undo) {
       try {
-        fn();
+        item.dispose();
       } catch (err) {
         this.options.logger.error(`Proxy session cleanup failed: ${(err as Error).message}`);
       }

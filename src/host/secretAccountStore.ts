@@ -6,6 +6,7 @@ import type { StoredAccount } from '../proxy/pool/account';
 import type { AccountStore } from '../proxy/pool/store';
 import { SharedAccountsMerge } from '../proxy/pool/shared-store';
 import type { TypedSecrets } from './secrets';
+import { toDisposable, type Disposable } from './lifecycle';
 
 const KEY = 'kiro.accounts';
 
@@ -39,7 +40,7 @@ export class SecretAccountStore implements AccountStore {
   }
 
   /** Calls `listener` when another window changed the accounts. */
-  onDidChangeExternally(listener: () => void): { dispose(): unknown } {
+  onDidChangeExternally(listener: () => void): Disposable {
     this.listeners.add(listener);
     const subscription = this.secrets.onDidChange(KEY, () => {
       // The check takes its turn in the save queue: a save of this window that started while the
@@ -54,12 +55,10 @@ export class SecretAccountStore implements AccountStore {
       this.queue = check.catch(() => undefined);
       void check.then((changed) => changed && listener(), () => undefined);
     });
-    return {
-      dispose: () => {
-        this.listeners.delete(listener);
-        subscription.dispose();
-      },
-    };
+    return toDisposable(() => {
+      this.listeners.delete(listener);
+      subscription.dispose();
+    });
   }
 
   private async stored(): Promise<StoredAccount[] | undefined> {

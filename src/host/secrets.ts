@@ -2,13 +2,14 @@
 // has a key and a type here, values never pass through a log, and `onDidChange` tells us when
 // another window wrote one. Structural types, so tests use an in-memory fake without VS Code.
 import type { StoredAccount } from '../proxy/pool/account';
+import type { Disposable } from './lifecycle';
 
 /** The slice of `vscode.SecretStorage` we use. */
 export interface SecretStorageLike {
   get(key: string): PromiseLike<string | undefined>;
   store(key: string, value: string): PromiseLike<void>;
   delete(key: string): PromiseLike<void>;
-  onDidChange(listener: (e: { key: string }) => unknown): { dispose(): unknown };
+  onDidChange(listener: (e: { key: string }) => unknown): Disposable;
 }
 
 export interface AccountsSecret {
@@ -49,7 +50,7 @@ export class TypedSecrets {
     await this.storage.delete(key);
   }
 
-  onDidChange(key: SecretKey, listener: () => void): { dispose(): unknown } {
+  onDidChange(key: SecretKey, listener: () => void): Disposable {
     return this.storage.onDidChange((e) => {
       if (e.key === key) listener();
     });

@@ -3,7 +3,8 @@
 import * as vscode from 'vscode';
 import type { ProxyConfig } from '../proxy/config';
 import { registerSecret, type Logger } from '../proxy/logger';
-import { changeImpact, isLoopbackHost, readProxySettings, SECTION, toProxyConfig, type ProxySettings } from './settingsModel';
+import { isLoopbackHost } from '../proxy/local-host';
+import { changeImpact, readProxySettings, SECTION, toProxyConfig, type ProxySettings } from './settingsModel';
 
 export function readSettings(logger?: Logger): ProxySettings {
   const { settings, problems } = readProxySettings(vscode.workspace.getConfiguration(SECTION));

@@ -2,9 +2,10 @@
 // traffic goes, who may connect or how the proxy serves are application-scoped: every window
 // shares the one proxy, so we read only the user's (global) value for them, and a cloned
 // repository's .vscode/settings.json can never change them.
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultConfig, defaultTokenDir, type ProxyConfig, type SelectionStrategy } from '../proxy/config';
+import { expandHome } from '../proxy/home';
+import { bindHost, isLoopbackHost } from '../proxy/local-host';
 
 export const SECTION = 'kiroProxy';
 
@@ -62,12 +63,6 @@ export interface ReadResult {
 }
 
 const STRATEGIES: readonly SelectionStrategy[] = ['least-used', 'round-robin', 'priority'];
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
-
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK.has(host.trim().toLowerCase());
-}
-
 export function readProxySettings(source: SettingsSource): ReadResult {
   const d = defaultConfig();
   const problems: string[] = [];
@@ -133,9 +128,9 @@ export function toProxyConfig(
   const outboundProxy = settings.outboundProxy || env.httpProxy?.trim() || undefined;
   const config: ProxyConfig = {
     ...base,
-    host: settings.host,
+    host: bindHost(settings.host),
     port: settings.port,
-    tokenDir: settings.tokenCacheDir ? expandHome(settings.tokenCacheDir, env.homeDir) : base.tokenDir || defaultTokenDir(),
+    tokenDir: settings.tokenCacheDir ? path.resolve(expandHome(settings.tokenCacheDir, env.homeDir)) : base.tokenDir || defaultTokenDir(),
     cooldownSeconds: settings.cooldownSeconds,
     stickinessSeconds: settings.stickinessSeconds,
     strategy: settings.strategy,
@@ -173,9 +168,4 @@ function stringRecord(value: unknown, problems: string[]): Record<string, string
     else problems.push(`${SECTION}.modelMapping["${k}"] must be a model id; ignored.`);
   }
   return out;
-}
-
-function expandHome(p: string, home = os.homedir()): string {
-  if (p === '~' || p.startsWith('~/') || p.startsWith('~\\')) return path.join(home, p.slice(1));
-  return path.resolve(p);
 }

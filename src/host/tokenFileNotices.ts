@@ -3,8 +3,9 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../proxy/logger';
 import type { AccountPool, TokenFileNotice } from '../proxy/pool/pool';
+import { listen, type Disposable } from './lifecycle';
 
-export function watchTokenFileNotices(pool: AccountPool, logger: Logger): () => void {
+export function watchTokenFileNotices(pool: AccountPool, logger: Logger): Disposable {
   const offered = new Set<string>();
   const onNotice = async (notice: TokenFileNotice) => {
     try {
@@ -25,7 +26,5 @@ export function watchTokenFileNotices(pool: AccountPool, logger: Logger): () => 
       logger.warn(`Token file ${notice.path}: ${(err as Error).message}`);
     }
   };
-  const listener = (notice: TokenFileNotice) => void onNotice(notice);
-  pool.on('token-file', listener);
-  return () => pool.off('token-file', listener);
+  return listen(pool, 'token-file', (notice) => void onNotice(notice));
 }

@@ -10,6 +10,7 @@ import { KiroExchange } from './exchange';
 import { AccountPool } from './pool/pool';
 import type { AccountStore } from './pool/store';
 import { ProxyServer } from './server/server';
+import { urlHost } from './local-host';
 
 export type EngineState =
   | { status: 'stopped' }
@@ -87,9 +88,8 @@ export class Engine extends EventEmitter<{ state: [EngineState] }> {
       this.server = server;
       this.exchange = exchange;
       this.pool.start();
-      const shownHost = host.includes(':') ? `[${host}]` : host;
-      this.logger.info(`Proxy started at http://${shownHost}:${port}`);
-      return this.setState({ status: 'running', host, port, url: `http://${shownHost}:${port}` });
+      // Each shell announces the address its own way (the CLI's stdout line is a contract).
+      return this.setState({ status: 'running', host, port, url: `http://${urlHost(host)}:${port}` });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const error =

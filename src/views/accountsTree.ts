@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { AccountView } from '../proxy/pool/account';
 import type { AccountPool, PoolChange } from '../proxy/pool/pool';
 import { accountRow } from './accountItemModel';
+import { listen } from '../host/lifecycle';
 
 /** The tree's element: the account id (stable; the row re-reads the pool on every render). */
 export type AccountNode = string;
@@ -17,10 +18,10 @@ export class AccountsTreeProvider implements vscode.TreeDataProvider<AccountNode
   private readonly dueAt = new Map<AccountNode, number>();
   private timer?: NodeJS.Timeout;
   private visible = false;
-  private readonly onChange = (change: PoolChange) => this.handleChange(change);
+  private readonly subscription: vscode.Disposable;
 
   constructor(private readonly pool: AccountPool) {
-    pool.on('change', this.onChange);
+    this.subscription = listen(pool, 'change', (change: PoolChange) => this.handleChange(change));
   }
 
   /** Called by the view wiring; countdowns tick only while someone can see them. */
@@ -100,7 +101,7 @@ export class AccountsTreeProvider implements vscode.TreeDataProvider<AccountNode
 
   dispose(): void {
     this.stopTimer();
-    this.pool.off('change', this.onChange);
+    this.subscription.dispose();
     this.changed.dispose();
   }
 }
@@ -116,15 +117,13 @@ export function createAccountsView(pool: AccountPool): { disposable: vscode.Disp
       ? { value: blocked, tooltip: vscode.l10n.t('{0} account(s) need attention', blocked) }
       : undefined;
   };
-  const onChange = () => updateBadge();
-  pool.on('change', onChange);
   updateBadge();
   provider.setVisible(view.visible);
   const disposable = vscode.Disposable.from(
     provider,
     view,
     view.onDidChangeVisibility((e) => provider.setVisible(e.visible)),
-    { dispose: () => pool.off('change', onChange) },
+    listen(pool, 'change', updateBadge),
   );
   return {
     disposable,

@@ -5,10 +5,11 @@ import * as vscode from 'vscode';
 import type { Engine } from '../proxy/engine';
 import type { ProxyController } from '../host/proxyController';
 import { statusBarModel } from './statusBarModel';
+import { DisposableStore, listen, toDisposable } from '../host/lifecycle';
 
 export class StatusBarController implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
-  private readonly disposables: vscode.Disposable[] = [];
+  private readonly disposables = new DisposableStore();
   private timer?: NodeJS.Timeout;
   private pending?: NodeJS.Timeout;
 
@@ -20,19 +21,15 @@ export class StatusBarController implements vscode.Disposable {
     this.item.name = 'Kiro Proxy';
     const render = () => this.render();
     const schedule = () => this.scheduleRender();
-    controller.on('status', render);
-    engine.pool.on('change', schedule);
-    this.disposables.push(
-      { dispose: () => controller.off('status', render) },
-      { dispose: () => engine.pool.off('change', schedule) },
-    );
+    this.disposables.add(listen(controller, 'status', render));
+    this.disposables.add(listen(engine.pool, 'change', schedule));
     // Requests served only move while this window's proxy runs: listen for that lifetime only.
-    this.disposables.push({
-      dispose: controller.onSession(() => {
-        engine.log.on('entry', schedule);
-        return () => engine.log.off('entry', schedule);
-      }),
-    });
+    this.disposables.add(controller.onSession(() => listen(engine.log, 'entry', schedule)));
+    this.disposables.add(toDisposable(() => {
+      if (this.timer) clearTimeout(this.timer);
+      if (this.pending) clearTimeout(this.pending);
+    }));
+    this.disposables.add(this.item);
     this.render();
     this.item.show();
   }
@@ -73,9 +70,6 @@ export class StatusBarController implements vscode.Disposable {
   }
 
   dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
-    if (this.pending) clearTimeout(this.pending);
-    for (const d of this.disposables) d.dispose();
-    this.item.dispose();
+    this.disposables.dispose();
   }
 }

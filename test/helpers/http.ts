@@ -33,7 +33,8 @@ export function request(baseUrl: string, path: string, options: RequestOptions =
     if (options.host !== undefined && options.host !== null) headers.host = options.host;
     const req = http.request(
       {
-        host: url.hostname,
+        // URL keeps IPv6 in brackets; the socket wants it bare.
+        host: url.hostname.replace(/^\[|\]$/g, ''),
         port: url.port,
         path: url.pathname + url.search,
         method: options.method ?? 'GET',

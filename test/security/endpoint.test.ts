@@ -108,6 +108,19 @@ describe('local endpoint: bind address', () => {
       await proxy.stop();
     }
   });
+  it('takes ::1 in URL spelling as loopback: no key needed, and the address is printed once', async () => {
+    const proxy = await startProxy({ args: ['--host', '[::1]'] });
+    try {
+      assert.match(proxy.url, /^http:\/\/\[::1\]:\d+$/);
+      assert.equal(proxy.output().match(/listening on/g)?.length, 1, proxy.output());
+      assert.doesNotMatch(proxy.output(), /started at/i);
+      assert.doesNotMatch(proxy.output(), /not only on this computer/);
+      const res = await request(proxy.url, '/health');
+      assert.equal(res.status, 200);
+    } finally {
+      await proxy.stop();
+    }
+  });
 });
 
 describe('local endpoint: API key', () => {

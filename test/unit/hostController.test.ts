@@ -6,6 +6,7 @@ import { silentLogger } from '../../src/proxy/logger';
 import { ManualClock } from '../../src/proxy/pool/clock';
 import type { ProbeResult } from '../../src/host/healthProbe';
 import { ProxyController, type ControlledEngine } from '../../src/host/proxyController';
+import { toDisposable } from '../../src/host/lifecycle';
 import type { ProxyStatus } from '../../src/host/proxyStatus';
 
 /** An engine whose listen result the test decides, one answer per start. */
@@ -60,7 +61,7 @@ test('starts and stops, with the session hooks around the running proxy', async 
   const events: string[] = [];
   controller.onSession((s) => {
     events.push(`open ${s.port}`);
-    return () => events.push('close');
+    return toDisposable(() => events.push('close'));
   });
   assert.equal((await controller.start()).kind, 'running');
   assert.deepEqual(seen.map((s) => s.kind), ['starting', 'running']);

@@ -3,6 +3,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { expandHome } from '../home';
 import { readTokenFile, type NewCredentials, type SkippedSource } from './token-files';
 
 export interface ReferenceAccount {
@@ -46,8 +47,4 @@ export async function readReferenceConfig(file: string): Promise<{ accounts: Ref
     if (typeof e.proxy_url === 'string' && e.proxy_url) notes.push(`${label}: proxy_url ignored; the global outbound proxy applies.`);
   }
   return { accounts, skipped, notes };
-}
-
-function expandHome(p: string): string {
-  return p === '~' || p.startsWith('~/') || p.startsWith('~\\') ? path.join(os.homedir(), p.slice(1)) : p;
 }

@@ -4,14 +4,11 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ProxyError } from '../errors';
-
-const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+import { loopbackUrlHosts, urlHost } from '../local-host';
 
 export function allowedHosts(configuredHost: string, port: number): Set<string> {
-  const names = new Set(LOOPBACK_NAMES);
-  if (configuredHost && configuredHost !== '0.0.0.0' && configuredHost !== '::') {
-    names.add(configuredHost.includes(':') && !configuredHost.startsWith('[') ? `[${configuredHost}]` : configuredHost);
-  }
+  const names = new Set(loopbackUrlHosts());
+  if (configuredHost && configuredHost !== '0.0.0.0' && configuredHost !== '::') names.add(urlHost(configuredHost));
   return new Set([...names].map((name) => `${name}:${port}`));
 }
 

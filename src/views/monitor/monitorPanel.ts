@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as vscode from 'vscode';
 import type { Engine } from '../../proxy/engine';
 import type { RequestLogEntry } from '../../proxy/log';
+import { DisposableStore, listen } from '../../host/lifecycle';
 import { createBatcher } from './batcher';
 import { monitorHtml } from './html';
 import { MAX_LOG_ROWS, parsePageMessage, parsePageState, type HostMessage, type MonitorTab, type PageMessage, type SpeedResult, type SpeedTestView } from './protocol';
@@ -28,7 +29,7 @@ export class MonitorPanel {
   static readonly viewType = 'kiro.monitor';
   private static current: MonitorPanel | undefined;
 
-  private readonly disposables: vscode.Disposable[] = [];
+  private readonly disposables = new DisposableStore();
   private readonly batcher = createBatcher<RequestLogEntry>((entries) => this.onEntries(entries), LOG_BATCH_MS);
   private ready = false;
   /** A tab asked for by `show`, sent with the next `init`; otherwise the page restores its own. */
@@ -81,27 +82,23 @@ export class MonitorPanel {
       this.postSnapshot();
     };
     const onChange = () => this.postSnapshot();
-    engine.log.on('entry', onEntry);
-    engine.log.on('cleared', onCleared);
-    engine.pool.on('change', onChange);
-    engine.on('state', onChange);
-    this.disposables.push(
-      new vscode.Disposable(() => {
-        engine.log.off('entry', onEntry);
-        engine.log.off('cleared', onCleared);
-        engine.pool.off('change', onChange);
-        engine.off('state', onChange);
-      }),
+    this.disposables.add(listen(engine.log, 'entry', onEntry));
+    this.disposables.add(listen(engine.log, 'cleared', onCleared));
+    this.disposables.add(listen(engine.pool, 'change', onChange));
+    this.disposables.add(listen(engine, 'state', onChange));
+    this.disposables.add(
       panel.webview.onDidReceiveMessage((raw: unknown) => {
         const message = parsePageMessage(raw);
         if (message) this.handle(message).catch((err: Error) => void vscode.window.showErrorMessage(vscode.l10n.t('Kiro: {0}', err.message)));
       }),
-      // Without retainContextWhenHidden the page is torn down when hidden and says `ready` again when shown.
+    );
+    // Without retainContextWhenHidden the page is torn down when hidden and says `ready` again when shown.
+    this.disposables.add(
       panel.onDidChangeViewState(() => {
         if (!panel.visible) this.setReady(false);
       }),
-      panel.onDidDispose(() => this.dispose()),
     );
+    this.disposables.add(panel.onDidDispose(() => this.dispose()));
   }
 
   private html(): string {
@@ -227,6 +224,6 @@ export class MonitorPanel {
     if (MonitorPanel.current === this) MonitorPanel.current = undefined;
     this.setReady(false);
     this.batcher.dispose();
-    for (const d of this.disposables.splice(0)) d.dispose();
+    this.disposables.dispose();
   }
 }
