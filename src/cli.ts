@@ -3,7 +3,7 @@
 //   kiro-proxy accounts | import <file> | import --kiro-cli [db] | login --google|--github|--builder-id|--idc <url>
 import { parseArgs } from 'node:util';
 import * as path from 'node:path';
-import { defaultConfig, type ProxyConfig, type SelectionStrategy } from './proxy/config';
+import { defaultConfig, shownKiroEndpoint, type ProxyConfig, type SelectionStrategy } from './proxy/config';
 import { Engine } from './proxy/engine';
 import { redactError, type Logger } from './proxy/logger';
 import { FileAccountStore } from './proxy/pool/store';
@@ -147,6 +147,10 @@ async function main(): Promise<number> {
     stderrLogger.warn(
       `Listening on ${config.host}, not only on this computer: anyone who can reach this address and has the API key can use your Kiro accounts.`,
     );
+  }
+  if (config.kiroEndpoint) {
+    // Every token, refresh tokens included, goes there: never silently.
+    stderrLogger.warn(`KIRO_PROXY_ENDPOINT is set: every Kiro call, with your tokens, goes to ${shownKiroEndpoint(config.kiroEndpoint)} instead of Kiro's servers.`);
   }
   const store = new FileAccountStore(config.dataDir);
   const engine = new Engine({ config, store, version: VERSION, logger: stderrLogger });

@@ -5,7 +5,7 @@
 // that does not answer is watched the same way until it does: a busy window of ours is silent too.
 // No vscode import: tested with a fake engine and a manual clock.
 import { EventEmitter } from 'node:events';
-import type { ProxyConfig } from '../proxy/config';
+import { shownKiroEndpoint, type ProxyConfig } from '../proxy/config';
 import type { EngineState } from '../proxy/engine';
 import type { Logger } from '../proxy/logger';
 import { systemClock, type Clock, type Timer } from '../proxy/pool/clock';
@@ -114,6 +114,8 @@ export class ProxyController extends EventEmitter<{ status: [ProxyStatus] }> {
     if (state.status === 'running') {
       this.set({ kind: 'running', url: state.url, host: state.host, port: state.port });
       this.options.logger.info(`Proxy started at ${state.url}`);
+      const endpoint = this.options.engine.config.kiroEndpoint;
+      if (endpoint) this.options.logger.warn(`KIRO_PROXY_ENDPOINT is set: every Kiro call, with your tokens, goes to ${shownKiroEndpoint(endpoint)} instead of Kiro's servers.`);
       this.openSession();
       return this.current;
     }

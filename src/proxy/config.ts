@@ -51,6 +51,19 @@ export interface ProxyConfig {
   pingIntervalMs: number;
 }
 
+/**
+ * The `KIRO_PROXY_ENDPOINT` base URL as shown to the user (CLI warning, output channel, status bar,
+ * `/health`): it receives every token, so it must be visible, but never with credentials or a query.
+ */
+export function shownKiroEndpoint(endpoint: string): string {
+  try {
+    const url = new URL(endpoint);
+    return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+  } catch {
+    return '(an invalid URL)';
+  }
+}
+
 export function defaultTokenDir(): string {
   return path.join(os.homedir(), '.aws', 'sso', 'cache');
 }

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { Engine } from '../proxy/engine';
 import type { ProxyController } from '../host/proxyController';
 import { statusBarModel } from './statusBarModel';
+import { shownKiroEndpoint } from '../proxy/config';
 import { DisposableStore, listen, toDisposable } from '../host/lifecycle';
 
 export class StatusBarController implements vscode.Disposable {
@@ -50,6 +51,7 @@ export class StatusBarController implements vscode.Disposable {
       status,
       accounts: this.engine.pool.list(),
       requestsServed: status.kind === 'running' ? this.engine.log.stats(now).requests : undefined,
+      kiroEndpoint: this.engine.config.kiroEndpoint && shownKiroEndpoint(this.engine.config.kiroEndpoint),
       now,
       t: vscode.l10n.t,
       locale: vscode.env.language,

@@ -10,6 +10,8 @@ export interface StatusBarInput {
   accounts: AccountView[];
   /** Requests this window's proxy served; undefined when it does not serve (remote, stopped). */
   requestsServed?: number;
+  /** `KIRO_PROXY_ENDPOINT` as shown, when set: the Kiro calls and their tokens go there. */
+  kiroEndpoint?: string;
   now: number;
   t: Translate;
   locale: string;
@@ -113,6 +115,7 @@ function statusTooltip(input: StatusBarInput, counts: ReturnType<typeof accountC
   else if (counts.cooling > 0) lines.push(t('Accounts: {0} usable of {1}, {2} cooling down', counts.usable, counts.total, counts.cooling));
   else lines.push(t('Accounts: {0} usable of {1}', counts.usable, counts.total));
   if (input.requestsServed !== undefined) lines.push(t('Requests served: {0}', input.requestsServed));
+  if (input.kiroEndpoint) lines.push(`$(warning) ${t('Kiro calls and your tokens go to {0} (KIRO_PROXY_ENDPOINT), not to Kiro.', `\`${input.kiroEndpoint}\``)}`);
   if (nextEnd !== undefined) lines.push(t('Next cooldown ends at {0}', formatClockTime(nextEnd, input.locale, input.timeZone)));
 
   const links: string[] = [];

@@ -42,6 +42,14 @@ describe('account pool through the CLI', () => {
   });
   after(() => proxy.stop());
 
+  test('KIRO_PROXY_ENDPOINT is never silent: a warning naming the base URL at start, and /health says it', async () => {
+    const simUrl = proxy.sim.url.replace(/\/$/, '');
+    const warning = proxy.output().split('\n').find((line) => line.includes('KIRO_PROXY_ENDPOINT'));
+    assert.equal(warning, `warning: KIRO_PROXY_ENDPOINT is set: every Kiro call, with your tokens, goes to ${simUrl} instead of Kiro's servers.`);
+    const body = (await (await fetch(`${proxy.url}/health`)).json()) as { kiroEndpoint?: string };
+    assert.equal(body.kiroEndpoint, simUrl);
+  });
+
   test('a 429 cools one account for 5 minutes and the client still gets its answer', async () => {
     const [first] = proxy.sim.accounts.list();
     proxy.sim.setBehavior(first.id, { error: 'throttled' });

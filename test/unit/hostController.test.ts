@@ -72,6 +72,20 @@ test('starts and stops, with the session hooks around the running proxy', async 
   assert.deepEqual(events, ['open 8080', 'close']);
 });
 
+test('a start with KIRO_PROXY_ENDPOINT set says in the output where the Kiro calls and tokens go', async () => {
+  const engine = new FakeEngine();
+  engine.config.kiroEndpoint = 'http://user:secret@127.0.0.1:9999/?token=x';
+  const lines: string[] = [];
+  const logger = { ...silentLogger, info: (m: string) => lines.push(`info ${m}`), warn: (m: string) => lines.push(`warn ${m}`) };
+  const controller = new ProxyController({ engine, clock: new ManualClock(), logger, probe: async () => free });
+  await controller.start();
+  assert.deepEqual(lines, [
+    'info Proxy started at http://127.0.0.1:8080',
+    "warn KIRO_PROXY_ENDPOINT is set: every Kiro call, with your tokens, goes to http://127.0.0.1:9999 instead of Kiro's servers.",
+  ]);
+  await controller.dispose();
+});
+
 test('port taken by our proxy in another window: uses it, never a raw EADDRINUSE', async () => {
   const { controller, engine } = setup([ours]);
   engine.answers = ['inuse'];

@@ -76,3 +76,9 @@ test('port held by a foreign program, and failures, are errors', () => {
 test('starting spins', () => {
   assert.equal(statusBarModel(input({ kind: 'starting', port: 8080 }, [])).text, '$(loading~spin) Kiro :8080');
 });
+
+test('KIRO_PROXY_ENDPOINT set: the tooltip says where the Kiro calls and tokens go; unset, nothing', () => {
+  const m = statusBarModel(input(running, [acc('active')], { kiroEndpoint: 'http://127.0.0.1:9999' }));
+  assert.match(m.tooltip, /\$\(warning\) Kiro calls and your tokens go to `http:\/\/127\.0\.0\.1:9999` \(KIRO_PROXY_ENDPOINT\), not to Kiro\./);
+  assert.doesNotMatch(statusBarModel(input(running, [acc('active')])).tooltip, /KIRO_PROXY_ENDPOINT/);
+});

@@ -3,6 +3,7 @@
 import type { ServerDeps, Route } from './types';
 import { sendJson } from '../protocols/reply';
 import { ProxyError } from '../errors';
+import { shownKiroEndpoint } from '../config';
 import { modelsListBody } from '../protocols/gemini';
 import { contextWindowOf, listClientModels, resolveKiroModel } from '../kiro/models';
 
@@ -12,6 +13,8 @@ export function healthBody(deps: ServerDeps, full: boolean): unknown {
     status: 'ok',
     service: 'kiro-proxy',
     version: deps.version,
+    // Set only when KIRO_PROXY_ENDPOINT sends the Kiro calls (and the tokens) somewhere else.
+    ...(deps.config.kiroEndpoint ? { kiroEndpoint: shownKiroEndpoint(deps.config.kiroEndpoint) } : {}),
     accounts: deps.pool.list().map((a) => ({
       id: a.id,
       label: a.label,

@@ -1,9 +1,10 @@
-// The loopback rule and `~` expansion the CLI and the extension share.
+// What the CLI and the extension share: the loopback rule, `~` expansion, how KIRO_PROXY_ENDPOINT is shown.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { bindHost, isLoopbackHost, loopbackUrlHosts, urlHost } from '../../src/proxy/local-host';
 import { expandHome } from '../../src/proxy/home';
+import { shownKiroEndpoint } from '../../src/proxy/config';
 import { toProxyConfig, readProxySettings } from '../../src/host/settingsModel';
 
 describe('loopback hosts', () => {
@@ -40,5 +41,13 @@ describe('~ expansion', () => {
     // Another user's home is not ours: left as typed instead of becoming /home/me/user/x.
     assert.equal(expandHome('~user/x', '/home/me'), '~user/x');
     assert.equal(expandHome('/abs/~/x', '/home/me'), '/abs/~/x');
+  });
+});
+
+describe('KIRO_PROXY_ENDPOINT as shown', () => {
+  it('keeps scheme, host and path; never credentials or a query', () => {
+    assert.equal(shownKiroEndpoint('http://127.0.0.1:9000'), 'http://127.0.0.1:9000');
+    assert.equal(shownKiroEndpoint('https://user:pw@kiro.example/base?key=1#x'), 'https://kiro.example/base');
+    assert.equal(shownKiroEndpoint('not a url'), '(an invalid URL)');
   });
 });
