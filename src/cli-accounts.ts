@@ -1,6 +1,8 @@
 // The CLI's account subcommands: `accounts`, `import <file>`, `import --kiro-cli [db]`,
+// `import --api-key` (the key from KIRO_API_KEY or standard input),
 // `login --google|--github|--builder-id|--idc <start-url> [--region <r>]`.
 import * as readline from 'node:readline';
+import { Writable } from 'node:stream';
 import type { Engine } from './proxy/engine';
 import { awsRegion, identityCenterStartUrl } from './proxy/kiro/login';
 import type { AccountView } from './proxy/pool/account';
@@ -16,11 +18,17 @@ export async function runAccountCommand(engine: Engine, command: string, args: s
       printAccounts(engine.pool.list());
       return 0;
     case 'import': {
+      if (flags['kiro-api-key']) {
+        // Never from the command line: `ps` and the shell history would show it.
+        if (args.length) throw new Error('kiro-proxy import --api-key takes no argument: it reads the key from KIRO_API_KEY, or else from standard input.');
+        printImport(await engine.pool.importApiKey(process.env.KIRO_API_KEY || (await readApiKey())));
+        return 0;
+      }
       if (flags['kiro-cli']) {
         printImport(await engine.pool.importFromKiroCli(args[0]));
         return 0;
       }
-      if (!args[0]) throw new Error('usage: kiro-proxy import <token-file.json> | import --kiro-cli [data.sqlite3]');
+      if (!args[0]) throw new Error('usage: kiro-proxy import <token-file.json> | import --kiro-cli [data.sqlite3] | import --api-key');
       printImport(await engine.pool.importTokenFile(args[0]));
       return 0;
     }
@@ -93,4 +101,22 @@ function promptLine(question: string, signal: AbortSignal): Promise<string> {
       resolve(answer);
     });
   });
+}
+
+/** The API key from standard input: piped whole, or typed at a prompt that does not echo it. */
+async function readApiKey(): Promise<string> {
+  if (!process.stdin.isTTY) {
+    let text = '';
+    for await (const chunk of process.stdin) text += String(chunk);
+    return text;
+  }
+  process.stderr.write('Kiro API key (input hidden): ');
+  const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const rl = readline.createInterface({ input: process.stdin, output: silent, terminal: true });
+  try {
+    return await new Promise<string>((resolve) => rl.once('line', resolve));
+  } finally {
+    rl.close();
+    process.stderr.write('\n');
+  }
 }

@@ -20,6 +20,7 @@ Usage:
   kiro-proxy accounts [options]        list accounts
   kiro-proxy import <file> [options]   import a Kiro token JSON file
   kiro-proxy import --kiro-cli [db]    import kiro-cli's sign-in (default ~/.local/share/kiro-cli/data.sqlite3; Node 22.12+)
+  kiro-proxy import --api-key          add a Kiro API key (ksk_…) read from KIRO_API_KEY, else from standard input
   kiro-proxy login --google|--github|--builder-id [options]
   kiro-proxy login --idc <start-url> [--region <r>]   your organisation's IAM Identity Center
                                        (start URL https://d-xxxxxxxxxx.awsapps.com/start, region default us-east-1)
@@ -45,7 +46,8 @@ Limits (each also settable as an environment variable, the flag wins):
   --first-byte-timeout-ms <n> Kiro's first byte, then the next account (60000) KIRO_PROXY_FIRST_BYTE_TIMEOUT_MS
   --idle-timeout-ms <n>       silence allowed inside a Kiro stream (300000)  KIRO_PROXY_IDLE_TIMEOUT_MS
   -h, --help          show this help
-Environment: KIRO_PROXY_ENDPOINT=http://host:port sends every Kiro call to that base URL.`;
+Environment: KIRO_PROXY_ENDPOINT=http://host:port sends every Kiro call to that base URL.
+             KIRO_API_KEY=ksk_… serves with that Kiro API key as one more account.`;
 
 const stderrLogger: Logger = {
   debug: (m) => process.env.KIRO_PROXY_DEBUG && process.stderr.write(`[debug] ${m}\n`),
@@ -116,7 +118,12 @@ function configFrom(values: Record<string, string | boolean | undefined>): Proxy
 }
 
 async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  // `import --api-key` is a switch there (the key never goes on the command line); elsewhere
+  // --api-key is the proxy's own key for its clients and takes a value.
+  const importsApiKey = argv.includes('import') && argv.includes('--api-key');
   const { values, positionals } = parseArgs({
+    args: importsApiKey ? argv.filter((a) => a !== '--api-key') : argv,
     allowPositionals: true,
     options: {
       port: { type: 'string' },
@@ -157,7 +164,9 @@ async function main(): Promise<number> {
   await engine.init();
 
   const [command, ...rest] = positionals;
-  if (command) return runAccountCommand(engine, command, rest, values);
+  if (command) return runAccountCommand(engine, command, rest, { ...values, 'kiro-api-key': importsApiKey });
+  // A container passes its key this way: one more account, checked by its first use.
+  if (process.env.KIRO_API_KEY) await engine.pool.importApiKey(process.env.KIRO_API_KEY, { check: false });
 
   const accounts = engine.pool.list();
   if (accounts.length === 0) {

@@ -9,12 +9,13 @@ export interface Logger {
   error(message: string): void;
 }
 
-// Kiro access/refresh tokens (aoa…/aor…), JWTs, bearer headers, secret-named JSON fields,
+// Kiro access/refresh tokens (aoa…/aor…), Kiro API keys (ksk_…), JWTs, bearer headers, secret-named JSON fields,
 // secret-named form/query parameters and `x-api-key:` header lines.
 const SECRET_FIELDS =
-  'accessToken|refreshToken|clientSecret|access_token|refresh_token|client_secret|id_token|idToken|apiKey|api_key|x-api-key|authorization|password|code_verifier|token';
+  'accessToken|refreshToken|clientSecret|kiroApiKey|access_token|refresh_token|client_secret|id_token|idToken|apiKey|api_key|x-api-key|authorization|password|code_verifier|token';
 const SECRET_PATTERNS: RegExp[] = [
   /\bao[ar][A-Za-z0-9_\-:.+/=]{16,}/g,
+  /\bksk_[A-Za-z0-9._~+/=-]{8,}/g,
   /\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{5,}/g,
   /(bearer\s+)[^\s"',]+/gi,
   new RegExp(`("(?:${SECRET_FIELDS})"\\s*:\\s*")[^"]*`, 'gi'),

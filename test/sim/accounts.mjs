@@ -10,7 +10,8 @@ import { join } from 'node:path';
  * @property {string} [accessToken]
  * @property {string} [refreshToken]
  * @property {string|null} [profileArn] social default: generated; idc default: none
- * @property {'social'|'idc'} [authMethod]
+ * @property {'social'|'idc'|'api_key'} [authMethod] api_key: a Kiro API key (`ksk_…`, §11.3) as its only
+ *   token: no refresh token, no expiry, no profile ARN
  * @property {string} [provider] 'Google'|'Github' (social) or 'BuilderId'|'Enterprise' (idc)
  * @property {string} [clientId] idc only
  * @property {string} [clientSecret] idc only
@@ -61,14 +62,15 @@ export class AccountStore {
   /** @param {AccountSpec} spec */
   add(spec = {}) {
     const rng = this.rng;
-    const authMethod = (spec.authMethod ?? (spec.clientId ? 'idc' : 'social')).toLowerCase() === 'social' ? 'social' : 'idc';
+    const method = (spec.authMethod ?? (spec.clientId ? 'idc' : 'social')).toLowerCase();
+    const authMethod = method === 'social' || method === 'api_key' ? method : 'idc';
     const n = this.byId.size + 1;
     const id = spec.id ?? `acct-${n}`;
     if (this.byId.has(id)) throw new Error(`account ${id} exists`);
     const region = spec.region ?? 'us-east-1';
     const account = {
       id, authMethod, region,
-      provider: spec.provider ?? (authMethod === 'social' ? 'Google' : 'BuilderId'),
+      provider: spec.provider ?? { social: 'Google', idc: 'BuilderId', api_key: 'API key' }[authMethod],
       profileArn: spec.profileArn !== undefined ? spec.profileArn
         : authMethod === 'social' ? `arn:aws:codewhisperer:${region}:${rng.int(100000000000, 999999999999)}:profile/${rng.str(12, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')}` : null,
       clientId: authMethod === 'idc' ? spec.clientId ?? rng.str(22) : undefined,
@@ -91,12 +93,17 @@ export class AccountStore {
       accessToken: '', refreshToken: '', expiresAt: 0,
     };
     this.byId.set(id, account);
+    if (authMethod === 'api_key') {
+      this.issueAccessToken(account, spec.expiresInSec, spec.accessToken ?? rng.apiKey());
+      return account;
+    }
     this.issueAccessToken(account, spec.expiresInSec, spec.accessToken);
     this.setRefreshToken(account, spec.refreshToken ?? rng.refreshToken());
     return account;
   }
 
-  defaultLifetimeSec(account) { return account.authMethod === 'social' ? 3600 : 28800; }
+  /** API keys never expire by time (§11.3): a century stands for that. */
+  defaultLifetimeSec(account) { return { social: 3600, idc: 28800, api_key: 100 * 365 * 86400 }[account.authMethod]; }
 
   /** Issue a new access token; older ones stay valid until they expire (as with real AWS tokens). */
   issueAccessToken(account, expiresInSec = this.defaultLifetimeSec(account), token = this.rng.accessToken()) {

@@ -289,11 +289,19 @@ export class KiroSimulator {
     else res.destroy();
   }
 
-  /** Resolve the bearer token, or answer 403 and return null. */
+  /**
+   * Resolve the bearer token, or answer 403 and return null. A Kiro API key (`ksk_…`) counts only
+   * with `tokentype: API_KEY`, and only a key may say so (§11.3).
+   */
   #authenticate(ctx) {
     const token = /^Bearer\s+(\S+)/i.exec(ctx.req.headers.authorization ?? '')?.[1];
     const { account } = this.accounts.authenticate(token);
-    if (!account) { this.sendError(ctx.res, resolveError({ error: 'bearerInvalid' })); return null; }
+    const declaresKey = ctx.req.headers.tokentype === 'API_KEY';
+    if (!account || declaresKey !== (account.authMethod === 'api_key')) {
+      if (account) ctx.record.validation = declaresKey ? 'tokentype API_KEY with an access token' : 'API key without tokentype: API_KEY';
+      this.sendError(ctx.res, resolveError({ error: 'bearerInvalid' }));
+      return null;
+    }
     ctx.record.account = account.id;
     if (account.suspended) { this.sendError(ctx.res, resolveError({ error: 'suspended' }, { userId: account.userId })); return null; }
     return account;
@@ -313,6 +321,8 @@ export class KiroSimulator {
     const profiles = (ctx) => {
       const account = this.#authenticate(ctx);
       if (!account) return;
+      // API keys carry no profile to list (§11.3, pi-provider-kiro PR #147).
+      if (account.authMethod === 'api_key') return this.sendJson(ctx.res, 403, { message: 'Unsupported token type', reason: null }, { 'x-amzn-errortype': 'AccessDeniedException' });
       const arn = account.profileArn ?? `arn:aws:codewhisperer:${account.region}:000000000000:profile/SIMULATED`;
       this.sendJson(ctx.res, 200, { profiles: [{ arn, profileName: 'KiroProfile-' + account.region }] });
     };
@@ -337,6 +347,8 @@ export class KiroSimulator {
     if (account.authMethod === 'social' && this.config.requireProfileArn && isObject(body) && !body.profileArn) {
       return fail({ error: 'profileArnRequired' }, 'profileArn missing');
     }
+    // The safe rule of §11.3: a key's request carries no (unrelated) profile ARN.
+    if (account.authMethod === 'api_key' && isObject(body) && body.profileArn) return fail({ error: 'improperlyFormed' }, 'profileArn sent with an API key');
     const invalid = validateKiroRequest(ctx.raw, {
       knownModels: this.config.knownModels, maxBytes: this.config.maxBytes, rawBytes: ctx.raw.length,
       contextLimitTokens: account.contextLimitTokens ?? this.config.contextLimitTokens,

@@ -39,6 +39,8 @@ export function createRng(seed = 1) {
     /** Social access tokens start `aoa`, refresh tokens `aor` and are long (§6.1). */
     accessToken: () => 'aoa' + str(180),
     refreshToken: () => 'aor' + str(160),
+    /** Kiro API keys start `ksk_` (§11.3); the length of the rest is not documented. */
+    apiKey: () => 'ksk_' + str(48),
   };
 }
 

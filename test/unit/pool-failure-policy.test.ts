@@ -8,7 +8,10 @@ import type { AccountHealth } from '../../src/proxy/pool/account';
 
 const now = Date.UTC(2026, 0, 15, 12);
 const config = { cooldownSeconds: 300 };
-const ok: AccountHealth = { status: 'ok' };
+const social = { authMethod: 'social' as const };
+/** An account as the policy sees it: its health, a social sign-in unless told otherwise. */
+const account = (health: AccountHealth, extra: object = {}) => ({ ...health, credentials: social, ...extra });
+const ok = account({ status: 'ok' });
 const failure = (status: number, body: object, headers: Record<string, string> = {}) => classifyKiroFailure(status, JSON.stringify(body), headers);
 
 describe('failure policy', () => {
@@ -29,7 +32,7 @@ describe('failure policy', () => {
   });
 
   it('a cooldown never shortens one already running, and shows the newest reason', () => {
-    const cooling: AccountHealth = { status: 'cooldown', until: now + 3_600_000, reason: 'earlier' };
+    const cooling = account({ status: 'cooldown', until: now + 3_600_000, reason: 'earlier' });
     const next = judgeFailure(cooling, failure(429, { message: 'Too many requests' }), now, config).health;
     assert.equal(next.until, now + 3_600_000);
     assert.match(next.reason ?? '', /rate limiting/);
@@ -66,9 +69,20 @@ describe('failure policy', () => {
   });
 
   it('a dead bearer token and a 5xx count an error but leave the health as it was', () => {
-    const cooling: AccountHealth = { status: 'cooldown', until: now + 1000, reason: 'r' };
+    const health: AccountHealth = { status: 'cooldown', until: now + 1000, reason: 'r' };
     for (const f of [failure(403, { message: 'The bearer token included in the request is invalid.' }), failure(500, { message: 'boom' })]) {
-      assert.deepEqual(judgeFailure(cooling, f, now, config), { health: cooling, counted: true });
+      assert.deepEqual(judgeFailure(account(health), f, now, config), { health, counted: true });
     }
+  });
+
+  it('an API key Kiro refuses (401, any 403 but a suspension) needs a new key, with a reason that says so; a 429 only cools it', () => {
+    const key = account({ status: 'ok' }, { credentials: { authMethod: 'api_key' } });
+    for (const f of [failure(401, { message: 'Unauthorized' }), failure(403, { message: 'The bearer token included in the request is invalid.' }), failure(403, { message: 'User is not authorized', reason: 'FEATURE_NOT_SUPPORTED' })]) {
+      const { health, counted } = judgeFailure(key, f, now, config);
+      assert.deepEqual([health.status, health.until, counted], ['needs-login', undefined, true]);
+      assert.match(health.reason ?? '', /Kiro refused this API key/);
+    }
+    assert.equal(judgeFailure(key, failure(403, { message: 'Your User ID (x) temporarily is suspended.', reason: 'TEMPORARILY_SUSPENDED' }), now, config).health.status, 'suspended');
+    assert.equal(judgeFailure(key, failure(429, { message: 'Too many requests' }), now, config).health.status, 'cooldown');
   });
 });

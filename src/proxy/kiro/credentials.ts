@@ -1,6 +1,7 @@
 // What a Kiro call needs to know about the account it runs as.
 
-export type AuthMethod = 'social' | 'idc';
+/** `api_key`: a Kiro API key (`ksk_…`, §11.3) in `accessToken`, never refreshed. */
+export type AuthMethod = 'social' | 'idc' | 'api_key';
 
 export interface KiroCredentials {
   accessToken: string;

@@ -97,7 +97,7 @@ export function networkFailure(err: unknown): KiroFailure {
 export function safeMessage(text: string): string {
   const cleaned = text
     .replace(/Bearer\s+\S+/gi, 'Bearer [redacted]')
-    .replace(/\b(aoa|aor)[A-Za-z0-9+/=_.:-]{8,}/g, '[redacted]')
+    .replace(/\b(aoa|aor|ksk_)[A-Za-z0-9+/=_.:~-]{8,}/g, '[redacted]')
     .replace(/[A-Za-z0-9+/=_-]{64,}/g, '[redacted]');
   return cleaned.length > MAX_MESSAGE_CHARS ? `${cleaned.slice(0, MAX_MESSAGE_CHARS)}…` : cleaned;
 }

@@ -27,6 +27,8 @@ export function kiroChatHeaders(creds: KiroCredentials, versions: KiroClientVers
     'user-agent': ua,
     'amz-sdk-invocation-id': randomUUID(),
     'amz-sdk-request': 'attempt=1; max=3',
+    // Kiro tells an API key from an access token by this header (§11.3).
+    ...(creds.authMethod === 'api_key' ? { tokentype: 'API_KEY' } : {}),
   };
 }
 

@@ -2,6 +2,8 @@
 // README's Accounts section): a pure function of the account, the failure, the time and the
 // settings, so the table is tested without Kiro or a pool.
 import type { ProxyConfig } from '../config';
+import { API_KEY_REFUSED, isApiKey } from '../kiro/api-key';
+import type { KiroCredentials } from '../kiro/credentials';
 import type { KiroFailure } from '../kiro/errors';
 import { healthOf, type AccountHealth, type StoredAccount } from './account';
 
@@ -11,6 +13,9 @@ export const DENIED_COOLDOWN_MS = 30 * 60 * 1000;
 
 export type FailurePolicyConfig = Pick<ProxyConfig, 'cooldownSeconds'>;
 
+/** What the policy looks at: the account's health, its quota's reset date and whether it is an API key. */
+export type PolicyAccount = Pick<StoredAccount, 'status' | 'until' | 'reason' | 'quota'> & { credentials: Pick<KiroCredentials, 'authMethod'> };
+
 export interface FailureVerdict {
   /** The account's health from now on (its health as it was when the failure changes nothing). */
   health: AccountHealth;
@@ -19,12 +24,16 @@ export interface FailureVerdict {
 }
 
 export function judgeFailure(
-  account: Pick<StoredAccount, 'status' | 'until' | 'reason' | 'quota'>,
+  account: PolicyAccount,
   failure: KiroFailure,
   now: number,
   config: FailurePolicyConfig,
 ): FailureVerdict {
   const unchanged = healthOf(account);
+  // A key is never refreshed, only replaced: a 401/403 means it was revoked, expired or the plan changed (§11.3).
+  if (isApiKey(account.credentials) && (failure.kind === 'bearer_invalid' || failure.kind === 'auth')) {
+    return counted({ status: 'needs-login', reason: `${API_KEY_REFUSED} (${failure.status}: ${failure.message})` });
+  }
   switch (failure.kind) {
     case 'bad_request':
     case 'too_long':

@@ -3,6 +3,7 @@
 import type { ProxyConfig } from '../config';
 import { messageOf } from '../errors';
 import type { Logger } from '../logger';
+import { isApiKey } from '../kiro/api-key';
 import { NeedsLoginError, refreshCredentials, type TokenGrant } from '../kiro/auth';
 import type { KiroCredentials } from '../kiro/credentials';
 import type { KiroHosts } from '../kiro/endpoints';
@@ -65,8 +66,10 @@ export class TokenFreshness {
     return replaced && !this.refreshing.has(id) ? Promise.resolve({ ...credentials }) : this.refreshOnce(id);
   }
 
-  /** Single flight: concurrent callers for one account share one refresh call. */
+  /** Single flight: concurrent callers for one account share one refresh call. An API key has nothing to refresh. */
   refreshOnce(id: string): Promise<KiroCredentials> {
+    const { credentials } = this.deps.require(id);
+    if (isApiKey(credentials)) return Promise.resolve({ ...credentials });
     const running = this.refreshing.get(id);
     if (running) return running;
     const refresh = this.refreshNow(id).finally(() => this.refreshing.delete(id));

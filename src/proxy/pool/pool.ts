@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { ProxyConfig } from '../config';
 import { ProxyError, messageOf } from '../errors';
 import { silentLogger, type Logger } from '../logger';
+import { isApiKey } from '../kiro/api-key';
 import { NeedsLoginError } from '../kiro/auth';
 import type { KiroCredentials } from '../kiro/credentials';
 import { kiroHosts, type KiroHosts } from '../kiro/endpoints';
@@ -26,7 +27,7 @@ import { SaveScheduler } from './saves';
 import { StateTimers } from './state-timers';
 import { BackgroundScheduler, DEFAULT_QUOTA_INTERVAL_MS } from './scheduler';
 import { signInWithDeviceCode, signInWithSocial, type DeviceSignInOptions, type SocialSignInOptions } from './sign-in';
-import { kiroCliAccounts, pastedAccounts, referenceToolAccounts, tokenDirAccounts, tokenFileAccount, type NewAccount, type SourcedAccounts } from './sources';
+import { apiKeyAccount, kiroCliAccounts, pastedAccounts, referenceToolAccounts, tokenDirAccounts, tokenFileAccount, type NewAccount, type SourcedAccounts } from './sources';
 import type { AccountStore } from './store';
 import type { NewCredentials, SkippedSource } from './token-files';
 import { TokenFolderWatch, type TokenFileNotice } from './watch';
@@ -310,7 +311,8 @@ export class AccountPool extends EventEmitter<PoolEvents> {
         return usage(await this.freshness.renew(id, first.accessToken));
       });
     } catch (err) {
-      if (err instanceof KiroCallError && err.failure.kind === 'suspended') this.reportFailure(id, err.failure);
+      // A refused API key is out for good, like a suspension; a refused token gets its refresh first.
+      if (err instanceof KiroCallError && (err.failure.kind === 'suspended' || isApiKey(account.credentials))) this.reportFailure(id, err.failure);
       throw asProxyError(err);
     }
     const { creds, quota } = answer;
@@ -347,6 +349,20 @@ export class AccountPool extends EventEmitter<PoolEvents> {
   /** The accounts kiro-cli (or the Amazon Q CLI) is signed in with (see sources.kiroCliAccounts). */
   importFromKiroCli(dbPath?: string): Promise<ImportResult> {
     return this.addAll(kiroCliAccounts(dbPath));
+  }
+
+  /**
+   * A Kiro API key (`ksk_…`): never refreshed. With `check` (default) Kiro must accept it first;
+   * a malformed or refused key changes nothing. Its quota (and e-mail) is asked for afterwards.
+   */
+  async importApiKey(text: string, options: { check?: boolean } = {}): Promise<ImportResult> {
+    const check = options.check ?? true;
+    const result = await this.addAll(apiKeyAccount(text, this.opts.http, this.hosts, check));
+    const id = (result.added[0] ?? result.updated[0]).id;
+    const quota = this.refreshQuota(id).catch((err) => this.logger.debug(`quota of a new API key failed: ${messageOf(err)}`));
+    if (!check) return result;
+    await quota;
+    return { ...result, added: result.added.map((a) => this.view(a.id)), updated: result.updated.map((a) => this.view(a.id)) };
   }
 
   /**
@@ -450,11 +466,16 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     return { view, created: true };
   }
 
+  /** The account with the same source file, refresh token or API key. */
   private findDuplicate(input: NewAccount): StoredAccount | undefined {
     const { refreshToken } = input.credentials;
     const path = input.source?.path;
+    const apiKey = isApiKey(input.credentials) ? input.credentials.accessToken : undefined;
     return [...this.accounts.values()].find(
-      (a) => (path !== undefined && a.source?.path === path) || (refreshToken !== undefined && a.credentials.refreshToken === refreshToken),
+      (a) =>
+        (path !== undefined && a.source?.path === path) ||
+        (refreshToken !== undefined && a.credentials.refreshToken === refreshToken) ||
+        (apiKey !== undefined && a.credentials.accessToken === apiKey),
     );
   }
 

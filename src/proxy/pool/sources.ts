@@ -3,10 +3,13 @@
 // reader hands back accounts to add; the pool adds or updates them.
 import { randomUUID } from 'node:crypto';
 import { messageOf } from '../errors';
+import { API_KEY_REFUSED, apiKeyCredentials, parseApiKey } from '../kiro/api-key';
 import { refreshCredentials } from '../kiro/auth';
 import type { KiroHosts } from '../kiro/endpoints';
 import { machineIdFor } from '../kiro/headers';
+import { KiroCallError } from '../kiro/errors';
 import type { KiroHttp } from '../kiro/http';
+import { getUsageLimits } from '../kiro/usage';
 import type { AccountSource } from './account';
 import { withGrant } from './freshness';
 import { readKiroCliStore } from './kiro-cli-store';
@@ -81,4 +84,22 @@ export async function kiroCliAccounts(dbPath?: string): Promise<SourcedAccounts>
     skipped: store.skipped,
     notes: store.notes,
   };
+}
+
+/**
+ * A Kiro API key (`ksk_…`, §11.3). A malformed one throws before anything happens; with `check`,
+ * Kiro must accept it first (a getUsageLimits call), so a refused key adds nothing either.
+ */
+export async function apiKeyAccount(text: string, http: KiroHttp, hosts: KiroHosts, check: boolean): Promise<SourcedAccounts> {
+  const credentials = apiKeyCredentials(parseApiKey(text));
+  if (check) {
+    try {
+      await getUsageLimits(http, hosts, { ...credentials, machineId: machineIdFor(randomUUID()) });
+    } catch (err) {
+      const failure = err instanceof KiroCallError ? err.failure : undefined;
+      if (failure?.kind === 'bearer_invalid' || failure?.kind === 'auth') throw new Error(`${API_KEY_REFUSED} (${failure.status}: ${failure.message})`);
+      throw new Error(`Could not check the API key with Kiro: ${failure?.message ?? messageOf(err)}`, { cause: err });
+    }
+  }
+  return { accounts: [{ credentials, source: { kind: 'import' } }], skipped: [], notes: [] };
 }

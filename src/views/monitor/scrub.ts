@@ -3,7 +3,7 @@
 // field, because a repro is meant to be attached to a public issue.
 import { redact } from '../../proxy/logger';
 
-const SECRET_FIELD = /^(profileArn|accessToken|refreshToken|idToken|clientSecret|clientId|authorization|apiKey|api_key|access_token|refresh_token|client_secret|token|password|cookie)$/i;
+const SECRET_FIELD = /^(profileArn|accessToken|refreshToken|kiroApiKey|idToken|clientSecret|clientId|authorization|apiKey|api_key|access_token|refresh_token|client_secret|token|password|cookie)$/i;
 const ARN = /\barn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:\d{12}:[^\s"',]+/g;
 
 export function scrubString(text: string): string {
