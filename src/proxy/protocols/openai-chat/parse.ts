@@ -1,6 +1,7 @@
 // OpenAI Chat Completions requests (`POST /v1/chat/completions`) into a Conversation.
-import { invalidRequest } from '../../errors';
+import { invalidRequest, ProxyError } from '../../errors';
 import type { Block, ImageBlock, Message, ToolChoice, ToolSpec, ToolUseBlock } from '../../model';
+import { optionalFields } from '../optional-fields';
 import { elements, Fields, type Located } from '../fields';
 import { fileText, functionToolSpec, imageFromUrl, parseToolArguments, thinkingFromEffort } from '../openai-shared';
 import { responseFormatOf } from '../response-format';
@@ -9,6 +10,11 @@ import type { ChatRequest } from './types';
 
 export function parseChatRequest(body: unknown): ChatRequest {
   const request = Fields.of({ value: body, path: '' });
+  // Each choice would be a Kiro call of its own, billed in full: say so instead of answering one.
+  const choices = request.optionalNumber('n');
+  if (choices !== undefined && choices !== 1) {
+    throw new ProxyError('invalid_request', `n: only 1 choice per request is supported (got ${choices}); send ${choices > 1 ? `${choices} requests` : 'n: 1'} instead.`, { param: 'n' });
+  }
   const systemParts: string[] = [];
   const messages: Message[] = [];
   // Legacy `function_call`s have no ids; results are matched to the latest call of that name.
@@ -57,6 +63,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
     thinking: thinkingFromEffort(request.optionalString('reasoning_effort')),
     responseFormat: responseFormatOf(request.optionalObject('response_format')),
     maxTokens: request.optionalNumber('max_completion_tokens') ?? request.optionalNumber('max_tokens'),
+    ...optionalFields(request.optionalStrings('stop')),
     sessionId: sessionKey(clientSession, { system, messages }),
     stream: request.optionalBoolean('stream') ?? false,
     includeUsage: streamOptions?.optionalBoolean('include_usage') ?? false,
