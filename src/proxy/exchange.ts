@@ -110,7 +110,7 @@ export class KiroExchange implements Exchange {
         accountLabel: attempt.label,
         attempts: attempt.count,
         // A cancelled request keeps what was sent too: it is what the user looks for.
-        kiroRequest: error.status >= 499 || error.kind === 'invalid_request' || request.signal.aborted ? attempt.kiroRequest : undefined,
+        kiroRequest: error.status >= 500 || error.kind === 'invalid_request' || request.signal.aborted ? attempt.kiroRequest : undefined,
       });
       throw error;
     }
@@ -324,7 +324,8 @@ export class KiroExchange implements Exchange {
       this.record(request, {
         started,
         kiroModel,
-        status: failure ? (request.signal.aborted ? 499 : failure.status) : usage ? 200 : 499,
+        // The client's signal ends early only when it went away before its reply was done: cancelled.
+        status: failure ? (request.signal.aborted ? 499 : failure.status) : usage && !request.signal.aborted ? 200 : 499,
         error: failure?.message,
         accountId: lease.accountId,
         accountLabel: lease.label,
@@ -332,7 +333,7 @@ export class KiroExchange implements Exchange {
         ttfbMs: upstream.ttfbMs,
         usage,
         // A cancelled request keeps what was sent, for the log's details.
-        kiroRequest: usage ? undefined : upstream.kiroRequest,
+        kiroRequest: usage && !request.signal.aborted ? undefined : upstream.kiroRequest,
       });
     }
   }

@@ -111,15 +111,17 @@ export class ReplyLimiter {
       return text;
     }
     const total = this.weight + tokenWeight(text);
-    if (Math.ceil(total) < this.maxTokens) {
+    if (total <= this.maxTokens) {
       this.weight = total;
+      // Exactly full: nothing more can come, so the reply ends now rather than at the next delta.
+      if (total === this.maxTokens) this.cut = true;
       return text;
     }
     // The limit falls inside this piece: keep characters while the count stays within it.
     let end = 0;
     for (const char of text) {
       const next = this.weight + tokenWeight(char);
-      if (Math.ceil(next) > this.maxTokens) break;
+      if (next > this.maxTokens) break;
       this.weight = next;
       end += char.length;
     }

@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { invalidRequest } from '../../errors';
 import { isRecord } from '../../records';
 import type { Block, CacheBreakpoints, Message, ThinkingConfig, ThinkingEffort, ToolChoice, ToolSpec } from '../../model';
-import { optionalFields } from '../optional-fields';
+import { hasCacheControl, optionalFields } from '../optional-fields';
 import { elements, Fields, type Located } from '../fields';
 import { claudeCodeSessionId, sessionKey } from '../session';
 import { responseFormatOf } from '../response-format';
@@ -13,12 +13,12 @@ import type { AnthropicRequest } from './types';
 export function parseAnthropicRequest(body: unknown, headers: IncomingHttpHeaders): AnthropicRequest {
   const request = Fields.of({ value: body, path: '' });
   const systemParts = request.has('system') ? [textOf(request.field('system'))] : [];
-  const cache: CacheBreakpoints = { system: blocksMarked(request.value.system), tools: [], messages: [] };
+  const cache: CacheBreakpoints = { system: hasCacheControl(request.value.system), tools: [], messages: [] };
   const messages: Message[] = [];
   for (const item of request.list('messages')) {
     const message = Fields.of(item);
     const role = message.string('role');
-    const marked = blocksMarked(message.value.content);
+    const marked = hasCacheControl(message.value.content);
     if (role === 'system') {
       if (marked && messages.length === 0) cache.system = true;
       // Claude Code puts system-role messages into `messages`: before the dialogue they extend
@@ -56,11 +56,6 @@ export function parseAnthropicRequest(body: unknown, headers: IncomingHttpHeader
     sessionId: sessionKey(claudeCodeSessionId(headers, metadata?.value.user_id), { system, messages }),
     stream: request.optionalBoolean('stream') ?? false,
   };
-}
-
-/** Whether a block list carries a `cache_control` breakpoint (a plain string cannot). */
-function blocksMarked(content: unknown): boolean {
-  return Array.isArray(content) && content.some((block) => isRecord(block) && isRecord(block.cache_control));
 }
 
 /** A string, or text blocks joined (the `system` field and system-role messages). */

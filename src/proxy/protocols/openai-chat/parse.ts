@@ -1,7 +1,7 @@
 // OpenAI Chat Completions requests (`POST /v1/chat/completions`) into a Conversation.
 import { invalidRequest, ProxyError } from '../../errors';
-import type { Block, ImageBlock, Message, ToolChoice, ToolSpec, ToolUseBlock } from '../../model';
-import { optionalFields } from '../optional-fields';
+import type { Block, CacheBreakpoints, ImageBlock, Message, ToolChoice, ToolSpec, ToolUseBlock } from '../../model';
+import { hasCacheControl, optionalFields } from '../optional-fields';
 import { elements, Fields, type Located } from '../fields';
 import { fileText, functionToolSpec, imageFromUrl, parseToolArguments, thinkingFromEffort } from '../openai-shared';
 import { responseFormatOf } from '../response-format';
@@ -19,10 +19,13 @@ export function parseChatRequest(body: unknown): ChatRequest {
   const messages: Message[] = [];
   // Legacy `function_call`s have no ids; results are matched to the latest call of that name.
   const legacyCallIds = new Map<string, string>();
+  // `cache_control` on content parts (as OpenRouter passes it to Claude): Kiro cache points.
+  const cache: CacheBreakpoints = { system: false, tools: [], messages: [] };
 
   for (const item of request.list('messages')) {
     const message = Fields.of(item);
     const role = message.string('role');
+    const count = messages.length;
     switch (role) {
       case 'system':
       case 'developer': {
@@ -49,6 +52,10 @@ export function parseChatRequest(body: unknown): ChatRequest {
       default:
         throw invalidRequest(`${message.at('role')}: unknown role "${role}"`);
     }
+    if (hasCacheControl(message.value.content)) {
+      if (messages.length === count) cache.system = true;
+      else cache.messages.push(messages.length - 1);
+    }
   }
 
   const system = systemParts.filter((part) => part).join('\n\n');
@@ -63,7 +70,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
     thinking: thinkingFromEffort(request.optionalString('reasoning_effort')),
     responseFormat: responseFormatOf(request.optionalObject('response_format')),
     maxTokens: request.optionalNumber('max_completion_tokens') ?? request.optionalNumber('max_tokens'),
-    ...optionalFields(request.optionalStrings('stop')),
+    ...optionalFields(request.optionalStrings('stop'), cache),
     sessionId: sessionKey(clientSession, { system, messages }),
     stream: request.optionalBoolean('stream') ?? false,
     includeUsage: streamOptions?.optionalBoolean('include_usage') ?? false,
