@@ -38,6 +38,7 @@ Options:
   --cooldown-seconds <n>    how long a rate-limited account rests (default 300)
   --stickiness-seconds <n>  how long a conversation keeps its account (default 60)
   --max-wait-seconds <n>    how long a request waits when every account is cooling (default 30)
+  --empty-reply-retries <n> times an empty Kiro reply is asked again before the client gets an error (default 1)
 Limits (each also settable as an environment variable, the flag wins):
   --max-body-bytes <n>        largest request body (default 10485760)       KIRO_PROXY_MAX_BODY_BYTES
   --max-concurrent <n>        requests handled at once, more get 429 (1000) KIRO_PROXY_MAX_CONCURRENT
@@ -67,6 +68,7 @@ const LIMITS: Array<[flag: string, env: string, key: keyof ProxyConfig, min: num
   ['cooldown-seconds', 'KIRO_PROXY_COOLDOWN_SECONDS', 'cooldownSeconds', 0],
   ['stickiness-seconds', 'KIRO_PROXY_STICKINESS_SECONDS', 'stickinessSeconds', 0],
   ['max-wait-seconds', 'KIRO_PROXY_MAX_WAIT_SECONDS', 'maxWaitSeconds', 0],
+  ['empty-reply-retries', 'KIRO_PROXY_EMPTY_REPLY_RETRIES', 'emptyReplyRetries', 0],
 ];
 
 const STRATEGIES: SelectionStrategy[] = ['least-used', 'round-robin', 'priority'];

@@ -20,6 +20,7 @@ export const APPLICATION_SCOPED_KEYS = [
   'cooldownSeconds',
   'stickinessSeconds',
   'maxWaitSeconds',
+  'emptyReplyRetries',
   'modelMapping',
   'defaultModel',
   'refreshAheadMinutes',
@@ -39,7 +40,7 @@ export interface SettingsSource {
 /** Settings that are engine config fields as they stand, so they share the engine's types. */
 type ConfigSettings = Pick<
   ProxyConfig,
-  'port' | 'host' | 'cooldownSeconds' | 'stickinessSeconds' | 'strategy' | 'maxWaitSeconds' | 'modelMapping' | 'defaultModel' | 'refreshAheadMinutes' | 'logRetention'
+  'port' | 'host' | 'cooldownSeconds' | 'stickinessSeconds' | 'strategy' | 'maxWaitSeconds' | 'emptyReplyRetries' | 'modelMapping' | 'defaultModel' | 'refreshAheadMinutes' | 'logRetention'
 >;
 
 export interface ProxySettings extends ConfigSettings {
@@ -102,6 +103,7 @@ export function readProxySettings(source: SettingsSource): ReadResult {
       stickinessSeconds: int(appScoped('stickinessSeconds'), 'stickinessSeconds', d.stickinessSeconds, 0, 86_400),
       strategy,
       maxWaitSeconds: int(appScoped('maxWaitSeconds'), 'maxWaitSeconds', d.maxWaitSeconds, 0, 600),
+      emptyReplyRetries: int(appScoped('emptyReplyRetries'), 'emptyReplyRetries', d.emptyReplyRetries, 0, 5),
       modelMapping: stringRecord(appScoped('modelMapping'), problems),
       defaultModel: str(appScoped('defaultModel'), 'defaultModel', d.defaultModel) || d.defaultModel,
       refreshAheadMinutes: int(appScoped('refreshAheadMinutes'), 'refreshAheadMinutes', d.refreshAheadMinutes, 0, 720),
@@ -135,6 +137,7 @@ export function toProxyConfig(
     stickinessSeconds: settings.stickinessSeconds,
     strategy: settings.strategy,
     maxWaitSeconds: settings.maxWaitSeconds,
+    emptyReplyRetries: settings.emptyReplyRetries,
     modelMapping: { ...settings.modelMapping },
     defaultModel: settings.defaultModel,
     refreshAheadMinutes: settings.refreshAheadMinutes,

@@ -49,6 +49,8 @@ export interface ProxyConfig {
   maxRetries: number;
   /** Send Anthropic `ping` events after this much silence. */
   pingIntervalMs: number;
+  /** Times an empty reply (no text, no tool call, no error) is asked again before the client gets an error. */
+  emptyReplyRetries: number;
 }
 
 /**
@@ -92,6 +94,7 @@ export function defaultConfig(overrides: Partial<ProxyConfig> = {}): ProxyConfig
     idleTimeoutMs: 300_000,
     maxRetries: 3,
     pingIntervalMs: 10_000,
+    emptyReplyRetries: 1,
     ...overrides,
   };
 }

@@ -2,11 +2,12 @@
 // pool, calls Kiro, classifies failures and fails over before the client sees a byte, then
 // yields decoded reply events and records the request log entry.
 import type { Conversation, ReplyEvent, Usage } from './model';
+import { hasLimits, ReplyLimiter } from './reply-limits';
 import type { ProxyConfig } from './config';
 import { ProxyError, asProxyError, clientClosedError, messageOf, tooLongError } from './errors';
 import { redact } from './logger';
 import type { RequestLog } from './log';
-import { estimateTokens } from './tokens';
+import { kiroRequestTokens, TokenCalibration } from './kiro/token-calibration';
 import type { KiroHosts } from './kiro/endpoints';
 import type { KiroHttp } from './kiro/http';
 import { sendChat } from './kiro/chat';
@@ -34,7 +35,10 @@ export interface ExchangeResult {
   /** The Kiro model id the request was sent as. */
   kiroModel: string;
   accountId: string;
-  /** The local estimate of the prompt's tokens, for `message_start` before Kiro reports usage. */
+  /**
+   * The prompt's tokens as Kiro will count them, estimated from the request sent and scaled by
+   * what Kiro reported for this model before; for `message_start` before Kiro reports usage.
+   */
   estimatedInputTokens: number;
   /**
    * The reply. Errors before the first event are thrown by `start`; an error after it is
@@ -46,6 +50,8 @@ export interface ExchangeResult {
 
 export interface Exchange {
   start(request: ExchangeRequest): Promise<ExchangeResult>;
+  /** The prompt's tokens as `start` would estimate them (count_tokens endpoints); nothing is sent. */
+  countTokens(conversation: Conversation): number;
 }
 
 export interface ExchangeDeps {
@@ -63,7 +69,20 @@ const IMAGE_FETCH_TIMEOUT_MS = 30_000;
 const ACCOUNT_FAILURES = new Set<KiroFailure['kind']>(['throttled', 'suspicious', 'exhausted', 'suspended', 'auth']);
 
 export class KiroExchange implements Exchange {
+  /** Kiro's token counts against our estimates, learned per model from every reply. */
+  readonly calibration = new TokenCalibration();
+
   constructor(private readonly deps: ExchangeDeps) {}
+
+  countTokens(conversation: Conversation): number {
+    const { config } = this.deps;
+    const kiroModel = resolveKiroModel(conversation.model, config.modelMapping, config.defaultModel, this.deps.pool.availableModels());
+    // URL images are not fetched to be counted: each costs what an image usually does.
+    const urlImages = conversation.messages.reduce((n, m) => n + m.content.filter((b) => b.type === 'image' && b.source.kind === 'url').length, 0);
+    const countable = urlImages === 0 ? conversation : withoutUrlImages(conversation);
+    const built = buildKiroRequest(countable, { kiroModel, conversationId: 'count' });
+    return this.calibration.estimate(kiroModel, kiroRequestTokens(built.json, built.body)) + urlImages * URL_IMAGE_TOKENS;
+  }
 
   async start(request: ExchangeRequest): Promise<ExchangeResult> {
     const started = Date.now();
@@ -76,11 +95,10 @@ export class KiroExchange implements Exchange {
       if (hasUrlImages(conversation)) {
         await resolveImageUrls(conversation, this.deps.http, { maxBytes: 10 * 1024 * 1024, timeoutMs: IMAGE_FETCH_TIMEOUT_MS, signal: request.signal });
       }
-      const estimatedInputTokens = estimateConversationTokens(conversation);
-      const upstream = await this.connect(request, kiroModel, estimatedInputTokens, attempt);
+      const upstream = await this.connect(request, kiroModel, attempt);
       const events = this.tracked(request, upstream, kiroModel, started, attempt.count);
       this.endIfNeverRead(request.signal, upstream);
-      return { kiroModel, accountId: upstream.lease.accountId, estimatedInputTokens, events };
+      return { kiroModel, accountId: upstream.lease.accountId, estimatedInputTokens: upstream.estimatedInputTokens, events };
     } catch (err) {
       const error = asProxyError(err);
       this.record(request, {
@@ -91,7 +109,8 @@ export class KiroExchange implements Exchange {
         accountId: attempt.accountId,
         accountLabel: attempt.label,
         attempts: attempt.count,
-        kiroRequest: error.status >= 500 || error.kind === 'invalid_request' ? attempt.kiroRequest : undefined,
+        // A cancelled request keeps what was sent too: it is what the user looks for.
+        kiroRequest: error.status >= 500 || error.kind === 'invalid_request' || request.signal.aborted ? attempt.kiroRequest : undefined,
       });
       throw error;
     }
@@ -101,7 +120,6 @@ export class KiroExchange implements Exchange {
   private async connect(
     request: ExchangeRequest,
     kiroModel: string,
-    estimatedInputTokens: number,
     attempt: { count: number; accountId?: string; label?: string; kiroRequest?: string },
   ): Promise<Upstream> {
     const { pool, config } = this.deps;
@@ -112,6 +130,7 @@ export class KiroExchange implements Exchange {
     const outOfRotation = new Set<string>();
     const forcedRefresh = new Set<string>();
     let transientFailures = 0;
+    let emptyReplies = 0;
     for (;;) {
       if (request.signal.aborted) throw clientClosedError();
       const lease = await pool.acquire({ sessionKey: request.conversation.sessionId, kiroModel, exclude, avoid, signal: request.signal });
@@ -126,7 +145,18 @@ export class KiroExchange implements Exchange {
           conversationId: lease.conversationId,
         });
         attempt.kiroRequest = built.json;
-        outcome = await this.call(lease, built.json, built.toolNameMap, kiroModel, estimatedInputTokens, request.signal);
+        const rawInputTokens = kiroRequestTokens(built.json, built.body);
+        const call = () => this.call(lease, built.json, built.toolNameMap, kiroModel, rawInputTokens, request.signal);
+        outcome = await call();
+        // An empty reply (§11.8) is asked again on the same account before the client sees a byte.
+        while ('upstream' in outcome && isEmptyReply(outcome.upstream.first)) {
+          this.letGo(outcome.upstream, false, false);
+          if (emptyReplies++ >= config.emptyReplyRetries) {
+            throw new ProxyError('upstream', `Kiro sent an empty reply (no text, no tool call) ${emptyReplies} time(s) in a row. Retry the request.`);
+          }
+          outcome = await call();
+        }
+        if ('upstream' in outcome) outcome.upstream.kiroRequest = built.json;
       } catch (err) {
         pool.release(lease);
         throw err;
@@ -183,7 +213,7 @@ export class KiroExchange implements Exchange {
     requestJson: string,
     toolNameMap: Map<string, string>,
     kiroModel: string,
-    estimatedInputTokens: number,
+    rawInputTokens: number,
     clientSignal: AbortSignal,
   ): Promise<CallOutcome> {
     const { http, hosts, config } = this.deps;
@@ -201,15 +231,17 @@ export class KiroExchange implements Exchange {
         unlink();
         return { failure: classifyKiroFailure(res.status, text, res.headers) };
       }
+      const estimatedInputTokens = this.calibration.estimate(kiroModel, rawInputTokens);
       const events = decodeKiroStream(res.body, {
         contextWindowTokens: contextWindowOf(kiroModel),
         estimateInputTokens: () => estimatedInputTokens,
         toolNameMap,
+        onPromptCounted: (tokens) => this.calibration.observe(kiroModel, rawInputTokens, tokens),
       })[Symbol.asyncIterator]();
       const first = await events.next();
       clearTimeout(firstByteTimer);
       return {
-        upstream: { lease, first, events, ttfbMs: Date.now() - sentAt, abort, unlink },
+        upstream: { lease, first, events, ttfbMs: Date.now() - sentAt, abort, unlink, estimatedInputTokens },
       };
     } catch (err) {
       clearTimeout(firstByteTimer);
@@ -236,9 +268,9 @@ export class KiroExchange implements Exchange {
     );
   }
 
-  /** Lets an upstream call go: the account's lease, the link to the client and, unless it ended, the Kiro request. */
-  private letGo(upstream: Upstream, stillRunning = true): void {
-    this.deps.pool.release(upstream.lease);
+  /** Lets an upstream call go: the account's lease (unless kept for a retry), the link to the client and, unless it ended, the Kiro request. */
+  private letGo(upstream: Upstream, stillRunning = true, releaseLease = true): void {
+    if (releaseLease) this.deps.pool.release(upstream.lease);
     upstream.unlink();
     if (stillRunning) upstream.abort.abort();
   }
@@ -255,11 +287,24 @@ export class KiroExchange implements Exchange {
     upstream.reading = true;
     let usage: Usage | undefined;
     let failure: ProxyError | undefined;
+    const { conversation } = request;
+    const limiter = hasLimits(conversation)
+      ? new ReplyLimiter(conversation, (outputTokens) => ({ inputTokens: upstream.estimatedInputTokens, outputTokens }))
+      : undefined;
     try {
       let step = upstream.first;
       while (!step.done) {
-        if (step.value.type === 'end') usage = step.value.usage;
-        yield step.value;
+        if (limiter) {
+          for (const event of limiter.push(step.value)) {
+            if (event.type === 'end') usage = event.usage;
+            yield event;
+          }
+          // The client has what it asked for: the Kiro call ends here (finally).
+          if (limiter.cut) break;
+        } else {
+          if (step.value.type === 'end') usage = step.value.usage;
+          yield step.value;
+        }
         step = await upstream.events.next();
       }
     } catch (err) {
@@ -273,19 +318,22 @@ export class KiroExchange implements Exchange {
       failure = raw.withMessage(redact(raw.message));
       throw failure;
     } finally {
-      // A client that stopped reading mid-stream must not leave the Kiro request running.
-      this.letGo(upstream, !usage);
+      // A client that stopped reading mid-stream, or a reply cut at its limit, must not leave the Kiro request running.
+      this.letGo(upstream, !usage || limiter?.cut === true);
       if (usage) this.deps.pool.reportSuccess(lease.accountId, { credits: usage.credits });
       this.record(request, {
         started,
         kiroModel,
-        status: failure ? (request.signal.aborted ? 499 : failure.status) : usage ? 200 : 499,
+        // The client's signal ends early only when it went away before its reply was done: cancelled.
+        status: failure ? (request.signal.aborted ? 499 : failure.status) : usage && !request.signal.aborted ? 200 : 499,
         error: failure?.message,
         accountId: lease.accountId,
         accountLabel: lease.label,
         attempts,
         ttfbMs: upstream.ttfbMs,
         usage,
+        // A cancelled request keeps what was sent, for the log's details.
+        kiroRequest: usage && !request.signal.aborted ? undefined : upstream.kiroRequest,
       });
     }
   }
@@ -318,6 +366,8 @@ export class KiroExchange implements Exchange {
       ttfbMs: r.ttfbMs,
       inputTokens: r.usage?.inputTokens,
       outputTokens: r.usage?.outputTokens,
+      cacheReadTokens: r.usage?.cacheReadTokens,
+      cacheWriteTokens: r.usage?.cacheWriteTokens,
       credits: r.usage?.credits,
       attempts: r.attempts,
       sessionId: request.conversation.sessionId,
@@ -338,25 +388,28 @@ interface Upstream {
   unlink: () => void;
   /** `tracked` took over (it releases the lease and ends the call). */
   reading?: boolean;
+  /** The prompt's tokens as estimated before Kiro answered. */
+  estimatedInputTokens: number;
+  /** The request sent, for the log of a request that did not finish. */
+  kiroRequest?: string;
+}
+
+/** A reply that ended normally before any text, reasoning or tool call (§11.8). */
+function isEmptyReply(first: IteratorResult<ReplyEvent>): boolean {
+  return !first.done && first.value.type === 'end' && first.value.stopReason === 'end_turn' && !first.value.truncated;
+}
+
+/** Images a count does not fetch. */
+const URL_IMAGE_TOKENS = 1600;
+
+function withoutUrlImages(conversation: Conversation): Conversation {
+  return {
+    ...conversation,
+    messages: conversation.messages.map((m) => ({ ...m, content: m.content.filter((b) => b.type !== 'image' || b.source.kind !== 'url') })),
+  };
 }
 
 type CallOutcome = { upstream: Upstream } | { failure: KiroFailure };
-
-export function estimateConversationTokens(conversation: Conversation): number {
-  let total = estimateTokens(conversation.system);
-  for (const message of conversation.messages) {
-    for (const block of message.content) {
-      if (block.type === 'text' || block.type === 'thinking') total += estimateTokens(block.text);
-      else if (block.type === 'tool_result') total += estimateTokens(block.content);
-      else if (block.type === 'tool_use') total += estimateTokens(JSON.stringify(block.input));
-      else total += 1600; // Claude's own rule of thumb for an image of typical size.
-    }
-  }
-  for (const tool of conversation.tools) {
-    total += estimateTokens(tool.name) + estimateTokens(tool.description) + estimateTokens(JSON.stringify(tool.inputSchema));
-  }
-  return total;
-}
 
 function backoff(failures: number, signal: AbortSignal): Promise<void> {
   const ms = Math.min(2000, 200 * 2 ** (failures - 1)) * (0.5 + Math.random() / 2);

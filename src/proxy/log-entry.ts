@@ -15,8 +15,12 @@ export interface RequestLogEntry {
   durationMs: number;
   /** Time to the first byte from Kiro. */
   ttfbMs?: number;
+  /** Prompt tokens read fresh; cache reads and writes are counted apart. */
   inputTokens?: number;
   outputTokens?: number;
+  /** Prompt tokens served from Kiro's prompt cache (a cache hit) and written to it. */
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
   credits?: number;
   /** Accounts tried before this one answered (failover). */
   attempts?: number;
@@ -43,6 +47,9 @@ export interface RequestStats {
   avgTtfbMs: number;
   inputTokens: number;
   outputTokens: number;
+  /** Prompt tokens served from Kiro's prompt cache, and the requests that had such a hit. */
+  cacheReadTokens: number;
+  cacheHits: number;
   credits: number;
   lastHour: MinuteBucket[];
   /** The most recent sessions still in the log, with their requests and credits. */

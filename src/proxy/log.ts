@@ -16,7 +16,7 @@ const REPRO_BUDGET_CHARS = 32 * 1024 * 1024;
 export class RequestLog extends EventEmitter<{ entry: [RequestLogEntry]; cleared: [] }> {
   private entries: RequestLogEntry[] = [];
   private nextId = 1;
-  private totals = { requests: 0, errors: 0, totalMs: 0, ttfbMs: 0, ttfbCount: 0, inputTokens: 0, outputTokens: 0, credits: 0 };
+  private totals = { requests: 0, errors: 0, totalMs: 0, ttfbMs: 0, ttfbCount: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheHits: 0, credits: 0 };
   private latencies: number[] = [];
   private buckets = new Map<number, MinuteBucket>();
   /** The entries that keep a Kiro request, oldest first, and those requests' total length. */
@@ -96,6 +96,8 @@ export class RequestLog extends EventEmitter<{ entry: [RequestLogEntry]; cleared
       avgTtfbMs: t.ttfbCount ? t.ttfbMs / t.ttfbCount : 0,
       inputTokens: t.inputTokens,
       outputTokens: t.outputTokens,
+      cacheReadTokens: t.cacheReadTokens,
+      cacheHits: t.cacheHits,
       credits: t.credits,
       lastHour,
       sessions: this.sessionStats(),
@@ -128,6 +130,8 @@ export class RequestLog extends EventEmitter<{ entry: [RequestLogEntry]; cleared
     }
     t.inputTokens += e.inputTokens ?? 0;
     t.outputTokens += e.outputTokens ?? 0;
+    t.cacheReadTokens += e.cacheReadTokens ?? 0;
+    if ((e.cacheReadTokens ?? 0) > 0) t.cacheHits++;
     t.credits += e.credits ?? 0;
     this.latencies.push(e.durationMs);
     if (this.latencies.length > LATENCY_SAMPLES) this.latencies.shift();

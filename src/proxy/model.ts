@@ -75,16 +75,35 @@ export interface Conversation {
   toolChoice?: ToolChoice;
   thinking?: ThinkingConfig;
   responseFormat?: ResponseFormat;
+  /** Output limit the client asked for; Kiro has none, so the exchange cuts the reply (reply-limits.ts). */
   maxTokens?: number;
+  /** Texts that end the reply before they appear (Anthropic `stop_sequences`, Chat `stop`, Gemini `stopSequences`). */
+  stopSequences?: string[];
+  /** Prompt-cache breakpoints the client set (`cache_control`); they become Kiro cache points. */
+  cache?: CacheBreakpoints;
   /** The client's own session id (Claude Code session, OpenAI `user`, response chain), for stickiness. */
   sessionId?: string;
 }
 
-export type StopReason = 'end_turn' | 'tool_use' | 'max_tokens' | 'context_window_exceeded';
+/** Where the client marked the end of a cacheable prefix: after the system prompt, a tool, a message. */
+export interface CacheBreakpoints {
+  system: boolean;
+  /** Indexes into `Conversation.tools`. */
+  tools: number[];
+  /** Indexes into `Conversation.messages`. */
+  messages: number[];
+}
+
+export type StopReason = 'end_turn' | 'tool_use' | 'max_tokens' | 'stop_sequence' | 'context_window_exceeded';
 
 export interface Usage {
+  /** Prompt tokens Kiro read fresh: without the cache reads and writes below. */
   inputTokens: number;
   outputTokens: number;
+  /** Prompt tokens served from Kiro's prompt cache. */
+  cacheReadTokens?: number;
+  /** Prompt tokens written to Kiro's prompt cache. */
+  cacheWriteTokens?: number;
   /** Kiro credits charged for the call (from `meteringEvent`). */
   credits?: number;
 }
@@ -100,12 +119,14 @@ export type ReplyEvent =
   | { type: 'tool_start'; id: string; name: string }
   | { type: 'tool_input'; id: string; partialJson: string }
   | { type: 'tool_end'; id: string; input: Record<string, unknown> }
-  | { type: 'end'; stopReason: StopReason; usage: Usage; truncated?: boolean };
+  | { type: 'end'; stopReason: StopReason; usage: Usage; truncated?: boolean; stopSequence?: string };
 
 /** A complete answer, for the non-streaming form of every endpoint. */
 export interface Reply {
   content: Array<TextBlock | ThinkingBlock | ToolUseBlock>;
   stopReason: StopReason;
+  /** The stop sequence that ended the reply (stopReason `stop_sequence`). */
+  stopSequence?: string;
   usage: Usage;
   truncated: boolean;
 }

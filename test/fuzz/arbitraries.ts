@@ -13,6 +13,7 @@ const KNOWN_KEYS = [
   'image_url', 'url', 'function', 'parameters', 'input_schema', 'messages', 'system', 'tools', 'tool_choice', 'thinking',
   'budget_tokens', 'stream', 'stream_options', 'include_usage', 'max_tokens', 'model', 'cache_control', 'signature', 'data',
   'media_type', 'metadata', 'user_id', 'is_error', 'output_config', 'effort', 'reasoning_effort', 'n', 'response_format',
+  'stop', 'stop_sequences', 'stopSequences', 'max_completion_tokens', 'max_output_tokens', 'maxOutputTokens', 'generationConfig', 'ttl',
   '__proto__', 'constructor', 'toString', 'hasOwnProperty',
 ];
 

@@ -5,7 +5,7 @@ import { parseAnthropicRequest } from '../../src/proxy/protocols/anthropic';
 import { parseChatRequest } from '../../src/proxy/protocols/openai-chat';
 import { parseResponsesRequest } from '../../src/proxy/protocols/openai-responses';
 import { parseGeminiRequest } from '../../src/proxy/protocols/gemini';
-import { estimateConversationTokens } from '../../src/proxy/exchange';
+import { kiroRequestTokens } from '../../src/proxy/kiro/token-calibration';
 import { buildKiroRequest } from '../../src/proxy/kiro/request';
 import { resolveKiroModel } from '../../src/proxy/kiro/models';
 import { parseJsonText } from '../../src/proxy/server/body';
@@ -28,9 +28,9 @@ const openaiError = (j: any) =>
 
 /** What the exchange does with a conversation before the network (images aside: tested separately). */
 function toKiro(conv: Conversation): void {
-  estimateConversationTokens(conv);
   const kiroModel = resolveKiroModel(conv.model, {}, 'claude-sonnet-4.5');
   const built = buildKiroRequest(conv, { kiroModel, profileArn: 'arn:aws:codewhisperer:us-east-1:0:profile/X', conversationId: 'c' });
+  kiroRequestTokens(built.json, built.body);
   JSON.parse(built.json);
 }
 
@@ -63,6 +63,13 @@ const ANTHROPIC_SEEDS: unknown[] = [
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'nope', content: 'orphan', is_error: true }] },
     ],
   },
+  {
+    model: 'claude-sonnet-4-5',
+    max_tokens: 3,
+    stop_sequences: ['simulator', '\n\nHuman:'],
+    tools: [{ ...TOOL, cache_control: { type: 'ephemeral' } }],
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'long context', cache_control: { type: 'ephemeral', ttl: '1h' } }] }],
+  },
 ];
 
 const CHAT_SEEDS: unknown[] = [
@@ -83,6 +90,8 @@ const CHAT_SEEDS: unknown[] = [
     ],
   },
   { model: 'claude-sonnet-4.5', max_tokens: 5, temperature: 0.2, messages: [{ role: 'developer', content: [{ type: 'text', text: 'x' }] }, { role: 'user', content: 'q' }] },
+  { model: 'gpt-4o', n: 1, stop: ['END', 'STOP'], max_tokens: 20, messages: [{ role: 'user', content: 'count' }] },
+  { model: 'gpt-4o', n: 2, stop: 'END', messages: [{ role: 'user', content: 'twice' }] },
 ];
 
 const RESPONSES_SEEDS: unknown[] = [
@@ -108,7 +117,7 @@ const GEMINI_SEEDS: unknown[] = [
   { contents: [{ role: 'user', parts: [{ text: 'hi' }] }] },
   {
     systemInstruction: { parts: [{ text: 'be brief' }] },
-    generationConfig: { maxOutputTokens: 100, temperature: 0.1, thinkingConfig: { thinkingBudget: 1024 } },
+    generationConfig: { maxOutputTokens: 100, stopSequences: ['END'], temperature: 0.1, thinkingConfig: { thinkingBudget: 1024 } },
     tools: [{ functionDeclarations: [{ name: 'read_file', description: 'Read', parameters: TOOL.input_schema }] }],
     toolConfig: { functionCallingConfig: { mode: 'AUTO' } },
     contents: [
@@ -128,7 +137,7 @@ export const ENDPOINTS: FuzzEndpoint[] = [
   },
   {
     path: '/v1/messages/count_tokens',
-    pure: (bytes) => void estimateConversationTokens(parseAnthropicRequest(parseJsonText(bytes), {})),
+    pure: (bytes) => toKiro(parseAnthropicRequest(parseJsonText(bytes), {})),
     seeds: ANTHROPIC_SEEDS,
     isError: anthropicError,
   },

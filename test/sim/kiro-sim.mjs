@@ -8,6 +8,7 @@ import { AccountStore, describeAccount, writeTokenFile } from './accounts.mjs';
 import { validateKiroRequest, DEFAULT_KNOWN_MODELS, MAX_PAYLOAD_BYTES } from './validate.mjs';
 import { resolveError } from './errors.mjs';
 import { buildStream, isErrorReply } from './reply.mjs';
+import { PromptCache } from './cache.mjs';
 import { writeStream, sleep } from './wire.mjs';
 import { authRoutes } from './auth.mjs';
 import { LISTED_MODEL_IDS, contextWindowFor, listModelsBody, usageLimitsBody } from './catalog.mjs';
@@ -76,6 +77,7 @@ export class KiroSimulator {
     /** @type {RecordedRequest[]} */ this.requests = [];
     /** @type {object[]} what each chat reply actually sent (text, tool calls, credits, outcome, chunk sizes) */ this.replies = [];
     /** @type {Array<{reply: Reply, account?: string}>} */ this.queue = [];
+    /** Prefixes cached by earlier requests' cache points (§11.5). */ this.promptCache = new PromptCache();
     /** @type {Map<string, {reply: Reply, remaining: number}>} */ this.behaviors = new Map();
     this.state = {
       accounts: this.accounts, queue: this.queue, behaviors: this.behaviors, requestCount: 0,
@@ -213,6 +215,7 @@ export class KiroSimulator {
 
   /** Forget requests, replies, queue, behaviours, counters and login state; keep accounts unless asked. */
   reset({ accounts = false } = {}) {
+    this.promptCache.clear();
     this.requests.length = 0;
     this.replies.length = 0;
     this.queue.length = 0;
@@ -406,7 +409,9 @@ export class KiroSimulator {
       return this.sendError(res, resolveError(script, { userId: account.userId }), { body: script.body, headers: script.headers, retryAfter: script.retryAfter });
     }
     const window = contextWindowFor(current.modelId);
+    const cacheUsage = this.promptCache.usage(ctx.body, Math.ceil(ctx.raw.length / 4));
     const { segments, frameCount, summary } = buildStream(script, {
+      cacheUsage,
       rng: createRng((this.config.seed * 1000003 + record.seq) >>> 0), // per-request stream: same seed + seq ⇒ same bytes
       defaultText: `Echo: ${defaultEchoText(current)}`,
       defaultCredits: this.config.defaultCredits,

@@ -9,7 +9,7 @@ import { encodeFrame, encodeException, encodeInitialResponse, corruptMessageCrc 
  * @property {string} [id] default `tooluse_` + 22 URL-safe chars
  *
  * @typedef {object} ReplyScript
- * @property {string} [text] answer text; default `Echo: <current user content>` unless tools/errors given
+ * @property {string} [text] answer text; default `Echo: <current user content>` unless tools/errors given; `''` with no tools is an empty reply (§11.8)
  * @property {string} [thinking] reasoning, sent as a `<thinking>…</thinking>\n\n` text prefix
  * @property {boolean} [reasoningEvent] send `thinking` as reasoningContentEvent frames instead
  * @property {string} [reasoningSignature]
@@ -64,7 +64,7 @@ export function splitDeltas(text, rng, [min, max] = [1, 10]) {
 
 /**
  * @param {ReplyScript} script
- * @param {{rng: import('./prng.mjs').Rng, defaultText: string, defaultCredits: number, contextUsagePercentage: number, cliFlavour?: boolean, modelId?: string}} ctx
+ * @param {{rng: import('./prng.mjs').Rng, defaultText: string, defaultCredits: number, contextUsagePercentage: number, cliFlavour?: boolean, modelId?: string, cacheUsage?: {uncachedInputTokens: number, cacheReadInputTokens: number, cacheWriteInputTokens: number}|null}} ctx
  * @returns {{segments: Array<{bytes: Buffer, frame: boolean}>, frameCount: number, summary: {text: string, thinking: string, toolCalls: Array<{id: string, name: string, input: string}>, credits: number|null, contextUsagePercentage: number|null, exception: string|null}}}
  */
 export function buildStream(script, ctx) {
@@ -136,13 +136,16 @@ export function buildStream(script, ctx) {
     frames.push(...(script.contextUsageFirst ? [context, metering] : [metering, context]));
     summary.credits = credits;
     summary.contextUsagePercentage = pct;
-    if (script.metadataEvent) {
+    // A request with cache points always gets tokenUsage with its cache split (§11.5).
+    if (script.metadataEvent || ctx.cacheUsage) {
       const outputTokens = Math.ceil((summary.text.length + summary.toolCalls.reduce((n, t) => n + t.input.length, 0)) / 4);
-      const inputTokens = Math.round((pct / 100) * 200000);
+      const input = ctx.cacheUsage ?? { uncachedInputTokens: Math.round((pct / 100) * 200000), cacheReadInputTokens: 0, cacheWriteInputTokens: 0 };
+      const inputTokens = input.uncachedInputTokens + input.cacheReadInputTokens + input.cacheWriteInputTokens;
       frames.push(encodeFrame('metadataEvent', typeof script.metadataEvent === 'object' ? script.metadataEvent : {
-        tokenUsage: { uncachedInputTokens: inputTokens, outputTokens, totalTokens: inputTokens + outputTokens, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
+        tokenUsage: { ...input, outputTokens, totalTokens: inputTokens + outputTokens },
         stopReason: summary.toolCalls.length ? 'TOOL_USE' : 'END_TURN',
       }));
+      summary.tokenUsage = { ...input, outputTokens };
     }
   }
 

@@ -89,6 +89,7 @@ function checkStructure(req) {
     for (const id of useIds) if (!resultIds.includes(id)) fail(`toolUse ${id} is not answered by the next user turn`);
   });
 
+  checkCachePoints(current, turns, req.conversationState.currentMessage.userInputMessage.modelId);
   // Tools referenced in history must be declared on the current message (case-insensitive).
   const tools = checkTools(current.userInputMessageContext?.tools);
   const declared = new Set(tools.map((n) => n.toLowerCase()));
@@ -133,10 +134,38 @@ function checkAssistantMessage(m, where) {
   }
 }
 
+const MAX_CACHE_POINTS = 4;
+const isCachePointEntry = (t) => isObject(t) && 'cachePoint' in t;
+
+/** `{type: "default"}` and nothing else, as ListAvailableModels' promptCaching allows (§11.5). */
+function checkCachePoint(point, where) {
+  if (!isObject(point) || point.type !== 'default' || Object.keys(point).length !== 1) fail(`${where}: cachePoint must be {"type":"default"}`);
+}
+
+/** Cache points: well formed, at most 4, and only for models that cache prompts (§11.5). */
+function checkCachePoints(current, turns, modelId) {
+  let count = 0;
+  for (const t of current.userInputMessageContext?.tools ?? []) {
+    if (!isCachePointEntry(t)) continue;
+    if (Object.keys(t).length !== 1) fail('tools: a cachePoint element must hold nothing else');
+    checkCachePoint(t.cachePoint, 'tools');
+    count++;
+  }
+  for (const [where, m] of [...turns.filter((t) => t.role === 'user').map((t) => ['history', t.msg]), ['currentMessage', current]]) {
+    if (m.cachePoint === undefined) continue;
+    checkCachePoint(m.cachePoint, where);
+    count++;
+  }
+  for (const t of turns) if (t.role === 'assistant' && t.msg.cachePoint !== undefined) fail('assistantResponseMessage has no cachePoint');
+  if (count > MAX_CACHE_POINTS) fail(`${count} cache points > ${MAX_CACHE_POINTS}`);
+  if (count > 0 && modelId !== undefined && !/^(auto|claude-|CLAUDE_)/.test(modelId)) fail(`model ${modelId} does not support prompt caching`);
+}
+
 /** @returns {string[]} declared tool names */
-function checkTools(tools) {
-  if (tools === undefined) return [];
-  if (!Array.isArray(tools)) fail('tools must be an array');
+function checkTools(entries) {
+  if (entries === undefined) return [];
+  if (!Array.isArray(entries)) fail('tools must be an array');
+  const tools = entries.filter((t) => !isCachePointEntry(t));
   return tools.map((t, i) => {
     const spec = isObject(t) ? t.toolSpecification : undefined;
     if (!isObject(spec)) fail(`tools[${i}]: toolSpecification must be an object`);

@@ -385,8 +385,8 @@ describe('usage and stop reasons', () => {
     });
   });
 
-  test('input is never negative, and falls back to the local estimate without a percentage', () => {
-    assert.equal(endOf(decode([textFrame('x'.repeat(400)), contextUsage(0.01)])).usage.inputTokens, 0);
+  test('input never drops to 0 on a long answer, and falls back to the local estimate without a percentage', () => {
+    assert.equal(endOf(decode([textFrame('x'.repeat(400)), contextUsage(0.01)])).usage.inputTokens, 20);
     assert.equal(endOf(decode([textFrame('x')])).usage.inputTokens, 1234);
   });
 
@@ -408,7 +408,7 @@ describe('usage and stop reasons', () => {
         stopReason: 'END_TURN',
       }),
     ]);
-    assert.deepEqual(endOf(events).usage, { inputTokens: 1050, outputTokens: 7 });
+    assert.deepEqual(endOf(events).usage, { inputTokens: 100, cacheReadTokens: 900, cacheWriteTokens: 50, outputTokens: 7 });
     assert.equal(endOf(events).stopReason, 'end_turn');
   });
 

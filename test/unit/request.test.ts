@@ -9,7 +9,7 @@ import { kiroChatHeaders, machineIdFor } from '../../src/proxy/kiro/headers';
 import { KiroHttp } from '../../src/proxy/kiro/http';
 import { resolveImageUrls, type ImageFetchOptions } from '../../src/proxy/kiro/images';
 import { waitFor } from '../helpers/http';
-import { buildKiroRequest, type KiroRequestBody, type KiroUserInputMessage } from '../../src/proxy/kiro/request';
+import { buildKiroRequest, type KiroRequestBody, type KiroTool, type KiroUserInputMessage } from '../../src/proxy/kiro/request';
 import type { Block, Conversation, Message, ToolSpec } from '../../src/proxy/model';
 // @ts-expect-error: the simulator is plain JavaScript without type declarations
 import { validateKiroRequest } from '../sim/validate.mjs';
@@ -59,7 +59,9 @@ const assistantAt = (body: KiroRequestBody, i: number) => {
   assert.ok('assistantResponseMessage' in entry, `history[${i}] is an assistant turn`);
   return entry.assistantResponseMessage;
 };
-const toolNames = (body: KiroRequestBody) => (current(body).userInputMessageContext?.tools ?? []).map((t) => t.toolSpecification.name);
+/** The tool specifications sent (cache points aside). */
+const specs = (body: KiroRequestBody) => (current(body).userInputMessageContext?.tools ?? []).filter((t): t is KiroTool => 'toolSpecification' in t);
+const toolNames = (body: KiroRequestBody) => specs(body).map((t) => t.toolSpecification.name);
 
 // ---- Tests ----
 
@@ -247,7 +249,7 @@ describe('buildKiroRequest: tools', () => {
 
     const withHistory = build(conversation([user('go'), assistant(call('t1', 'Read')), user(result('t1'))], { tools: [tool('Read'), tool('Write')], toolChoice: none })).body;
     assert.deepEqual(toolNames(withHistory), ['Read']);
-    assert.equal(current(withHistory).userInputMessageContext?.tools?.[0].toolSpecification.description, 'The Read tool', 'real spec, not a stub');
+    assert.equal(specs(withHistory)[0].toolSpecification.description, 'The Read tool', 'real spec, not a stub');
     assert.match(userAt(withHistory, 0).content, /Do not call any tools/);
     assertKiroAccepts(withHistory);
   });
@@ -296,7 +298,7 @@ describe('buildKiroRequest: tools', () => {
   it('cuts long descriptions and fills empty ones', () => {
     const long = 'd'.repeat(10_000);
     const { body } = build(conversation([user('go')], { tools: [tool('A', { description: long }), tool('B', { description: '  ' })] }));
-    const [a, b] = current(body).userInputMessageContext?.tools ?? [];
+    const [a, b] = specs(body);
     assert.equal(a.toolSpecification.description, `${'d'.repeat(9_216)}...`);
     assert.equal(b.toolSpecification.description, 'Tool: B');
   });
@@ -316,7 +318,7 @@ describe('buildKiroRequest: tools', () => {
       tool('NullSchema', { inputSchema: null as unknown as Record<string, unknown> }),
     ];
     const { body } = build(conversation([user('go')], { tools }));
-    const schemas = (current(body).userInputMessageContext?.tools ?? []).map((t) => t.toolSpecification.inputSchema.json);
+    const schemas = specs(body).map((t) => t.toolSpecification.inputSchema.json);
     assert.deepEqual(schemas[0], { type: 'object', properties: { a: {}, b: { type: 'string', enum: ['x', null] }, c: {} } });
     assert.deepEqual(schemas[1], { type: 'object', properties: {} });
     assert.deepEqual(schemas[2], { type: 'object', properties: {} });
@@ -334,7 +336,7 @@ describe('buildKiroRequest: tools', () => {
       additionalProperties: false,
     };
     const { body } = build(conversation([user('go')], { tools: [tool('listDirectory', { inputSchema: schema })] }));
-    assert.deepEqual(current(body).userInputMessageContext?.tools?.[0].toolSpecification.inputSchema.json, schema);
+    assert.deepEqual(specs(body)[0].toolSpecification.inputSchema.json, schema);
   });
 });
 

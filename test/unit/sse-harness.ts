@@ -90,6 +90,7 @@ export function adapterFetch(
           const events = typeof reply.events === 'function' ? reply.events() : script(reply.events ?? [], reply.failWith);
           return { kiroModel: 'claude-sonnet-4.5', accountId: 'a1', estimatedInputTokens: 42, events };
         },
+        countTokens: () => 42,
       },
       config: defaultConfig({ pingIntervalMs: reply.pingIntervalMs ?? 0 }),
       signal: new AbortController().signal,

@@ -17,6 +17,8 @@ export interface ReplyDecoderOptions {
   estimateInputTokens: () => number;
   /** Shortened tool name as sent to Kiro → the client's original name. */
   toolNameMap?: ReadonlyMap<string, string>;
+  /** Told the prompt tokens Kiro counted (cache reads and writes included), when it reported them. */
+  onPromptCounted?: (tokens: number) => void;
 }
 
 /**
@@ -93,7 +95,7 @@ export class ReplyDecoder {
   private outputWeight = 0;
   private credits?: number;
   private contextPercent?: number;
-  private exactUsage?: { inputTokens?: number; outputTokens?: number };
+  private exactUsage?: { uncached?: number; cacheRead?: number; cacheWrite?: number; outputTokens?: number };
   private kiroStopReason?: string;
   /** Saw any of the events Kiro sends when it finishes normally (metering, context, metadata). */
   private sawFinalEvents = false;
@@ -266,11 +268,12 @@ export class ReplyDecoder {
     if (typeof payload.stopReason === 'string') this.kiroStopReason = payload.stopReason;
     const tokens = payload.tokenUsage;
     if (!isRecord(tokens)) return;
-    const inputParts = [tokens.uncachedInputTokens, tokens.cacheReadInputTokens, tokens.cacheWriteInputTokens]
-      .filter((n): n is number => typeof n === 'number');
+    const count = (n: unknown) => (typeof n === 'number' && n >= 0 ? n : undefined);
     this.exactUsage = {
-      inputTokens: inputParts.length > 0 ? inputParts.reduce((a, b) => a + b, 0) : undefined,
-      outputTokens: typeof tokens.outputTokens === 'number' ? tokens.outputTokens : undefined,
+      uncached: count(tokens.uncachedInputTokens),
+      cacheRead: count(tokens.cacheReadInputTokens),
+      cacheWrite: count(tokens.cacheWriteInputTokens),
+      outputTokens: count(tokens.outputTokens),
     };
   }
 
@@ -287,15 +290,37 @@ export class ReplyDecoder {
   }
 
   private usage(): Usage {
-    const outputTokens = this.exactUsage?.outputTokens ?? Math.ceil(this.outputWeight);
-    let inputTokens = this.exactUsage?.inputTokens;
-    if (inputTokens === undefined && this.contextPercent !== undefined) {
-      // The percentage covers input and output together (protocol doc §4.7).
-      const used = Math.round((this.contextPercent / 100) * this.opts.contextWindowTokens);
-      inputTokens = Math.max(0, used - outputTokens);
+    const exact = this.exactUsage;
+    const outputTokens = exact?.outputTokens ?? Math.ceil(this.outputWeight);
+    const usage: Usage = { inputTokens: 0, outputTokens };
+    if (exact && (exact.uncached !== undefined || exact.cacheRead !== undefined || exact.cacheWrite !== undefined)) {
+      // Exact counts (§11.5): input excludes what the prompt cache served or stored.
+      usage.inputTokens = exact.uncached ?? 0;
+      if (exact.cacheRead) usage.cacheReadTokens = exact.cacheRead;
+      if (exact.cacheWrite) usage.cacheWriteTokens = exact.cacheWrite;
+      this.opts.onPromptCounted?.(usage.inputTokens + (exact.cacheRead ?? 0) + (exact.cacheWrite ?? 0));
+    } else if (this.contextPercent !== undefined) {
+      usage.inputTokens = this.inputFromPercent(outputTokens);
+      this.opts.onPromptCounted?.(usage.inputTokens);
+    } else {
+      usage.inputTokens = this.opts.estimateInputTokens();
     }
-    inputTokens ??= this.opts.estimateInputTokens();
-    return this.credits === undefined ? { inputTokens, outputTokens } : { inputTokens, outputTokens, credits: this.credits };
+    if (this.credits !== undefined) usage.credits = this.credits;
+    return usage;
+  }
+
+  /**
+   * The prompt's tokens from `contextUsagePercentage`. Whether the percentage includes the answer
+   * is not settled (protocol doc §4.7), and a long answer must not eat the prompt's count (it went
+   * to 0): of "used" and "used − output", the one nearer the estimate of the request wins.
+   */
+  private inputFromPercent(outputTokens: number): number {
+    const used = Math.max(1, Math.round((this.contextPercent! / 100) * this.opts.contextWindowTokens));
+    const withoutOutput = used - outputTokens;
+    if (withoutOutput <= 0) return used;
+    const estimate = Math.max(1, this.opts.estimateInputTokens());
+    const distance = (n: number) => Math.abs(Math.log(n / estimate));
+    return distance(withoutOutput) <= distance(used) ? withoutOutput : used;
   }
 
   private stopReason(): StopReason {

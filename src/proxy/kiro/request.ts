@@ -5,6 +5,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { invalidRequest, ProxyError, tooLongError } from '../errors';
 import { isRecord } from '../records';
+import { CACHE_POINT, planCachePoints, withToolCachePoints, type KiroCachePoint } from './cache-points';
 import type { Conversation, ImageBlock, Message, ResponseFormat, Role, ThinkingConfig, ToolChoice, ToolSpec } from '../model';
 
 // ---- Wire types (§3.1, camelCase exactly as Kiro wants them) ----
@@ -37,7 +38,9 @@ export interface KiroUserInputMessage {
   modelId: string;
   origin: 'AI_EDITOR';
   images?: KiroImage[];
-  userInputMessageContext?: { tools?: KiroTool[]; toolResults?: KiroToolResult[] };
+  userInputMessageContext?: { tools?: Array<KiroTool | KiroCachePoint>; toolResults?: KiroToolResult[] };
+  /** The prompt up to and including this message is cached (§11.5). */
+  cachePoint?: KiroCachePoint['cachePoint'];
 }
 
 export interface KiroAssistantResponseMessage {
@@ -113,23 +116,28 @@ interface Turn {
   images: KiroImage[];
   toolUses: KiroToolUse[];
   toolResults: KiroToolResult[];
+  /** A cache breakpoint ends at this turn. */
+  cache?: boolean;
 }
 
 export function buildKiroRequest(conv: Conversation, opts: KiroRequestOptions): BuiltKiroRequest {
   const toolNames = new ToolNames();
-  const turns = repairTurns(conv.messages.map((message) => toTurn(message, toolNames)));
+  const cachePlan = planCachePoints(conv.cache, opts.kiroModel);
+  const turns = repairTurns(conv.messages.map((message, index) => toTurn(message, toolNames, cachePlan?.messages.has(index) ?? false)));
   const current = turns[turns.length - 1];
   const bodyTurns = turns.slice(0, -1);
 
   const tools = declareTools(conv, bodyTurns, toolNames);
   const hints = [toolChoiceHint(conv.toolChoice, tools, toolNames), responseFormatHint(conv.responseFormat)];
   const systemText = composeSystem(conv.system, conv.thinking, hints.filter(Boolean).join('\n\n'));
-  const systemPair: Turn[] = systemText ? [newTurn('user', [systemText]), newTurn('assistant', [SYSTEM_ACK])] : [];
+  const systemPair: Turn[] = systemText ? [{ ...newTurn('user', [systemText]), cache: cachePlan?.system }, newTurn('assistant', [SYSTEM_ACK])] : [];
+  const cachedTools = new Set((cachePlan ? conv.tools.filter((_, index) => cachePlan.tools.has(index)) : []).map((spec) => toolNames.wire(spec.name)));
+  const toolEntries = withToolCachePoints(tools, cachedTools);
 
   const assemble = (kept: Turn[], currentTurn: Turn): KiroRequestBody => {
     const history = [...systemPair, ...kept].map((turn) => historyEntry(turn, opts.kiroModel));
     const userInputMessage = userMessage(currentTurn, opts.kiroModel);
-    userInputMessage.userInputMessageContext = { ...userInputMessage.userInputMessageContext, ...(tools.length ? { tools } : {}) };
+    userInputMessage.userInputMessageContext = { ...userInputMessage.userInputMessageContext, ...(tools.length ? { tools: toolEntries } : {}) };
     return {
       conversationState: {
         chatTriggerType: 'MANUAL',
@@ -156,8 +164,9 @@ function newTurn(role: Role, texts: string[] = []): Turn {
   return { role, texts, images: [], toolUses: [], toolResults: [] };
 }
 
-function toTurn(message: Message, toolNames: ToolNames): Turn {
+function toTurn(message: Message, toolNames: ToolNames, cache: boolean): Turn {
   const turn = newTurn(message.role);
+  if (cache) turn.cache = true;
   const thinking: string[] = [];
   for (const block of message.content) {
     switch (block.type) {
@@ -244,6 +253,7 @@ function mergeInto(target: Turn, next: Turn): void {
   target.images.push(...next.images);
   target.toolUses.push(...next.toolUses);
   target.toolResults.push(...next.toolResults);
+  if (next.cache) target.cache = true;
 }
 
 /**
@@ -297,6 +307,7 @@ function userMessage(turn: Turn, modelId: string): KiroUserInputMessage {
     origin: 'AI_EDITOR',
     ...(turn.images.length ? { images: turn.images } : {}),
     ...(turn.toolResults.length ? { userInputMessageContext: { toolResults: turn.toolResults } } : {}),
+    ...(turn.cache ? { cachePoint: CACHE_POINT } : {}),
   };
 }
 

@@ -59,6 +59,17 @@ export class Fields {
     return value;
   }
 
+  /** A string or an array of strings (stop sequences), as an array. */
+  optionalStrings(key: string): string[] | undefined {
+    if (!this.has(key)) return undefined;
+    const value = this.value[key];
+    if (typeof value === 'string') return [value];
+    return this.list(key).map(({ value: item, path }) => {
+      if (typeof item !== 'string') throw invalidRequest(`${path}: must be a string`);
+      return item;
+    });
+  }
+
   object(key: string): Fields {
     if (!this.has(key)) throw invalidRequest(`${this.at(key)}: is required`);
     return Fields.of(this.field(key));

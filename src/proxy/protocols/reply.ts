@@ -2,7 +2,7 @@
 // complete `Reply`, then send it as a single JSON body.
 import type { ServerResponse } from 'node:http';
 import { ProxyError } from '../errors';
-import type { Reply, ReplyEvent, StopReason, ToolUseBlock } from '../model';
+import type { Reply, ReplyEvent, StopReason, ToolUseBlock, Usage } from '../model';
 
 /** Collects the events of one reply. A mid-stream failure propagates as the iterator's error. */
 export async function collectReply(events: AsyncIterable<ReplyEvent>): Promise<Reply> {
@@ -45,10 +45,22 @@ export async function collectReply(events: AsyncIterable<ReplyEvent>): Promise<R
         break;
       }
       case 'end':
-        return { content, stopReason: event.stopReason, usage: event.usage, truncated: event.truncated ?? false };
+        return replyOf(content, event);
     }
   }
   throw unfinishedReply();
+}
+
+/** A finished reply from its content and its `end` event. */
+export function replyOf(content: Reply['content'], end: Extract<ReplyEvent, { type: 'end' }>): Reply {
+  const reply: Reply = { content, stopReason: end.stopReason, usage: end.usage, truncated: end.truncated ?? false };
+  if (end.stopSequence !== undefined) reply.stopSequence = end.stopSequence;
+  return reply;
+}
+
+/** Every prompt token, cached or not: what OpenAI and Gemini call the prompt's size. */
+export function promptTokens(usage: Usage): number {
+  return usage.inputTokens + (usage.cacheReadTokens ?? 0) + (usage.cacheWriteTokens ?? 0);
 }
 
 /** The events stopped before their `end`: Kiro's stream broke off. */

@@ -174,10 +174,15 @@ function hasBody(req: http.IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 }
 
+/**
+ * The protocol an unknown path looks like, so its 404 comes in a shape the client can read:
+ * `…/messages` (with or without `/v1`) is Anthropic, `:generateContent`-style and `/v1beta/` paths
+ * are Gemini, `…/chat/completions`, `…/responses` and the rest of `/v1/` are OpenAI.
+ */
 function protocolOfPath(path: string): Protocol {
-  if (path.startsWith('/v1/messages')) return 'anthropic';
-  if (/^\/v1(?:beta|alpha)\//.test(path) || /^\/v1\/models\/[^/]+:/.test(path)) return 'gemini';
-  if (path.startsWith('/v1/')) return 'openai';
+  if (/(?:^|\/)messages(?:\/|$)/.test(path)) return 'anthropic';
+  if (/^\/v1(?:beta|alpha)\//.test(path) || /\/models\/[^/]+:[A-Za-z]+$/.test(path)) return 'gemini';
+  if (path.startsWith('/v1/') || /(?:^|\/)(?:chat\/completions|completions|responses|embeddings|models)(?:\/|$)/.test(path)) return 'openai';
   return 'plain';
 }
 

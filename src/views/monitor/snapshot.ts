@@ -51,6 +51,8 @@ export function logRow(e: RequestLogEntry): LogRow {
     ttfbMs: e.ttfbMs,
     inputTokens: e.inputTokens,
     outputTokens: e.outputTokens,
+    cacheReadTokens: e.cacheReadTokens,
+    cacheWriteTokens: e.cacheWriteTokens,
     credits: e.credits,
     attempts: e.attempts,
     error: e.error === undefined ? undefined : scrubString(e.error),

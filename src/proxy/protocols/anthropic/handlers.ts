@@ -1,5 +1,4 @@
 // The Anthropic endpoints: `POST /v1/messages` (stream and not) and `/v1/messages/count_tokens`.
-import { estimateConversationTokens } from '../../exchange';
 import { collectReply, sendJson } from '../reply';
 import { formatSseEvent, SseWriter } from '../sse';
 import type { ProtocolContext } from '../types';
@@ -32,5 +31,5 @@ export async function handleMessages(ctx: ProtocolContext): Promise<void> {
 
 export async function handleCountTokens(ctx: ProtocolContext): Promise<void> {
   const request = parseAnthropicRequest(ctx.body, ctx.req.headers);
-  sendJson(ctx.res, 200, { input_tokens: estimateConversationTokens(request) });
+  sendJson(ctx.res, 200, { input_tokens: ctx.exchange.countTokens(request) });
 }

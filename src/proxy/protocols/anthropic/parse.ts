@@ -1,7 +1,9 @@
 // Anthropic Messages requests (`POST /v1/messages`, `/v1/messages/count_tokens`) into a Conversation.
 import type { IncomingHttpHeaders } from 'node:http';
 import { invalidRequest } from '../../errors';
-import type { Block, Message, ThinkingConfig, ThinkingEffort, ToolChoice, ToolSpec } from '../../model';
+import { isRecord } from '../../records';
+import type { Block, CacheBreakpoints, Message, ThinkingConfig, ThinkingEffort, ToolChoice, ToolSpec } from '../../model';
+import { hasCacheControl, optionalFields } from '../optional-fields';
 import { elements, Fields, type Located } from '../fields';
 import { claudeCodeSessionId, sessionKey } from '../session';
 import { responseFormatOf } from '../response-format';
@@ -11,11 +13,14 @@ import type { AnthropicRequest } from './types';
 export function parseAnthropicRequest(body: unknown, headers: IncomingHttpHeaders): AnthropicRequest {
   const request = Fields.of({ value: body, path: '' });
   const systemParts = request.has('system') ? [textOf(request.field('system'))] : [];
+  const cache: CacheBreakpoints = { system: hasCacheControl(request.value.system), tools: [], messages: [] };
   const messages: Message[] = [];
   for (const item of request.list('messages')) {
     const message = Fields.of(item);
     const role = message.string('role');
+    const marked = hasCacheControl(message.value.content);
     if (role === 'system') {
+      if (marked && messages.length === 0) cache.system = true;
       // Claude Code puts system-role messages into `messages`: before the dialogue they extend
       // the system prompt, later ones are passed on as user text where they were.
       const text = textOf(message.field('content'));
@@ -26,20 +31,28 @@ export function parseAnthropicRequest(body: unknown, headers: IncomingHttpHeader
     } else {
       throw invalidRequest(`${message.at('role')}: unknown role "${role}"`);
     }
+    if (marked && role !== 'system') cache.messages.push(messages.length - 1);
   }
   const system = systemParts.filter((part) => part).join('\n\n');
   const metadata = request.optionalObject('metadata');
+  const tools: ToolSpec[] = [];
+  for (const item of request.optionalList('tools')) {
+    const parsed = parseTool(item);
+    tools.push(...parsed);
+    if (parsed.length > 0 && isRecord(item.value) && isRecord(item.value.cache_control)) cache.tools.push(tools.length - 1);
+  }
   return {
     model: request.string('model'),
     system,
     messages,
-    tools: request.optionalList('tools').flatMap(parseTool),
+    tools,
     toolChoice: parseToolChoice(request.optionalObject('tool_choice')),
     thinking: parseThinking(request.optionalObject('thinking'), request.optionalObject('output_config')),
     omitThinking: request.optionalObject('thinking')?.optionalString('display') === 'omitted',
     // Structured outputs: `output_config.format` (GA) or the beta's top-level `output_format`.
     responseFormat: responseFormatOf(request.optionalObject('output_config')?.optionalObject('format') ?? request.optionalObject('output_format')),
     maxTokens: request.optionalNumber('max_tokens'),
+    ...optionalFields(request.optionalStrings('stop_sequences'), cache),
     sessionId: sessionKey(claudeCodeSessionId(headers, metadata?.value.user_id), { system, messages }),
     stream: request.optionalBoolean('stream') ?? false,
   };

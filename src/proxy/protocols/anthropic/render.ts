@@ -1,6 +1,6 @@
 // Anthropic's non-streaming `message` body, and the pieces the stream renderer shares with it.
 import { randomUUID } from 'node:crypto';
-import type { Reply, StopReason } from '../../model';
+import type { Reply, StopReason, Usage } from '../../model';
 import { reportedStopReason } from '../reply';
 import { sealThinking } from '../thinking-seal';
 import type { MessageHead } from './types';
@@ -9,6 +9,7 @@ export const STOP_REASONS: Record<StopReason, string> = {
   end_turn: 'end_turn',
   tool_use: 'tool_use',
   max_tokens: 'max_tokens',
+  stop_sequence: 'stop_sequence',
   context_window_exceeded: 'model_context_window_exceeded',
 };
 
@@ -36,7 +37,8 @@ export function renderMessage(reply: Reply, head: MessageHead, omitThinking = fa
       }
     }),
     stop_reason: STOP_REASONS[reportedStopReason(reply)],
-    usage: usageOf(reply.usage.inputTokens, reply.usage.outputTokens),
+    stop_sequence: reply.stopSequence ?? null,
+    usage: usageOf(reply.usage),
   };
 }
 
@@ -48,11 +50,27 @@ export function messageShell(head: MessageHead) {
     model: head.model,
     content: [] as unknown[],
     stop_reason: null as string | null,
-    stop_sequence: null,
-    usage: usageOf(head.inputTokens, 0),
+    stop_sequence: null as string | null,
+    usage: usageOf({ inputTokens: head.inputTokens, outputTokens: 0 }),
   };
 }
 
-function usageOf(inputTokens: number, outputTokens: number) {
-  return { input_tokens: inputTokens, output_tokens: outputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+/** Anthropic's usage: `input_tokens` excludes what the prompt cache served or stored (§11.5). */
+function usageOf(usage: Usage) {
+  return {
+    input_tokens: usage.inputTokens,
+    output_tokens: usage.outputTokens,
+    cache_creation_input_tokens: usage.cacheWriteTokens ?? 0,
+    cache_read_input_tokens: usage.cacheReadTokens ?? 0,
+  };
+}
+
+/** The final usage of a stream (`message_delta`); cache counts only when Kiro reported some. */
+export function deltaUsage(usage: Usage) {
+  const cached = usage.cacheReadTokens !== undefined || usage.cacheWriteTokens !== undefined;
+  return {
+    input_tokens: usage.inputTokens,
+    output_tokens: usage.outputTokens,
+    ...(cached && { cache_creation_input_tokens: usage.cacheWriteTokens ?? 0, cache_read_input_tokens: usage.cacheReadTokens ?? 0 }),
+  };
 }

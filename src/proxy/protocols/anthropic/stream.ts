@@ -5,7 +5,7 @@ import { reportedStopReason, unfinishedReply } from '../reply';
 import type { SseSink } from '../sse';
 import { sealThinking } from '../thinking-seal';
 import { errorBody } from './errors';
-import { messageShell, STOP_REASONS } from './render';
+import { deltaUsage, messageShell, STOP_REASONS } from './render';
 import type { MessageHead } from './types';
 
 /**
@@ -77,8 +77,8 @@ export async function renderMessageStream(
         case 'end':
           await stopBlock();
           await emit('message_delta', {
-            delta: { stop_reason: STOP_REASONS[reportedStopReason(event)], stop_sequence: null },
-            usage: { input_tokens: event.usage.inputTokens, output_tokens: event.usage.outputTokens },
+            delta: { stop_reason: STOP_REASONS[reportedStopReason(event)], stop_sequence: event.stopSequence ?? null },
+            usage: deltaUsage(event.usage),
           });
           await emit('message_stop', {});
           return;

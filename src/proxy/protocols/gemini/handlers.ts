@@ -1,5 +1,4 @@
 // The Gemini endpoints: `:generateContent`, `:streamGenerateContent` (SSE or a JSON array) and `:countTokens`.
-import { estimateConversationTokens } from '../../exchange';
 import { collectReply, sendJson } from '../reply';
 import { SseWriter } from '../sse';
 import type { ProtocolContext } from '../types';
@@ -61,5 +60,5 @@ export async function handleStreamGenerateContent(ctx: ProtocolContext): Promise
 
 export async function handleCountTokens(ctx: ProtocolContext): Promise<void> {
   const request = parseGeminiRequest(ctx.body, modelFromPath(ctx.params.model));
-  sendJson(ctx.res, 200, { totalTokens: estimateConversationTokens(request) });
+  sendJson(ctx.res, 200, { totalTokens: ctx.exchange.countTokens(request) });
 }

@@ -2,6 +2,7 @@
 import { invalidRequest } from '../../errors';
 import type { Block, Message, ResponseFormat, ThinkingConfig, ToolChoice, ToolSpec } from '../../model';
 import { isRecord } from '../../records';
+import { optionalFields } from '../optional-fields';
 import { Fields, type Located } from '../fields';
 import { sessionKey } from '../session';
 import { toJsonSchema } from './schema';
@@ -49,6 +50,7 @@ export function parseGeminiRequest(body: unknown, model: string): GeminiRequest 
     thinking: parseThinking(generation?.optionalObject('thinkingConfig') ?? generation?.optionalObject('thinking_config')),
     responseFormat: parseResponseFormat(generation),
     maxTokens: generation?.optionalNumber('maxOutputTokens') ?? generation?.optionalNumber('max_output_tokens'),
+    ...optionalFields(generation?.optionalStrings('stopSequences') ?? generation?.optionalStrings('stop_sequences')),
     sessionId: sessionKey(undefined, { system, messages }),
   };
 }

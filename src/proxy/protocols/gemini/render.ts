@@ -1,13 +1,14 @@
 // The non-streaming GenerateContentResponse, and the chunk shape the stream renderer shares with it.
 import { randomBytes } from 'node:crypto';
-import type { Reply, StopReason } from '../../model';
-import { reportedStopReason } from '../reply';
+import type { Reply, StopReason, Usage } from '../../model';
+import { promptTokens, reportedStopReason } from '../reply';
 import type { GeminiHead } from './types';
 
 export const FINISH_REASONS: Record<StopReason, string> = {
   end_turn: 'STOP',
   tool_use: 'STOP',
   max_tokens: 'MAX_TOKENS',
+  stop_sequence: 'STOP',
   context_window_exceeded: 'MAX_TOKENS',
 };
 
@@ -17,11 +18,18 @@ export function newGeminiHead(model: string, inputTokens: number): GeminiHead {
 
 type Part = Record<string, unknown>;
 
-function usageMetadata(inputTokens: number, outputTokens: number) {
-  return { promptTokenCount: inputTokens, candidatesTokenCount: outputTokens, totalTokenCount: inputTokens + outputTokens };
+/** `promptTokenCount` includes cached tokens; `cachedContentTokenCount` says how many (§11.5). */
+function usageMetadata(usage: Usage) {
+  const prompt = promptTokens(usage);
+  return {
+    promptTokenCount: prompt,
+    candidatesTokenCount: usage.outputTokens,
+    totalTokenCount: prompt + usage.outputTokens,
+    ...(usage.cacheReadTokens !== undefined && { cachedContentTokenCount: usage.cacheReadTokens }),
+  };
 }
 
-export function chunkOf(head: GeminiHead, parts: Part[], finish?: { reason: string; usage: { inputTokens: number; outputTokens: number } }) {
+export function chunkOf(head: GeminiHead, parts: Part[], finish?: { reason: string; usage: Usage }) {
   return {
     candidates: [
       {
@@ -30,7 +38,7 @@ export function chunkOf(head: GeminiHead, parts: Part[], finish?: { reason: stri
         index: 0,
       },
     ],
-    usageMetadata: finish ? usageMetadata(finish.usage.inputTokens, finish.usage.outputTokens) : usageMetadata(head.inputTokens, 0),
+    usageMetadata: usageMetadata(finish ? finish.usage : { inputTokens: head.inputTokens, outputTokens: 0 }),
     modelVersion: head.model,
     responseId: head.responseId,
   };

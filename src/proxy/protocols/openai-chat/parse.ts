@@ -1,6 +1,7 @@
 // OpenAI Chat Completions requests (`POST /v1/chat/completions`) into a Conversation.
-import { invalidRequest } from '../../errors';
-import type { Block, ImageBlock, Message, ToolChoice, ToolSpec, ToolUseBlock } from '../../model';
+import { invalidRequest, ProxyError } from '../../errors';
+import type { Block, CacheBreakpoints, ImageBlock, Message, ToolChoice, ToolSpec, ToolUseBlock } from '../../model';
+import { hasCacheControl, optionalFields } from '../optional-fields';
 import { elements, Fields, type Located } from '../fields';
 import { fileText, functionToolSpec, imageFromUrl, parseToolArguments, thinkingFromEffort } from '../openai-shared';
 import { responseFormatOf } from '../response-format';
@@ -9,14 +10,22 @@ import type { ChatRequest } from './types';
 
 export function parseChatRequest(body: unknown): ChatRequest {
   const request = Fields.of({ value: body, path: '' });
+  // Each choice would be a Kiro call of its own, billed in full: say so instead of answering one.
+  const choices = request.optionalNumber('n');
+  if (choices !== undefined && choices !== 1) {
+    throw new ProxyError('invalid_request', `n: only 1 choice per request is supported (got ${choices}); send ${choices > 1 ? `${choices} requests` : 'n: 1'} instead.`, { param: 'n' });
+  }
   const systemParts: string[] = [];
   const messages: Message[] = [];
   // Legacy `function_call`s have no ids; results are matched to the latest call of that name.
   const legacyCallIds = new Map<string, string>();
+  // `cache_control` on content parts (as OpenRouter passes it to Claude): Kiro cache points.
+  const cache: CacheBreakpoints = { system: false, tools: [], messages: [] };
 
   for (const item of request.list('messages')) {
     const message = Fields.of(item);
     const role = message.string('role');
+    const count = messages.length;
     switch (role) {
       case 'system':
       case 'developer': {
@@ -43,6 +52,10 @@ export function parseChatRequest(body: unknown): ChatRequest {
       default:
         throw invalidRequest(`${message.at('role')}: unknown role "${role}"`);
     }
+    if (hasCacheControl(message.value.content)) {
+      if (messages.length === count) cache.system = true;
+      else cache.messages.push(messages.length - 1);
+    }
   }
 
   const system = systemParts.filter((part) => part).join('\n\n');
@@ -57,6 +70,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
     thinking: thinkingFromEffort(request.optionalString('reasoning_effort')),
     responseFormat: responseFormatOf(request.optionalObject('response_format')),
     maxTokens: request.optionalNumber('max_completion_tokens') ?? request.optionalNumber('max_tokens'),
+    ...optionalFields(request.optionalStrings('stop'), cache),
     sessionId: sessionKey(clientSession, { system, messages }),
     stream: request.optionalBoolean('stream') ?? false,
     includeUsage: streamOptions?.optionalBoolean('include_usage') ?? false,

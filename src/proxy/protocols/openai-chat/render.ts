@@ -1,6 +1,7 @@
 // The non-streaming `chat.completion` body, and the pieces the chunk renderer shares with it.
 import { randomBytes } from 'node:crypto';
-import type { Reply, StopReason } from '../../model';
+import type { Reply, StopReason, Usage } from '../../model';
+import { promptTokens } from '../reply';
 import { reportedStopReason } from '../reply';
 import type { CompletionHead } from './types';
 
@@ -8,6 +9,7 @@ export const FINISH_REASONS: Record<StopReason, string> = {
   end_turn: 'stop',
   tool_use: 'tool_calls',
   max_tokens: 'length',
+  stop_sequence: 'stop',
   context_window_exceeded: 'length',
 };
 
@@ -15,11 +17,15 @@ export function newCompletionHead(model: string): CompletionHead {
   return { id: `chatcmpl-${randomBytes(12).toString('hex')}`, model, created: Math.floor(Date.now() / 1000) };
 }
 
-export function usageOf(usage: { inputTokens: number; outputTokens: number }) {
+/** OpenAI's usage: `prompt_tokens` includes cached tokens, `prompt_tokens_details.cached_tokens` says how many (§11.5). */
+export function usageOf(usage: Usage) {
+  const prompt = promptTokens(usage);
+  const cached = usage.cacheReadTokens !== undefined || usage.cacheWriteTokens !== undefined;
   return {
-    prompt_tokens: usage.inputTokens,
+    prompt_tokens: prompt,
     completion_tokens: usage.outputTokens,
-    total_tokens: usage.inputTokens + usage.outputTokens,
+    total_tokens: prompt + usage.outputTokens,
+    ...(cached && { prompt_tokens_details: { cached_tokens: usage.cacheReadTokens ?? 0 } }),
   };
 }
 

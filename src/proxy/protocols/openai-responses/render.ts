@@ -1,8 +1,8 @@
 // The Response object and its output items, for the non-streaming body and the stream alike.
 import { randomBytes } from 'node:crypto';
 import { TOO_LONG_MESSAGE, type ProxyError } from '../../errors';
-import type { Reply } from '../../model';
-import { reportedStopReason } from '../reply';
+import type { Reply, Usage } from '../../model';
+import { promptTokens, reportedStopReason } from '../reply';
 import type { ClientTool, ResponseHead } from './types';
 
 export function newResponseId(): string {
@@ -13,13 +13,15 @@ export const itemId = (prefix: string) => `${prefix}_${randomBytes(12).toString(
 
 export type OutputItem = Record<string, unknown> & { type: string; id: string };
 
-function usageOf(inputTokens: number, outputTokens: number) {
+/** `input_tokens` includes cached tokens; `input_tokens_details.cached_tokens` says how many (§11.5). */
+function usageOf(usage: Usage) {
+  const input = promptTokens(usage);
   return {
-    input_tokens: inputTokens,
-    input_tokens_details: { cached_tokens: 0 },
-    output_tokens: outputTokens,
+    input_tokens: input,
+    input_tokens_details: { cached_tokens: usage.cacheReadTokens ?? 0 },
+    output_tokens: usage.outputTokens,
     output_tokens_details: { reasoning_tokens: 0 },
-    total_tokens: inputTokens + outputTokens,
+    total_tokens: input + usage.outputTokens,
   };
 }
 
@@ -30,7 +32,7 @@ export function responseObject(
   head: ResponseHead,
   status: Status,
   output: OutputItem[],
-  extra: { usage?: { inputTokens: number; outputTokens: number }; error?: { code: string; message: string }; incompleteReason?: string } = {},
+  extra: { usage?: Usage; error?: { code: string; message: string }; incompleteReason?: string } = {},
 ): Record<string, unknown> {
   const e = head.echo;
   return {
@@ -58,7 +60,7 @@ export function responseObject(
     tools: e.tools ?? [],
     top_p: e.top_p ?? 1,
     truncation: e.truncation ?? 'disabled',
-    usage: extra.usage ? usageOf(extra.usage.inputTokens, extra.usage.outputTokens) : null,
+    usage: extra.usage ? usageOf(extra.usage) : null,
     user: e.user ?? null,
   };
 }
