@@ -39,6 +39,7 @@ Options:
   --stickiness-seconds <n>  how long a conversation keeps its account (default 60)
   --max-wait-seconds <n>    how long a request waits when every account is cooling (default 30)
   --empty-reply-retries <n> times an empty Kiro reply is asked again before the client gets an error (default 1)
+  --allow-private-image-urls  fetch image URLs on loopback and private addresses too (default: public only)
 Limits (each also settable as an environment variable, the flag wins):
   --max-body-bytes <n>        largest request body (default 10485760)       KIRO_PROXY_MAX_BODY_BYTES
   --max-concurrent <n>        requests handled at once, more get 429 (1000) KIRO_PROXY_MAX_CONCURRENT
@@ -112,6 +113,7 @@ function configFrom(values: Record<string, string | boolean | undefined>): Proxy
   }
   if (typeof values['model-mapping'] === 'string') overrides.modelMapping = parseModelMapping(values['model-mapping']);
   if (typeof values['default-model'] === 'string') overrides.defaultModel = values['default-model'];
+  if (values['allow-private-image-urls'] === true) overrides.allowPrivateImageUrls = true;
   const config = defaultConfig(overrides);
   if (!isLoopbackHost(config.host) && !config.apiKey) {
     throw new Error(`Listening on ${config.host} exposes your Kiro accounts to the network; it needs --api-key.`);
@@ -136,6 +138,7 @@ async function main(): Promise<number> {
       strategy: { type: 'string' },
       'model-mapping': { type: 'string' },
       'default-model': { type: 'string' },
+      'allow-private-image-urls': { type: 'boolean' },
       ...Object.fromEntries(LIMITS.map(([flag]) => [flag, { type: 'string' as const }])),
       google: { type: 'boolean' },
       github: { type: 'boolean' },

@@ -25,6 +25,7 @@ export const APPLICATION_SCOPED_KEYS = [
   'defaultModel',
   'refreshAheadMinutes',
   'logRetention',
+  'allowPrivateImageUrls',
 ] as const;
 
 /** Changing these needs the server to listen again. */
@@ -40,7 +41,7 @@ export interface SettingsSource {
 /** Settings that are engine config fields as they stand, so they share the engine's types. */
 type ConfigSettings = Pick<
   ProxyConfig,
-  'port' | 'host' | 'cooldownSeconds' | 'stickinessSeconds' | 'strategy' | 'maxWaitSeconds' | 'emptyReplyRetries' | 'modelMapping' | 'defaultModel' | 'refreshAheadMinutes' | 'logRetention'
+  'port' | 'host' | 'cooldownSeconds' | 'stickinessSeconds' | 'strategy' | 'maxWaitSeconds' | 'emptyReplyRetries' | 'modelMapping' | 'defaultModel' | 'refreshAheadMinutes' | 'logRetention' | 'allowPrivateImageUrls'
 >;
 
 export interface ProxySettings extends ConfigSettings {
@@ -108,6 +109,7 @@ export function readProxySettings(source: SettingsSource): ReadResult {
       defaultModel: str(appScoped('defaultModel'), 'defaultModel', d.defaultModel) || d.defaultModel,
       refreshAheadMinutes: int(appScoped('refreshAheadMinutes'), 'refreshAheadMinutes', d.refreshAheadMinutes, 0, 720),
       logRetention: int(appScoped('logRetention'), 'logRetention', d.logRetention, 10, 100_000),
+      allowPrivateImageUrls: bool(appScoped('allowPrivateImageUrls'), false),
     },
   };
 }
@@ -142,6 +144,7 @@ export function toProxyConfig(
     defaultModel: settings.defaultModel,
     refreshAheadMinutes: settings.refreshAheadMinutes,
     logRetention: settings.logRetention,
+    allowPrivateImageUrls: settings.allowPrivateImageUrls,
     outboundProxy,
     apiKey: apiKeyRequired(settings) ? apiKey : undefined,
   };

@@ -18,6 +18,8 @@ export interface ProxyConfig {
   kiroEndpoint?: string;
   /** Outbound HTTP proxy for Kiro calls. */
   outboundProxy?: string;
+  /** Image URLs may name loopback, private and link-local addresses (off: only public ones are fetched). */
+  allowPrivateImageUrls: boolean;
   cooldownSeconds: number;
   stickinessSeconds: number;
   strategy: SelectionStrategy;
@@ -77,6 +79,7 @@ export function defaultConfig(overrides: Partial<ProxyConfig> = {}): ProxyConfig
     tokenDir: defaultTokenDir(),
     dataDir: path.join(os.homedir(), '.kiro-proxy'),
     kiroEndpoint: process.env.KIRO_PROXY_ENDPOINT || undefined,
+    allowPrivateImageUrls: false,
     cooldownSeconds: 300,
     stickinessSeconds: 60,
     strategy: 'least-used',

@@ -13,6 +13,7 @@ import type { KiroHttp } from './kiro/http';
 import { sendChat } from './kiro/chat';
 import { buildKiroRequest } from './kiro/request';
 import { hasUrlImages, resolveImageUrls } from './kiro/images';
+import { isPublicAddress } from './kiro/public-address';
 import { LightAbortController, abortWith } from './abort';
 import { contextWindowOf, resolveKiroModel } from './kiro/models';
 import { decodeKiroStream } from './kiro/reply';
@@ -93,7 +94,12 @@ export class KiroExchange implements Exchange {
     try {
       // Skipped, not awaited empty, when there is nothing to fetch: the common case.
       if (hasUrlImages(conversation)) {
-        await resolveImageUrls(conversation, this.deps.http, { maxBytes: 10 * 1024 * 1024, timeoutMs: IMAGE_FETCH_TIMEOUT_MS, signal: request.signal });
+        await resolveImageUrls(conversation, this.deps.http, {
+          maxBytes: 10 * 1024 * 1024,
+          timeoutMs: IMAGE_FETCH_TIMEOUT_MS,
+          signal: request.signal,
+          addressAllowed: this.deps.config.allowPrivateImageUrls ? () => true : isPublicAddress,
+        });
       }
       const upstream = await this.connect(request, kiroModel, attempt);
       const events = this.tracked(request, upstream, kiroModel, started, attempt.count);

@@ -8,6 +8,7 @@ import { ProxyError, TOO_LONG_MESSAGE } from '../../src/proxy/errors';
 import { kiroChatHeaders, machineIdFor } from '../../src/proxy/kiro/headers';
 import { KiroHttp } from '../../src/proxy/kiro/http';
 import { resolveImageUrls, type ImageFetchOptions } from '../../src/proxy/kiro/images';
+import { isPublicAddress } from '../../src/proxy/kiro/public-address';
 import { waitFor } from '../helpers/http';
 import { buildKiroRequest, type KiroRequestBody, type KiroTool, type KiroUserInputMessage } from '../../src/proxy/kiro/request';
 import type { Block, Conversation, Message, ToolSpec } from '../../src/proxy/model';
@@ -594,12 +595,16 @@ describe('resolveImageUrls', () => {
   const png = Buffer.from(PNG_1PX, 'base64');
   const urlImage = (url: string): Block => ({ type: 'image', source: { kind: 'url', url } });
 
-  const limits = (over: Partial<ImageFetchOptions> = {}): ImageFetchOptions => ({ maxBytes: 1_000, timeoutMs: 5_000, signal: new AbortController().signal, ...over });
+  // The test server is on loopback: these limits are those of a user who allows private addresses.
+  const limits = (over: Partial<ImageFetchOptions> = {}): ImageFetchOptions => ({ maxBytes: 1_000, timeoutMs: 5_000, signal: new AbortController().signal, addressAllowed: () => true, ...over });
+  /** Paths the image server was asked for. */
+  const served: string[] = [];
   /** Requests to /slow that are still open (their sockets have not closed). */
   const slow = new Set<ServerResponse>();
 
   async function withImageServer(fn: (base: string) => Promise<void>): Promise<void> {
     const server = createServer((req, res) => {
+      served.push(req.url ?? '');
       if (req.url === '/slow') {
         // Headers and half a PNG, then nothing: only a timeout or an abort ends it.
         res.writeHead(200, { 'content-type': 'image/png' }).write(png.subarray(0, 10));
@@ -611,6 +616,7 @@ describe('resolveImageUrls', () => {
       else if (req.url === '/untyped') res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(png);
       else if (req.url === '/big') res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.alloc(5_000));
       else if (req.url === '/moved') res.writeHead(302, { location: '/a.png' }).end();
+      else if (req.url === '/to-other-host') res.writeHead(302, { location: `http://127.0.0.2:${(server.address() as AddressInfo).port}/a.png` }).end();
       else res.writeHead(404).end();
     });
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
@@ -646,6 +652,35 @@ describe('resolveImageUrls', () => {
       await rejects(`data:image/png;base64,${Buffer.alloc(2_000).toString('base64')}`, /larger than/);
       await http.close();
     });
+  });
+
+  it('refuses image URLs on loopback, private and link-local addresses, names and IPv4-mapped forms included, before connecting', async () => {
+    await withImageServer(async (base) => {
+      const port = new URL(base).port;
+      served.length = 0;
+      for (const url of [`${base}/a.png`, `http://localhost:${port}/a.png`, `http://[::1]:${port}/a.png`, `http://[::ffff:127.0.0.1]:${port}/a.png`, 'http://169.254.169.254/latest/meta-data', 'http://10.0.0.1/a.png', 'http://192.168.1.1/a.png']) {
+        await assert.rejects(resolveImageUrls(conversation([user(urlImage(url))]), new KiroHttp(), limits({ addressAllowed: isPublicAddress })), (err: unknown) =>
+          err instanceof ProxyError && err.status === 400 && /private or local address .*--allow-private-image-urls .*kiroProxy\.allowPrivateImageUrls/.test(err.message), url);
+      }
+      assert.deepEqual(served, [], 'no request reached the server');
+    });
+  });
+
+  it('checks the address of every redirect hop', async () => {
+    await withImageServer(async (base) => {
+      served.length = 0;
+      // Only the first host is allowed: the redirect to 127.0.0.2 must be refused before it is followed.
+      await assert.rejects(resolveImageUrls(conversation([user(urlImage(`${base}/to-other-host`))]), new KiroHttp(), limits({ addressAllowed: (ip) => ip === '127.0.0.1' })), (err: unknown) =>
+        err instanceof ProxyError && err.status === 400 && /\(127\.0\.0\.2\)/.test(err.message));
+      assert.deepEqual(served, ['/to-other-host']);
+    });
+  });
+
+  it('tells public addresses from special-use ones', () => {
+    for (const ip of ['8.8.8.8', '1.1.1.1', '93.184.216.34', '2606:4700:4700::1111', '2001:4860:4860::8888']) assert.equal(isPublicAddress(ip), true, ip);
+    for (const ip of ['127.0.0.1', '127.9.9.9', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.0.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '224.0.0.1', '255.255.255.255', '::1', '::', 'fd00::1', 'fe80::1', '::ffff:10.0.0.1', '::ffff:127.0.0.1', 'not-an-ip']) {
+      assert.equal(isPublicAddress(ip), false, ip);
+    }
   });
 
   it('gives up on an image server that stops answering, with a 400 naming the time limit', { timeout: 10_000 }, async () => {

@@ -4,6 +4,7 @@ import { invalidRequest, ProxyError } from '../errors';
 import type { Conversation, ImageBlock } from '../model';
 import type { KiroHttp } from './http';
 import { LightAbortController, abortWith } from '../abort';
+import { refusedAddress } from './public-address';
 
 type Base64Source = Extract<ImageBlock['source'], { kind: 'base64' }>;
 
@@ -14,6 +15,8 @@ export interface ImageFetchOptions {
   timeoutMs: number;
   /** The client's: a client that left stops the fetches. */
   signal: AbortSignal;
+  /** Which resolved addresses may be fetched from, checked on every hop (`isPublicAddress` unless the user allows private ones). */
+  addressAllowed: (ip: string) => boolean;
 }
 
 type FetchLimits = Omit<ImageFetchOptions, 'timeoutMs'>;
@@ -33,7 +36,7 @@ export async function resolveImageUrls(conv: Conversation, http: KiroHttp, opts:
   const abort = new LightAbortController();
   const unlink = abortWith(opts.signal, abort);
   const timer = setTimeout(() => abort.abort(new Error(`no answer within ${opts.timeoutMs / 1000} s`)), opts.timeoutMs);
-  const limits: FetchLimits = { maxBytes: opts.maxBytes, signal: abort.signal };
+  const limits: FetchLimits = { maxBytes: opts.maxBytes, signal: abort.signal, addressAllowed: opts.addressAllowed };
   const pending: Array<Promise<void>> = [];
   for (const message of conv.messages) {
     for (const block of message.content) {
@@ -70,12 +73,7 @@ function decodeDataUrl(url: string, maxBytes: number): Base64Source {
 }
 
 async function fetchImage(url: string, http: KiroHttp, opts: FetchLimits): Promise<Base64Source> {
-  let res: Awaited<ReturnType<KiroHttp['request']>>;
-  try {
-    res = await http.request(url, { method: 'GET', headers: { accept: 'image/*' }, maxRedirections: MAX_REDIRECTS, signal: opts.signal });
-  } catch (err) {
-    throw invalidRequest(`Could not fetch image ${describe(url)}: ${(err as Error).message}`);
-  }
+  const res = await openImage(url, http, opts);
   if (res.statusCode < 200 || res.statusCode >= 300) {
     await res.body.dump().catch(() => undefined);
     throw invalidRequest(`Could not fetch image ${describe(url)}: HTTP ${res.statusCode}.`);
@@ -99,6 +97,44 @@ async function fetchImage(url: string, http: KiroHttp, opts: FetchLimits): Promi
   const bytes = Buffer.concat(chunks);
   const header = String(res.headers['content-type'] ?? '').split(';')[0].trim();
   return { kind: 'base64', mediaType: imageType(header, bytes), data: bytes.toString('base64') };
+}
+
+type ImageResponse = Awaited<ReturnType<KiroHttp['request']>>;
+
+/** GET with redirects followed by hand, so every hop's address is checked before it is connected to. */
+async function openImage(url: string, http: KiroHttp, opts: FetchLimits): Promise<ImageResponse> {
+  let target = url;
+  for (let hop = 0; ; hop++) {
+    await checkAddress(target, opts.addressAllowed);
+    let res: ImageResponse;
+    try {
+      res = await http.request(target, { method: 'GET', headers: { accept: 'image/*' }, signal: opts.signal });
+    } catch (err) {
+      throw invalidRequest(`Could not fetch image ${describe(url)}: ${(err as Error).message}`);
+    }
+    const location = res.headers.location;
+    if (res.statusCode < 300 || res.statusCode >= 400 || typeof location !== 'string') return res;
+    await res.body.dump().catch(() => undefined);
+    if (hop === MAX_REDIRECTS) throw invalidRequest(`Could not fetch image ${describe(url)}: more than ${MAX_REDIRECTS} redirects.`);
+    target = new URL(location, target).href;
+    if (!/^https?:$/.test(new URL(target).protocol)) throw invalidRequest(`Image ${describe(url)} redirects to a URL that is not http(s).`);
+  }
+}
+
+async function checkAddress(url: string, allowed: (ip: string) => boolean): Promise<void> {
+  const { hostname } = new URL(url);
+  let refused: string | undefined;
+  try {
+    refused = await refusedAddress(hostname, allowed);
+  } catch (err) {
+    throw invalidRequest(`Could not fetch image ${describe(url)}: ${(err as Error).message}`);
+  }
+  if (refused !== undefined) {
+    throw invalidRequest(
+      `Image ${describe(url)} is on a private or local address (${refused}); the proxy fetches images only from public addresses. ` +
+        'Send the image inline (base64 or a data: URL), or allow private addresses with --allow-private-image-urls (CLI) or kiroProxy.allowPrivateImageUrls (VS Code).',
+    );
+  }
 }
 
 function checkSize(bytes: number, maxBytes: number, what: string): void {
