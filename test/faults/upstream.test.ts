@@ -95,7 +95,7 @@ describe('upstream faults (2 accounts, first-byte timeout 800 ms, idle timeout 1
     [a, b] = proxy.sim.accounts.list();
     // Let the start-up calls (quota, models) finish, then one request to open the pools.
     await postJson(proxy.url, '/v1/messages', MESSAGE(false));
-    await sleep(300);
+    await waitFor(() => proxy.sim.requests.every((r) => 'status' in r), 5000, 'every start-up call answered by the simulator');
     baseline = socketCount(proxy.child.pid!) + 1;
   });
   after(() => proxy.stop());

@@ -144,7 +144,8 @@ test('monitor page renders under the strict CSP and speaks the protocol', async 
     await page.click('#filter-account vscode-option[value="alice@example.com"]');
     await post(page, { type: 'logAppend', rows: [{ ...row(4), account: 'bob@example.com' }] });
     await page.waitForSelector('#filter-account vscode-option[value="bob@example.com"]', { state: 'attached' });
-    await page.waitForTimeout(100);
+    // The dropdown re-renders its options on the next frames; the value must survive that.
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
     assert.equal(await page.evaluate(() => (document.querySelector('#filter-account') as HTMLElement & { value: string }).value), 'alice@example.com');
     assert.deepEqual(await page.$$eval('#log-rows tr', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.id)), ['3', '2', '1']);
     assert.equal((await page.evaluate(() => (window as unknown as { __state: { account: string } }).__state)).account, 'alice@example.com');

@@ -149,7 +149,7 @@ describe('AccountPool over a FileAccountStore', () => {
     first.reportSuccess(id, { credits: 1.5 });
     first.reportFailure(id, classifyKiroFailure(429, '{}', {}));
     await first.setPriority(id, 3);
-    await new Promise((r) => setTimeout(r, 50)); // background saves settle
+    await first.flush(); // the background saves reached the file
 
     const second = makePool(clock);
     await second.init();
