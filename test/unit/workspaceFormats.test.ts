@@ -43,6 +43,16 @@ test('gitignore matching: basename, anchored, directory, glob and negation patte
   assert.ok(!isIgnored('src/.env\n', '.env'));
 });
 
+test("gitignore matching follows git's rules where a simple reading goes wrong", () => {
+  // A file cannot be re-included when its folder is excluded: git still ignores it.
+  assert.ok(isIgnored('.claude/\n!.claude/settings.local.json\n', '.claude/settings.local.json'));
+  // An escaped # is a pattern, not a comment; trailing spaces are not part of the pattern.
+  assert.ok(isIgnored('\\#notes\n', '#notes'));
+  assert.ok(isIgnored('.env   \n', '.env'));
+  // `a/**/b` matches zero or more folders in between.
+  assert.ok(isIgnored('.claude/**/settings.local.json\n', '.claude/settings.local.json'));
+});
+
 const CODEX = `# Codex settings
 model = "gpt-5"
 approval_policy = "on-request"
