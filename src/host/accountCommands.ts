@@ -1,6 +1,7 @@
 // Commands that manage accounts: add (scan, sign in, import), refresh, enable/disable, remove.
 // They work in every window: the pool saves to SecretStorage, the window that serves reloads.
 import * as vscode from 'vscode';
+import { looksLikeApiKey } from '../proxy/kiro/api-key';
 import type { AccountPool, ImportResult } from '../proxy/pool/pool';
 import type { Logger } from '../proxy/logger';
 import { scanTokenDir } from '../proxy/pool/token-files';
@@ -60,6 +61,22 @@ export function registerAccountCommands(pool: AccountPool, logger: Logger, token
     reportImport(result, t('Nothing was imported.'));
   };
 
+  const importApiKey = async () => {
+    const key = await vscode.window.showInputBox({
+      title: t('Add Kiro API Key'),
+      prompt: t('Paste a Kiro API key (ksk_…), created at app.kiro.dev. It is kept in VS Code\'s secret storage and never refreshed.'),
+      password: true,
+      ignoreFocusOut: true,
+      validateInput: (text) => (!text.trim() || looksLikeApiKey(text) ? undefined : t('A Kiro API key starts with "ksk_" followed by at least 16 letters, digits or -._~+/=.')),
+    });
+    if (!key?.trim()) return;
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: t('Checking the API key with Kiro…') },
+      () => pool.importApiKey(key),
+    );
+    reportImport(result, t('Nothing was imported.'));
+  };
+
   const importKiroCli = async () => {
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: t("Reading kiro-cli's sign-in…") },
@@ -84,6 +101,7 @@ export function registerAccountCommands(pool: AccountPool, logger: Logger, token
         detail: t("Your organisation's AWS sign-in (start URL and region)"),
         run: async () => afterLogin(await loginIdentityCenter(pool)),
       },
+      { label: `$(key) ${t('Kiro API key')}`, detail: t('A key (ksk_…) for headless use, created at app.kiro.dev'), run: importApiKey },
       { label: `$(json) ${t('Import JSON')}`, detail: t('Paste a token JSON or a refresh token'), run: importToken },
       { label: `$(terminal) ${t('Import from kiro-cli')}`, detail: t('Import the account kiro-cli is signed in with (from its SQLite store)'), run: importKiroCli },
     ];

@@ -301,6 +301,34 @@ describe('Kiro Proxy in the extension host', function () {
     // It stays: the secrets test below checks its tokens went to SecretStorage only.
   });
 
+  it('"Add Account" → Kiro API key: a password box that checks the shape as typed, then the key is an account', async () => {
+    const key = 'ksk_' + 'SuiteKey7'.repeat(5);
+    await simPost('/__sim/accounts', { authMethod: 'api_key', accessToken: key, email: 'apikey@example.com' });
+    const before = new Set(api.engine.pool.list().map((a) => a.id));
+    const w = vscode.window as unknown as Record<string, unknown>;
+    const originals = { pick: w.showQuickPick, input: w.showInputBox };
+    const boxes: vscode.InputBoxOptions[] = [];
+    w.showQuickPick = async (items: readonly vscode.QuickPickItem[]) => (await items).find((i) => i.label.includes('Kiro API key'));
+    w.showInputBox = async (options: vscode.InputBoxOptions) => {
+      boxes.push(options);
+      assert.match(String(await options.validateInput?.('ksk_short')), /starts with "ksk_"/, 'a malformed key is refused as typed');
+      assert.equal(await options.validateInput?.(key), undefined, 'a key of the right shape is accepted');
+      return key;
+    };
+    try {
+      await vscode.commands.executeCommand('kiro.addAccount');
+    } finally {
+      w.showQuickPick = originals.pick;
+      w.showInputBox = originals.input;
+    }
+    assert.equal(boxes.length, 1);
+    assert.equal(boxes[0].password, true, 'the key is typed into a password box');
+    const added = api.engine.pool.list().filter((a) => !before.has(a.id));
+    assert.deepEqual(added.map((a) => [a.authMethod, a.label]), [['api_key', 'apikey@example.com']]);
+    assert.ok(((await api.context.secrets.get('kiro.accounts')) ?? '').includes(key), 'kept in SecretStorage');
+    // It stays: the secrets test below checks the key went to SecretStorage only.
+  });
+
   it('the Claude Code writer produces .claude/settings.local.json (and its .gitignore line)', async () => {
     await withPrompts(
       {
@@ -343,10 +371,11 @@ describe('Kiro Proxy in the extension host', function () {
     const sims = await simAccounts();
     const secret = (await api.context.secrets.get('kiro.accounts')) ?? '';
     for (const sim of sims) {
-      assert.ok(secret.includes(sim.refreshToken), `SecretStorage holds the refresh token of ${sim.id}`);
+      if (sim.refreshToken) assert.ok(secret.includes(sim.refreshToken), `SecretStorage holds the refresh token of ${sim.id}`);
       assert.ok(secret.includes(sim.accessToken), `SecretStorage holds the current access token of ${sim.id}`);
     }
-    const tokens = sims.flatMap((s) => [s.accessToken, s.refreshToken]);
+    // An API-key account has no refresh token ('').
+    const tokens = sims.flatMap((s) => [s.accessToken, s.refreshToken]).filter(Boolean);
     const leaks = (where: string, text: string) => tokens.filter((t) => text.includes(t)).map(() => where);
     const found: string[] = [];
     for (const [name, memento] of [['globalState', api.context.globalState], ['workspaceState', api.context.workspaceState]] as const) {

@@ -15,11 +15,16 @@ export const API_KEY_REGION = 'us-east-1';
 /** Shown on an API-key account Kiro refused (401/403): a key is never refreshed, only replaced. */
 export const API_KEY_REFUSED = 'Kiro refused this API key (revoked, expired or no longer allowed by the plan); create a new one at app.kiro.dev and add it again.';
 
+/** Whether `text` (blanks around it aside) has the shape of a key, for input boxes that check as the user types. */
+export function looksLikeApiKey(text: string): boolean {
+  return API_KEY_SHAPE.test(text.trim());
+}
+
 /** The key from what the user gave (surrounding blanks and newlines dropped); throws a message that never quotes it. */
 export function parseApiKey(text: string): string {
   const key = text.trim();
   if (!key) throw new Error('No Kiro API key given: set KIRO_API_KEY or pass the key on standard input.');
-  if (!API_KEY_SHAPE.test(key)) {
+  if (!looksLikeApiKey(key)) {
     throw new Error(`That is not a Kiro API key: a key starts with "${API_KEY_PREFIX}" followed by at least 16 letters, digits or -._~+/= and nothing else.`);
   }
   return key;
