@@ -45,11 +45,20 @@ const CLAUDE_CODE_PREFIX = /^\s*Perform a web search for the query:\s*/i;
  */
 export async function startWithWebSearch(steps: SearchSteps, request: ExchangeRequest, tool: WebSearchTool): Promise<ExchangeResult> {
   const { conversation } = request;
-  if (tool.forced) return forcedSearch(steps, conversation, tool);
+  if (tool.forced || isSearchRequest(conversation)) return forcedSearch(steps, conversation, tool);
   const name = searchToolName(conversation.tools);
   const offered: Conversation = { ...conversation, webSearch: undefined, tools: [...conversation.tools, searchToolSpec(name)] };
   const first = await steps.chat(offered);
   return { ...first, events: searchTurns(steps, offered, first, name, tool) };
+}
+
+/**
+ * Claude Code's WebSearch side request (§11.1.4): search is its only tool and it asks for exactly
+ * one search. Since 2.1 it sends `tool_choice: auto` and asks for "a brief summary of the
+ * results": the results themselves, titles, links and excerpts, serve its main model better.
+ */
+function isSearchRequest(conversation: Conversation): boolean {
+  return conversation.tools.length === 0 && CLAUDE_CODE_PREFIX.test(lastUserText(conversation));
 }
 
 async function forcedSearch(steps: SearchSteps, conversation: Conversation, tool: WebSearchTool): Promise<ExchangeResult> {
