@@ -259,6 +259,13 @@ export function searchResultsText(query: string, outcome: WebSearchOutcome): str
   return lines.join('\n').trimEnd();
 }
 
+/** A search as a paragraph of the answer, for protocols without search items (Chat Completions). */
+export function searchSourcesText(search: WebSearchBlock): string {
+  if ('failure' in search.outcome) return `[Web search for "${search.query}" failed: ${search.outcome.message}]\n\n`;
+  const sources = search.outcome.results.map((r, i) => `${i + 1}. [${r.title}](${r.url})`);
+  return `[Web search for "${search.query}": ${sources.length ? `\n${sources.join('\n')}` : 'no results'}]\n\n`;
+}
+
 /** Anthropic's id shape for server tool calls: `srvtoolu_` and 24 alphanumerics. */
 function serverToolUseId(): string {
   return `srvtoolu_${randomUUID().replace(/-/g, '').slice(0, 24)}`;

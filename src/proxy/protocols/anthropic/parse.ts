@@ -50,7 +50,7 @@ export function parseAnthropicRequest(body: unknown, headers: IncomingHttpHeader
     tools,
     // A choice that names the search tool is the search itself, which Kiro never sees as a tool.
     toolChoice: webSearch?.forced ? undefined : toolChoice,
-    webSearch,
+    ...(webSearch ? { webSearch } : {}),
     thinking: parseThinking(request.optionalObject('thinking'), request.optionalObject('output_config')),
     omitThinking: request.optionalObject('thinking')?.optionalString('display') === 'omitted',
     // Structured outputs: `output_config.format` (GA) or the beta's top-level `output_format`.
