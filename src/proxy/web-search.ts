@@ -3,7 +3,7 @@
 // web search (docs/kiro-protocol.md §11.1). Adapters only parse the tool into
 // `Conversation.webSearch` and render the `web_search` events this yields.
 import { randomUUID } from 'node:crypto';
-import type { ExchangeRequest, ExchangeResult, WebSearchRun } from './exchange';
+import type { ExchangeRequest, ExchangeResult, WebSearchRun } from './exchange-types';
 import type {
   Block,
   Conversation,
