@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { kiroHosts } from '../../src/proxy/kiro/endpoints';
 import { KiroCallError } from '../../src/proxy/kiro/errors';
 import type { KiroCredentials } from '../../src/proxy/kiro/credentials';
-import { kiroWebSearch, parseWebSearchResponse, webSearchRequestId } from '../../src/proxy/kiro/web-search';
+import { kiroWebSearch, parseWebSearchResponse, webSearchRequestId, webSearchTarget } from '../../src/proxy/kiro/web-search';
 import { useSimulator } from '../helpers/pool';
 // @ts-expect-error The simulator is plain JavaScript without type declarations.
 import { CANNED_SEARCH_PHRASE, SEARCH_ID_PATTERN } from '../sim/web-search.mjs';
@@ -117,5 +117,14 @@ describe('Kiro web search client', () => {
       const res = await post(bad);
       assert.equal((res.body as any).error.code, code, JSON.stringify(bad));
     }
+  });
+});
+
+describe('web search host', () => {
+  it('the ARN goes in a header on q.*.amazonaws.com and at the body root on runtime.*.kiro.dev (§11.1.1)', () => {
+    const creds = { accessToken: 't', authMethod: 'social', profileArn: 'arn:aws:codewhisperer:eu-central-1:1:profile/X', region: 'us-east-1', machineId: 'm' } as const;
+    assert.deepEqual(webSearchTarget(kiroHosts(), creds), { url: 'https://q.eu-central-1.amazonaws.com/mcp', profileArnIn: 'header' });
+    const runtime = { ...kiroHosts(), q: (region: string) => `https://runtime.${region}.kiro.dev` };
+    assert.deepEqual(webSearchTarget(runtime, creds), { url: 'https://runtime.eu-central-1.kiro.dev/mcp', profileArnIn: 'body' });
   });
 });

@@ -23,12 +23,14 @@ export interface WebSearchTarget {
 }
 
 /**
- * The one place that picks the search host, so it follows wherever the account's chat goes.
- * Today every account talks to q.{region}.amazonaws.com, where the ARN rides in a header: the
- * only placement reported to work there for IdC accounts as well as social ones (§11.1.1).
+ * The one place that picks the search host, so it follows wherever the account's chat goes (today
+ * q.{region}.amazonaws.com for every account). The ARN rides where that host reads it (§11.1.1):
+ * in a header on q.*.amazonaws.com, the only placement reported to work there for IdC accounts as
+ * well as social ones; at the body root on runtime.*.kiro.dev, which ignores the header.
  */
 export function webSearchTarget(hosts: KiroHosts, creds: KiroCredentials): WebSearchTarget {
-  return { url: `${apiBaseOf(hosts, creds.profileArn)}/mcp`, profileArnIn: 'header' };
+  const base = apiBaseOf(hosts, creds.profileArn);
+  return { url: `${base}/mcp`, profileArnIn: /\.kiro\.dev$/.test(new URL(base).hostname) ? 'body' : 'header' };
 }
 
 /**
