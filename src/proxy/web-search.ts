@@ -116,9 +116,7 @@ async function* searchTurns(
       yield event;
     }
     if (!end) return; // the exchange threw already if Kiro broke off; nothing more to add
-    usage.inputTokens += end.usage.inputTokens;
-    usage.outputTokens += end.usage.outputTokens;
-    if (end.usage.credits !== undefined) usage.credits = (usage.credits ?? 0) + end.usage.credits;
+    addUsage(usage, end.usage);
     if (calls.length === 0 || turn > maxUses) {
       yield { ...end, usage };
       return;
@@ -146,6 +144,15 @@ async function* searchTurns(
       messages: [...conversation.messages, { role: 'assistant', content: [...assistant, ...calls] }, { role: 'user', content: results }],
     };
     current = await steps.chat(conversation);
+  }
+}
+
+/** Adds one turn's usage to the reply's: each turn is a Kiro call that reads the prompt again. */
+function addUsage(total: Usage, turn: Usage): void {
+  total.inputTokens += turn.inputTokens;
+  total.outputTokens += turn.outputTokens;
+  for (const key of ['cacheReadTokens', 'cacheWriteTokens', 'credits'] as const) {
+    if (turn[key] !== undefined) total[key] = (total[key] ?? 0) + turn[key];
   }
 }
 
