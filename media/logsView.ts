@@ -73,7 +73,9 @@ export function createLogsView(ctx: PageContext): LogsView {
   }
 
   function rowElement(row: LogRow): HTMLElement {
-    const model = row.kiroModel && row.kiroModel !== row.clientModel ? `${row.clientModel} → ${row.kiroModel}` : row.clientModel;
+    const model = row.webSearches
+      ? `${row.clientModel} · ${s.webSearch}`
+      : row.kiroModel && row.kiroModel !== row.clientModel ? `${row.clientModel} → ${row.kiroModel}` : row.clientModel;
     const tokens = row.inputTokens !== undefined || row.outputTokens !== undefined ? `${fmt.compact(row.inputTokens ?? 0)} / ${fmt.compact(row.outputTokens ?? 0)}` : '';
     const tr = h(
       'tr',

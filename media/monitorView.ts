@@ -66,6 +66,7 @@ export function createMonitorView(ctx: PageContext): MonitorView {
     ttfb: stat(s.ttfb, 'ttfb'),
     tokens: stat(s.tokens, 'total-tokens'),
     credits: stat(s.credits, 'total-credits'),
+    webSearches: stat(s.webSearches, 'total-web-searches'),
   };
   const charts = h('div', { className: 'charts' });
   const accountList = h('ul', { id: 'accounts', className: 'accounts' });
@@ -101,6 +102,7 @@ export function createMonitorView(ctx: PageContext): MonitorView {
     totals.tokens.value.textContent = fmt.compact(stats.inputTokens + stats.outputTokens);
     totals.tokens.sub.textContent = fmt.t(s.tokensInOut, fmt.compact(stats.inputTokens), fmt.compact(stats.outputTokens));
     totals.credits.value.textContent = fmt.number(stats.credits);
+    totals.webSearches.value.textContent = fmt.int(stats.webSearches);
     charts.replaceChildren(
       requestsChart(stats.lastHour, { caption: s.requestsChart, empty: s.chartEmpty, peak: s.chartPeak }, fmt),
       latencyChart(stats.lastHour, { caption: s.latencyChart, empty: s.chartEmpty, peak: s.chartPeak }, fmt),

@@ -2,6 +2,7 @@
 // pool, calls Kiro, classifies failures and fails over before the client sees a byte, then
 // yields decoded reply events and records the request log entry.
 import type { Conversation, ReplyEvent, Usage } from './model';
+import type { Exchange, ExchangeRequest, ExchangeResult, WebSearchRequest, WebSearchRun } from './exchange-types';
 import { hasLimits, ReplyLimiter } from './reply-limits';
 import type { ProxyConfig } from './config';
 import { ProxyError, asProxyError, clientClosedError, messageOf, tooLongError } from './errors';
@@ -17,43 +18,12 @@ import { isPublicAddress } from './kiro/public-address';
 import { LightAbortController, abortWith } from './abort';
 import { contextWindowOf, resolveKiroModel } from './kiro/models';
 import { decodeKiroStream } from './kiro/reply';
-import { classifyKiroFailure, networkFailure, type KiroFailure } from './kiro/errors';
+import { KiroCallError, classifyKiroFailure, networkFailure, type KiroFailure } from './kiro/errors';
+import { kiroWebSearch, type WebSearchAnswer } from './kiro/web-search';
 import type { AccountPool, Lease } from './pool/pool';
+import { startWithWebSearch } from './web-search';
 
-export interface ExchangeRequest {
-  conversation: Conversation;
-  /** The client endpoint, for the request log (`/v1/messages`). */
-  endpoint: string;
-  /** Whether the client asked for a stream, for the request log. */
-  stream: boolean;
-  /** Aborted when the client goes away; the upstream call is aborted with it. */
-  signal: AbortSignal;
-  /** Use only this account, with no failover (the speed test measures each account). */
-  pinAccountId?: string;
-}
-
-export interface ExchangeResult {
-  /** The Kiro model id the request was sent as. */
-  kiroModel: string;
-  accountId: string;
-  /**
-   * The prompt's tokens as Kiro will count them, estimated from the request sent and scaled by
-   * what Kiro reported for this model before; for `message_start` before Kiro reports usage.
-   */
-  estimatedInputTokens: number;
-  /**
-   * The reply. Errors before the first event are thrown by `start`; an error after it is
-   * thrown from the iterator as a ProxyError, for the adapter to render as a stream error.
-   * Iterate it (to its end, or break out): that ends the Kiro call and releases the account.
-   */
-  events: AsyncIterable<ReplyEvent>;
-}
-
-export interface Exchange {
-  start(request: ExchangeRequest): Promise<ExchangeResult>;
-  /** The prompt's tokens as `start` would estimate them (count_tokens endpoints); nothing is sent. */
-  countTokens(conversation: Conversation): number;
-}
+export type { Exchange, ExchangeRequest, ExchangeResult, WebSearchRequest, WebSearchRun } from './exchange-types';
 
 export interface ExchangeDeps {
   config: ProxyConfig;
@@ -86,11 +56,32 @@ export class KiroExchange implements Exchange {
   }
 
   async start(request: ExchangeRequest): Promise<ExchangeResult> {
+    const { webSearch } = request.conversation;
+    if (!webSearch) return this.startChat(request);
+    return startWithWebSearch(
+      {
+        chat: (conversation) => this.startChat({ ...request, conversation }),
+        search: (query) =>
+          this.search({
+            query,
+            sessionId: request.conversation.sessionId,
+            endpoint: request.endpoint,
+            clientModel: request.conversation.model,
+            stream: request.stream,
+            signal: request.signal,
+          }),
+      },
+      request,
+      webSearch,
+    );
+  }
+
+  private async startChat(request: ExchangeRequest): Promise<ExchangeResult> {
     const started = Date.now();
     const { conversation } = request;
     const { config } = this.deps;
     const kiroModel = resolveKiroModel(conversation.model, config.modelMapping, config.defaultModel, this.deps.pool.availableModels());
-    const attempt = { count: 0, accountId: undefined as string | undefined, label: undefined as string | undefined, kiroRequest: undefined as string | undefined };
+    const attempt: Attempt = { count: 0 };
     try {
       // Skipped, not awaited empty, when there is nothing to fetch: the common case.
       if (hasUrlImages(conversation)) {
@@ -123,57 +114,72 @@ export class KiroExchange implements Exchange {
   }
 
   /** Finds an account that answers, failing over until one does or the budget is spent. */
-  private async connect(
-    request: ExchangeRequest,
-    kiroModel: string,
-    attempt: { count: number; accountId?: string; label?: string; kiroRequest?: string },
-  ): Promise<Upstream> {
+  /** Finds an account whose chat call answers, failing over until one does or the budget is spent. */
+  private connect(request: ExchangeRequest, kiroModel: string, attempt: Attempt): Promise<Upstream> {
+    const { config } = this.deps;
+    let emptyReplies = 0;
+    return this.failover({ sessionKey: request.conversation.sessionId, kiroModel, signal: request.signal, pinAccountId: request.pinAccountId }, attempt, async (lease) => {
+      const built = buildKiroRequest(request.conversation, {
+        kiroModel,
+        profileArn: lease.credentials.profileArn,
+        conversationId: lease.conversationId,
+      });
+      attempt.kiroRequest = built.json;
+      const rawInputTokens = kiroRequestTokens(built.json, built.body);
+      const call = () => this.call(lease, built.json, built.toolNameMap, kiroModel, rawInputTokens, request.signal);
+      let outcome = await call();
+      // An empty reply (§11.8) is asked again on the same account before the client sees a byte.
+      while ('upstream' in outcome && isEmptyReply(outcome.upstream.first)) {
+        this.letGo(outcome.upstream, false, false);
+        if (emptyReplies++ >= config.emptyReplyRetries) {
+          throw new ProxyError('upstream', `Kiro sent an empty reply (no text, no tool call) ${emptyReplies} time(s) in a row. Retry the request.`);
+        }
+        outcome = await call();
+      }
+      if (!('upstream' in outcome)) return outcome;
+      outcome.upstream.kiroRequest = built.json;
+      // The stream owns the lease from here (`tracked` releases it).
+      return { value: outcome.upstream };
+    });
+  }
+
+  /**
+   * Runs `once` on an account after another until one succeeds: account-level failures take the
+   * account out of rotation and try the next, transient ones retry with backoff, a dead token is
+   * refreshed once. A failed attempt's lease is released here; a successful one's is the caller's.
+   */
+  private async failover<T>(
+    target: { sessionKey?: string; kiroModel?: string; signal: AbortSignal; pinAccountId?: string },
+    attempt: Attempt,
+    once: (lease: Lease) => Promise<{ value: T } | { failure: KiroFailure }>,
+  ): Promise<T> {
     const { pool, config } = this.deps;
     const exclude = new Set<string>(
-      request.pinAccountId ? pool.list().map((a) => a.id).filter((id) => id !== request.pinAccountId) : [],
+      target.pinAccountId ? pool.list().map((a) => a.id).filter((id) => id !== target.pinAccountId) : [],
     );
     const avoid = new Set<string>();
     const outOfRotation = new Set<string>();
     const forcedRefresh = new Set<string>();
     let transientFailures = 0;
-    let emptyReplies = 0;
     for (;;) {
-      if (request.signal.aborted) throw clientClosedError();
-      const lease = await pool.acquire({ sessionKey: request.conversation.sessionId, kiroModel, exclude, avoid, signal: request.signal });
+      if (target.signal.aborted) throw clientClosedError();
+      const lease = await pool.acquire({ sessionKey: target.sessionKey, kiroModel: target.kiroModel, exclude, avoid, signal: target.signal });
       attempt.count++;
       attempt.accountId = lease.accountId;
       attempt.label = lease.label;
-      let outcome: CallOutcome;
+      let outcome: { value: T } | { failure: KiroFailure };
       try {
-        const built = buildKiroRequest(request.conversation, {
-          kiroModel,
-          profileArn: lease.credentials.profileArn,
-          conversationId: lease.conversationId,
-        });
-        attempt.kiroRequest = built.json;
-        const rawInputTokens = kiroRequestTokens(built.json, built.body);
-        const call = () => this.call(lease, built.json, built.toolNameMap, kiroModel, rawInputTokens, request.signal);
-        outcome = await call();
-        // An empty reply (§11.8) is asked again on the same account before the client sees a byte.
-        while ('upstream' in outcome && isEmptyReply(outcome.upstream.first)) {
-          this.letGo(outcome.upstream, false, false);
-          if (emptyReplies++ >= config.emptyReplyRetries) {
-            throw new ProxyError('upstream', `Kiro sent an empty reply (no text, no tool call) ${emptyReplies} time(s) in a row. Retry the request.`);
-          }
-          outcome = await call();
-        }
-        if ('upstream' in outcome) outcome.upstream.kiroRequest = built.json;
+        outcome = await once(lease);
       } catch (err) {
         pool.release(lease);
         throw err;
       }
-      // The stream owns the lease from here (`tracked` releases it); a failed attempt ends it now.
-      if ('upstream' in outcome) return outcome.upstream;
+      if ('value' in outcome) return outcome.value;
       pool.release(lease);
 
       const failure = outcome.failure;
       pool.reportFailure(lease.accountId, failure);
-      if (request.signal.aborted) throw clientClosedError();
+      if (target.signal.aborted) throw clientClosedError();
       switch (failure.kind) {
         case 'too_long':
           throw tooLongError();
@@ -195,12 +201,12 @@ export class KiroExchange implements Exchange {
           }
           // Prefer another account next time; this one stays usable if it is the last.
           avoid.add(lease.accountId);
-          await backoff(transientFailures, request.signal);
+          await backoff(transientFailures, target.signal);
           continue;
         default:
           if (ACCOUNT_FAILURES.has(failure.kind)) {
             // A pinned request has no other account to fail over to: say what happened to this one.
-            if (request.pinAccountId) throw new ProxyError('upstream', failure.message);
+            if (target.pinAccountId) throw new ProxyError('upstream', failure.message);
             // The pool has taken the account out of rotation (cooldown, exhausted, suspended), so
             // the next acquire picks another one, or waits for the first to recover. Should the
             // same account come back anyway, it is excluded from this request.
@@ -210,6 +216,50 @@ export class KiroExchange implements Exchange {
           }
           throw new ProxyError('upstream', failure.message);
       }
+    }
+  }
+
+  async search(request: WebSearchRequest): Promise<WebSearchRun> {
+    const started = Date.now();
+    const attempt: Attempt = { count: 0 };
+    const query = request.query.trim();
+    const entry = (status: number, error?: string) =>
+      this.record(
+        { endpoint: request.endpoint, stream: request.stream, signal: request.signal, conversation: { model: request.clientModel, sessionId: request.sessionId } },
+        { started, kiroModel: undefined, status, error, accountId: attempt.accountId, accountLabel: attempt.label, attempts: attempt.count, webSearches: 1 },
+      );
+    if (!query) {
+      entry(400, 'The web search query is empty.');
+      return { outcome: { failure: 'invalid_input', message: 'The web search query is empty.' } };
+    }
+    const { http, hosts, pool } = this.deps;
+    try {
+      const answer = await this.failover<WebSearchAnswer>({ sessionKey: request.sessionId, signal: request.signal }, attempt, async (lease) => {
+        try {
+          return { value: await kiroWebSearch(http, hosts, lease.credentials, query, request.signal) };
+        } catch (err) {
+          if (request.signal.aborted) throw clientClosedError();
+          if (err instanceof KiroCallError) return { failure: err.failure };
+          throw err;
+        } finally {
+          // A search holds its account only for the call: the conversation's stickiness stays.
+          pool.release(lease);
+        }
+      });
+      if (attempt.accountId) pool.reportSuccess(attempt.accountId, {});
+      entry(200);
+      return { outcome: { results: answer.results }, accountId: attempt.accountId };
+    } catch (err) {
+      const error = asProxyError(err);
+      if (request.signal.aborted) {
+        entry(499, error.message);
+        throw clientClosedError();
+      }
+      entry(error.status, error.message);
+      // Kiro refusing a non-empty query is the account's or the service's problem (a missing
+      // profileArn, say), not the client's input: Anthropic calls that "unavailable".
+      const failure = error.kind === 'rate_limit' ? 'rate_limited' : 'unavailable';
+      return { outcome: { failure, message: redact(error.message) }, accountId: attempt.accountId };
     }
   }
 
@@ -345,10 +395,10 @@ export class KiroExchange implements Exchange {
   }
 
   private record(
-    request: ExchangeRequest,
+    request: Pick<ExchangeRequest, 'endpoint' | 'stream' | 'signal'> & { conversation: Pick<Conversation, 'model' | 'sessionId'> },
     r: {
       started: number;
-      kiroModel: string;
+      kiroModel: string | undefined;
       status: number;
       error?: string;
       accountId?: string;
@@ -357,6 +407,8 @@ export class KiroExchange implements Exchange {
       ttfbMs?: number;
       usage?: Usage;
       kiroRequest?: string;
+      /** Set on the entry of a web search call. */
+      webSearches?: number;
     },
   ): void {
     this.deps.log.add({
@@ -380,6 +432,7 @@ export class KiroExchange implements Exchange {
       // Security: the log is served by /admin/logs and exported; error texts quote upstream bodies.
       error: r.error === undefined ? undefined : redact(r.error),
       kiroRequest: r.status >= 400 ? r.kiroRequest : undefined,
+      ...(r.webSearches ? { webSearches: r.webSearches } : {}),
     });
   }
 }
@@ -416,6 +469,14 @@ function withoutUrlImages(conversation: Conversation): Conversation {
 }
 
 type CallOutcome = { upstream: Upstream } | { failure: KiroFailure };
+
+/** What one request's attempts got to, for its log entry. */
+interface Attempt {
+  count: number;
+  accountId?: string;
+  label?: string;
+  kiroRequest?: string;
+}
 
 function backoff(failures: number, signal: AbortSignal): Promise<void> {
   const ms = Math.min(2000, 200 * 2 ** (failures - 1)) * (0.5 + Math.random() / 2);

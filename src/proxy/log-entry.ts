@@ -29,6 +29,8 @@ export interface RequestLogEntry {
   kiroRequest?: string;
   /** The client's conversation (stickiness key), so credits can be summed per session. */
   sessionId?: string;
+  /** A call to Kiro's web search (1), not a chat call. */
+  webSearches?: number;
 }
 
 export interface MinuteBucket {
@@ -51,6 +53,8 @@ export interface RequestStats {
   cacheReadTokens: number;
   cacheHits: number;
   credits: number;
+  /** Web searches run through Kiro (successful or not). */
+  webSearches: number;
   lastHour: MinuteBucket[];
   /** The most recent sessions still in the log, with their requests and credits. */
   sessions: SessionStats[];

@@ -16,7 +16,7 @@ const REPRO_BUDGET_CHARS = 32 * 1024 * 1024;
 export class RequestLog extends EventEmitter<{ entry: [RequestLogEntry]; cleared: [] }> {
   private entries: RequestLogEntry[] = [];
   private nextId = 1;
-  private totals = { requests: 0, errors: 0, totalMs: 0, ttfbMs: 0, ttfbCount: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheHits: 0, credits: 0 };
+  private totals = { requests: 0, errors: 0, totalMs: 0, ttfbMs: 0, ttfbCount: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheHits: 0, credits: 0, webSearches: 0 };
   private latencies: number[] = [];
   private buckets = new Map<number, MinuteBucket>();
   /** The entries that keep a Kiro request, oldest first, and those requests' total length. */
@@ -99,6 +99,7 @@ export class RequestLog extends EventEmitter<{ entry: [RequestLogEntry]; cleared
       cacheReadTokens: t.cacheReadTokens,
       cacheHits: t.cacheHits,
       credits: t.credits,
+      webSearches: t.webSearches,
       lastHour,
       sessions: this.sessionStats(),
     };
@@ -133,6 +134,7 @@ export class RequestLog extends EventEmitter<{ entry: [RequestLogEntry]; cleared
     t.cacheReadTokens += e.cacheReadTokens ?? 0;
     if ((e.cacheReadTokens ?? 0) > 0) t.cacheHits++;
     t.credits += e.credits ?? 0;
+    t.webSearches += e.webSearches ?? 0;
     this.latencies.push(e.durationMs);
     if (this.latencies.length > LATENCY_SAMPLES) this.latencies.shift();
 

@@ -83,6 +83,45 @@ export interface Conversation {
   cache?: CacheBreakpoints;
   /** The client's own session id (Claude Code session, OpenAI `user`, response chain), for stickiness. */
   sessionId?: string;
+  /** The client offered its protocol's hosted web search; the proxy runs it through Kiro's. */
+  webSearch?: WebSearchTool;
+}
+
+/** What the client allows its hosted web search to do (Anthropic's `web_search_*` tool fields). */
+export interface WebSearchTool {
+  /** Searches allowed in one reply; more get a `max_uses_exceeded` result. */
+  maxUses?: number;
+  /** Only results from these domains (and their subdomains). */
+  allowedDomains?: string[];
+  /** Never results from these domains. */
+  blockedDomains?: string[];
+  /**
+   * The client wants exactly this search, nothing else (Claude Code's WebSearch side request:
+   * the tool alone, with `tool_choice` naming it). The query is the last user text.
+   */
+  forced?: boolean;
+}
+
+export interface WebSearchResult {
+  title: string;
+  url: string;
+  snippet: string;
+  /** Epoch milliseconds. */
+  publishedAt?: number;
+  domain?: string;
+}
+
+/** Why a search gave no results; each protocol names these its own way. */
+export type WebSearchFailure = 'invalid_input' | 'unavailable' | 'max_uses_exceeded' | 'rate_limited' | 'query_too_long';
+
+export type WebSearchOutcome = { results: WebSearchResult[] } | { failure: WebSearchFailure; message: string };
+
+/** One search the proxy ran for the client. */
+export interface WebSearchBlock {
+  type: 'web_search';
+  id: string;
+  query: string;
+  outcome: WebSearchOutcome;
 }
 
 /** Where the client marked the end of a cacheable prefix: after the system prompt, a tool, a message. */
@@ -106,6 +145,8 @@ export interface Usage {
   cacheWriteTokens?: number;
   /** Kiro credits charged for the call (from `meteringEvent`). */
   credits?: number;
+  /** Web searches run for this reply; set only when the client offered web search. */
+  webSearchRequests?: number;
 }
 
 /**
@@ -119,11 +160,12 @@ export type ReplyEvent =
   | { type: 'tool_start'; id: string; name: string }
   | { type: 'tool_input'; id: string; partialJson: string }
   | { type: 'tool_end'; id: string; input: Record<string, unknown> }
+  | WebSearchBlock
   | { type: 'end'; stopReason: StopReason; usage: Usage; truncated?: boolean; stopSequence?: string };
 
 /** A complete answer, for the non-streaming form of every endpoint. */
 export interface Reply {
-  content: Array<TextBlock | ThinkingBlock | ToolUseBlock>;
+  content: Array<TextBlock | ThinkingBlock | ToolUseBlock | WebSearchBlock>;
   stopReason: StopReason;
   /** The stop sequence that ended the reply (stopReason `stop_sequence`). */
   stopSequence?: string;

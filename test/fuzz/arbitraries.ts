@@ -14,6 +14,8 @@ const KNOWN_KEYS = [
   'budget_tokens', 'stream', 'stream_options', 'include_usage', 'max_tokens', 'model', 'cache_control', 'signature', 'data',
   'media_type', 'metadata', 'user_id', 'is_error', 'output_config', 'effort', 'reasoning_effort', 'n', 'response_format',
   'stop', 'stop_sequences', 'stopSequences', 'max_completion_tokens', 'max_output_tokens', 'maxOutputTokens', 'generationConfig', 'ttl',
+  'max_uses', 'allowed_domains', 'blocked_domains', 'encrypted_content', 'page_age', 'web_search_options', 'filters',
+  'googleSearch', 'excludeDomains', 'googleSearchRetrieval',
   '__proto__', 'constructor', 'toString', 'hasOwnProperty',
 ];
 

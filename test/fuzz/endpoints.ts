@@ -70,6 +70,32 @@ const ANTHROPIC_SEEDS: unknown[] = [
     tools: [{ ...TOOL, cache_control: { type: 'ephemeral' } }],
     messages: [{ role: 'user', content: [{ type: 'text', text: 'long context', cache_control: { type: 'ephemeral', ttl: '1h' } }] }],
   },
+  {
+    // Web search: the server tool with its limits, and an earlier search carried back in the history.
+    model: 'claude-sonnet-4-5',
+    max_tokens: 200,
+    tools: [TOOL, { type: 'web_search_20250305', name: 'web_search', max_uses: 2, allowed_domains: ['example.com'] }],
+    messages: [
+      { role: 'user', content: 'Perform a web search for the query: tides' },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: { query: 'tides' } },
+          { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: [{ type: 'web_search_result', url: 'https://example.com/a', title: 'A', encrypted_content: 'x', page_age: null }] },
+          { type: 'text', text: 'Found it.' },
+        ],
+      },
+      { role: 'user', content: 'more' },
+    ],
+  },
+  {
+    model: 'claude-opus-4-5',
+    max_tokens: 64,
+    stream: true,
+    tools: [{ type: 'web_search_20260209', name: 'web_search', blocked_domains: ['bad.example'] }],
+    tool_choice: { type: 'tool', name: 'web_search' },
+    messages: [{ role: 'user', content: 'Perform a web search for the query: moon phase' }],
+  },
 ];
 
 const CHAT_SEEDS: unknown[] = [
@@ -92,6 +118,7 @@ const CHAT_SEEDS: unknown[] = [
   { model: 'claude-sonnet-4.5', max_tokens: 5, temperature: 0.2, messages: [{ role: 'developer', content: [{ type: 'text', text: 'x' }] }, { role: 'user', content: 'q' }] },
   { model: 'gpt-4o', n: 1, stop: ['END', 'STOP'], max_tokens: 20, messages: [{ role: 'user', content: 'count' }] },
   { model: 'gpt-4o', n: 2, stop: 'END', messages: [{ role: 'user', content: 'twice' }] },
+  { model: 'gpt-4o-search-preview', web_search_options: { search_context_size: 'low' }, messages: [{ role: 'user', content: 'news?' }] },
 ];
 
 const RESPONSES_SEEDS: unknown[] = [
@@ -111,6 +138,12 @@ const RESPONSES_SEEDS: unknown[] = [
       { type: 'function_call_output', call_id: 'call_1', output: 'contents' },
     ],
   },
+  {
+    model: 'gpt-5.1',
+    tools: [{ type: 'web_search', filters: { allowed_domains: ['example.com'] } }, { type: 'web_search_preview' }],
+    tool_choice: { type: 'web_search_preview' },
+    input: [{ type: 'web_search_call', id: 'ws_1', status: 'completed', action: { type: 'search', query: 'q' } }, { role: 'user', content: 'news?' }],
+  },
 ];
 
 const GEMINI_SEEDS: unknown[] = [
@@ -126,6 +159,7 @@ const GEMINI_SEEDS: unknown[] = [
       { role: 'user', parts: [{ functionResponse: { name: 'read_file', response: { content: 'contents' } } }] },
     ],
   },
+  { tools: [{ googleSearch: { excludeDomains: ['bad.example'] } }, { googleSearchRetrieval: {} }], contents: [{ role: 'user', parts: [{ text: 'news?' }] }] },
 ];
 
 export const ENDPOINTS: FuzzEndpoint[] = [

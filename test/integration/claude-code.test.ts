@@ -227,6 +227,60 @@ describe('Claude Code through the proxy', () => {
     });
   });
 
+  // Claude Code's WebSearch runs as a side request carrying Anthropic's web search server tool. The
+  // proxy runs it through Kiro's web search (the simulator's /mcp with canned results) and answers
+  // with server_tool_use + web_search_tool_result; Claude Code hands the results to its main model.
+  test('WebSearch: one real search through Kiro, its canned result text in the answer, in the request log', async () => {
+    await withProxy(async (proxy, tap, cwd) => {
+      const account = proxy.sim.accounts.list()[0].id;
+      proxy.sim.setBehavior(account, (req: { body: any }) => {
+        const current = req.body.conversationState.currentMessage.userInputMessage;
+        const results = current.userInputMessageContext?.toolResults ?? [];
+        if (results.length > 0) {
+          // The main model answers from what the WebSearch tool gave it: the canned snippet, verbatim.
+          const snippet = /Canned result 1 from the Kiro simulator[^\n]*?amber-lighthouse-1\./.exec(JSON.stringify(results))?.[0] ?? 'no search results reached the model';
+          return { text: `According to the search: ${snippet.replace(/\\"/g, '"')}` };
+        }
+        if (String(current.content).includes(PROMPT_TAG)) return { toolCalls: [{ name: 'WebSearch', input: { query: 'lighthouse keepers of 2026' } }] };
+        return { text: 'ok' };
+      });
+      const run = await runClaudeCode({
+        baseUrl: tap.url,
+        cwd,
+        args: ['-p', `${PROMPT_TAG}: search the web for lighthouse keepers of 2026`, '--allowedTools', 'WebSearch', '--output-format', 'stream-json', '--verbose'],
+      });
+      const context = describeRun(run, proxy, tap);
+      assert.equal(run.code, 0, context);
+      const lines = run.stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+      const result = lines.find((l) => l.type === 'result');
+      assert.equal(
+        result?.result,
+        'According to the search: Canned result 1 from the Kiro simulator about "lighthouse keepers of 2026": amber-lighthouse-1.',
+        context,
+      );
+      // What Claude Code itself counted: one search, three links from it.
+      const toolResult = lines.find((l) => l.type === 'user' && l.tool_use_result?.query)?.tool_use_result;
+      assert.equal(toolResult?.searchCount, 1, JSON.stringify(toolResult));
+      const links = toolResult.results.find((r: any) => typeof r === 'object')?.content ?? [];
+      assert.deepEqual(links.map((l: any) => new URL(l.url).hostname), ['docs.example.com', 'news.example.org', 'blog.example.net']);
+      assert.equal(Object.values(result.modelUsage as Record<string, { webSearchRequests: number }>)[0].webSearchRequests, 1, context);
+
+      // The side request was Anthropic's server tool, answered by one Kiro search and no chat call.
+      const side = messageRequests(tap).filter((r) => (r.body.tools ?? []).some((t: any) => String(t.type).startsWith('web_search_')));
+      assert.equal(side.length, 1, context);
+      assert.equal(proxy.sim.searchRequests().length, 1);
+      assert.equal(proxy.sim.searchRequests()[0].body.params.arguments.query, 'lighthouse keepers of 2026');
+      assert.ok(proxy.sim.chatRequests().every((r) => !JSON.stringify(r.body).includes('Perform a web search')), 'no chat call for the search');
+      assertAllSucceeded(tap.requests, 'Claude Code');
+
+      const logs = (await (await fetch(`${proxy.url}/admin/logs`)).json()) as { entries: Array<{ status: number; webSearches?: number; endpoint: string }> };
+      const searches = logs.entries.filter((e) => e.webSearches);
+      assert.deepEqual(searches.map((e) => [e.endpoint, e.status, e.webSearches]), [['/v1/messages', 200, 1]]);
+      const stats = (await (await fetch(`${proxy.url}/admin/stats`)).json()) as { webSearches: number };
+      assert.equal(stats.webSearches, 1);
+    });
+  });
+
   // Kiro's "Input is too long" must read to Claude Code as a context overflow (which it compacts),
   // not as an unknown API error. A single exchange cannot be compacted, and Claude Code says so.
   test("Kiro's too-long error is Claude Code's own context overflow", async () => {

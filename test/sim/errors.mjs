@@ -11,6 +11,7 @@ export const MSG = {
   monthlyLimit: 'You have reached the limit.',
   bearerInvalid: 'The bearer token included in the request is invalid.',
   throttled: 'Too many requests, please wait before trying again.',
+  notAuthorized: 'User is not authorized to make this call.',
   internal: 'Encountered an unexpected error when processing the request, please try again.',
   overloaded: 'The model you selected is temporarily unavailable due to unexpectedly high load. Please try again later.',
   unavailable: 'Service Unavailable',
@@ -37,6 +38,8 @@ export const ERROR_PRESETS = {
   invalidModel: () => ({ status: 400, errorType: 'ValidationException', message: MSG.invalidModel, reason: 'INVALID_MODEL_ID' }),
   monthlyLimit: () => ({ status: 402, errorType: 'ServiceQuotaExceededException', message: MSG.monthlyLimit, reason: 'MONTHLY_REQUEST_COUNT' }),
   bearerInvalid: () => ({ status: 403, errorType: 'AccessDeniedException', message: MSG.bearerInvalid, reason: null }),
+  // `/mcp` with a profileArn that is not the account's, or IdC on the wrong host (kiro-gateway PR #213/#237).
+  notAuthorized: () => ({ status: 403, errorType: 'AccessDeniedException', message: MSG.notAuthorized, reason: null }),
   suspended: ({ userId = 'd-9067c98495.00000000-0000-4000-8000-000000000000' }) =>
     ({ status: 403, errorType: 'AccessDeniedException', message: suspendedMessage(userId), reason: 'TEMPORARILY_SUSPENDED' }),
   suspendedNew: () => ({ status: 403, errorType: 'AccessDeniedException', message: suspendedMessageNew(), reason: 'TEMPORARILY_SUSPENDED' }),

@@ -12,6 +12,7 @@ import { PromptCache } from './cache.mjs';
 import { writeStream, sleep } from './wire.mjs';
 import { authRoutes } from './auth.mjs';
 import { LISTED_MODEL_IDS, contextWindowFor, listModelsBody, usageLimitsBody } from './catalog.mjs';
+import { searchAnswer, validateSearchCall } from './web-search.mjs';
 
 /**
  * @typedef {import('./reply.mjs').ReplyScript} ReplyScript
@@ -79,6 +80,9 @@ export class KiroSimulator {
     /** @type {Array<{reply: Reply, account?: string}>} */ this.queue = [];
     /** Prefixes cached by earlier requests' cache points (§11.5). */ this.promptCache = new PromptCache();
     /** @type {Map<string, {reply: Reply, remaining: number}>} */ this.behaviors = new Map();
+    /** @type {import('./web-search.mjs').SearchScript[]} */ this.searchQueue = [];
+    /** @type {Map<string, {script: import('./web-search.mjs').SearchScript, remaining: number}>} */ this.searchBehaviors = new Map();
+    /** @type {Array<{seq: number, account: string, query: string, outcome: string, results: number}>} what each web search answered */ this.searches = [];
     this.state = {
       accounts: this.accounts, queue: this.queue, behaviors: this.behaviors, requestCount: 0,
       pendingLogins: new Map(), socialCodes: new Map(), oidcClients: new Map(), deviceCodes: new Map(), oidcAuthCodes: new Map(),
@@ -163,6 +167,19 @@ export class KiroSimulator {
     else this.behaviors.set(id, { reply, remaining: times });
   }
 
+  /** The next web search (of any account) answers with this script instead of the canned results. */
+  enqueueSearch(script) { this.searchQueue.push(script); }
+
+  /** Every web search of one account answers with this script (`times` of them); null clears it. */
+  setSearchBehavior(idOrToken, script, { times = Infinity } = {}) {
+    const id = this.account(idOrToken).id;
+    if (script == null) this.searchBehaviors.delete(id);
+    else this.searchBehaviors.set(id, { script, remaining: times });
+  }
+
+  /** Web search calls (what the proxy sent to /mcp). */
+  searchRequests() { return this.requests.filter((r) => r.path === '/mcp'); }
+
   refreshCount(idOrToken) { return this.account(idOrToken).refreshCount; }
 
   /** Credits used (base + metered by this simulator) and the limit. */
@@ -220,6 +237,9 @@ export class KiroSimulator {
     this.replies.length = 0;
     this.queue.length = 0;
     this.behaviors.clear();
+    this.searchQueue.length = 0;
+    this.searchBehaviors.clear();
+    this.searches.length = 0;
     this.state.requestCount = 0;
     for (const key of ['pendingLogins', 'socialCodes', 'oidcClients', 'deviceCodes', 'oidcAuthCodes']) this.state[key].clear();
     if (accounts) {
@@ -338,7 +358,42 @@ export class KiroSimulator {
       'TARGET AmazonCodeWhispererService.ListAvailableModels': models,
       'TARGET AmazonCodeWhispererService.ListProfiles': profiles,
       'TARGET AmazonCodeWhispererService.ListAvailableProfiles': profiles,
+      'POST /mcp': (ctx) => this.#webSearch(ctx),
     };
+  }
+
+  /** `/mcp` web search: auth → strict validation → script (behaviour, queue) or canned results. */
+  #webSearch(ctx) {
+    const account = this.#authenticate(ctx);
+    if (!account) return;
+    const { body, res, record } = ctx;
+    const done = (outcome, results = 0) => {
+      record.outcome = outcome;
+      this.searches.push({ seq: record.seq, account: account.id, query: body?.params?.arguments?.query, outcome, results });
+    };
+    const invalid = validateSearchCall(ctx.req.headers, body, account);
+    if (invalid) {
+      record.validation = invalid.detail;
+      done('invalid');
+      if (invalid.kind === 'http') return this.sendError(res, resolveError({ error: invalid.preset }));
+      return this.sendJson(res, 200, { id: body?.id ?? null, jsonrpc: '2.0', error: { code: invalid.code, message: invalid.message } });
+    }
+    const behavior = this.searchBehaviors.get(account.id);
+    let script = {};
+    if (behavior) {
+      script = behavior.script;
+      if (--behavior.remaining <= 0) this.searchBehaviors.delete(account.id);
+    } else if (this.searchQueue.length) {
+      script = this.searchQueue.shift();
+    }
+    if (script.error || script.status) {
+      done('error');
+      return this.sendError(res, resolveError(script, { userId: account.userId }));
+    }
+    const answer = searchAnswer(body.id, body.params.arguments.query, script);
+    const failed = answer.error || answer.result.isError || script.searchError;
+    done(failed ? 'failed' : 'ok', failed ? 0 : JSON.parse(answer.result.content[0].text).results.length);
+    this.sendJson(res, 200, answer);
   }
 
   /** generateAssistantResponse: auth → profileArn → validation → reply selection → stream. */
@@ -482,6 +537,13 @@ export class KiroSimulator {
         ok(ctx, { requests: path ? this.requests.filter((r) => r.path === path) : this.requests });
       },
       'GET /__sim/replies': (ctx) => ok(ctx, { replies: this.replies }),
+      'GET /__sim/searches': (ctx) => ok(ctx, { searches: this.searches }),
+      'POST /__sim/search': guard((ctx) => {
+        const b = ctx.body ?? {};
+        if (b.account) this.setSearchBehavior(b.account, b.script ?? null, { times: b.times ?? Infinity });
+        else this.enqueueSearch(b.script ?? {});
+        ok(ctx);
+      }),
       'POST /__sim/reset': guard((ctx) => { this.reset({ accounts: ctx.body?.accounts === true }); ok(ctx); }),
       'POST /__sim/config': guard((ctx) => { this.configure(ctx.body ?? {}); ok(ctx, { config: { ...this.config, knownModels: undefined } }); }),
       'POST /__sim/time': guard((ctx) => { this.advanceTime(Number(ctx.body?.advanceMs ?? 0)); ok(ctx, { now: this.now() }); }),

@@ -48,7 +48,7 @@ const snapshot: MonitorSnapshot = {
   now: Date.now(),
   service: { status: 'running', url: 'http://127.0.0.1:8080' },
   stats: {
-    requests: 42, errors: 2, successRate: 40 / 42, avgMs: 850, p95Ms: 2100, avgTtfbMs: 300, inputTokens: 12000, outputTokens: 3400, cacheReadTokens: 0, cacheHits: 0, credits: 1.5,
+    requests: 42, errors: 2, successRate: 40 / 42, avgMs: 850, p95Ms: 2100, avgTtfbMs: 300, inputTokens: 12000, outputTokens: 3400, cacheReadTokens: 0, cacheHits: 0, credits: 1.5, webSearches: 3,
     lastHour: Array.from({ length: 60 }, (_, i) => ({ minute: 29_000_000 + i, requests: i % 7, errors: i % 13 === 0 ? 1 : 0, avgMs: 500 + i * 10 })),
   },
   accounts: [

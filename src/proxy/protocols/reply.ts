@@ -44,6 +44,9 @@ export async function collectReply(events: AsyncIterable<ReplyEvent>): Promise<R
         openTools.delete(event.id);
         break;
       }
+      case 'web_search':
+        content.push(event);
+        break;
       case 'end':
         return replyOf(content, event);
     }

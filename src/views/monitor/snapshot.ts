@@ -55,6 +55,7 @@ export function logRow(e: RequestLogEntry): LogRow {
     cacheWriteTokens: e.cacheWriteTokens,
     credits: e.credits,
     attempts: e.attempts,
+    webSearches: e.webSearches,
     error: e.error === undefined ? undefined : scrubString(e.error),
   };
   const row: LogRow = { id: e.id, time: e.time, endpoint: e.endpoint, clientModel: e.clientModel, status: e.status, stream: e.stream, durationMs: e.durationMs };

@@ -2,7 +2,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { invalidRequest } from '../../errors';
 import { isRecord } from '../../records';
-import type { Block, CacheBreakpoints, Message, ThinkingConfig, ThinkingEffort, ToolChoice, ToolSpec } from '../../model';
+import type { Block, CacheBreakpoints, Message, ThinkingConfig, ThinkingEffort, ToolChoice, ToolSpec, WebSearchTool } from '../../model';
 import { hasCacheControl, optionalFields } from '../optional-fields';
 import { elements, Fields, type Located } from '../fields';
 import { claudeCodeSessionId, sessionKey } from '../session';
@@ -41,12 +41,16 @@ export function parseAnthropicRequest(body: unknown, headers: IncomingHttpHeader
     tools.push(...parsed);
     if (parsed.length > 0 && isRecord(item.value) && isRecord(item.value.cache_control)) cache.tools.push(tools.length - 1);
   }
+  const toolChoice = parseToolChoice(request.optionalObject('tool_choice'));
+  const webSearch = parseWebSearchTool(request.optionalList('tools'), tools, toolChoice);
   return {
     model: request.string('model'),
     system,
     messages,
     tools,
-    toolChoice: parseToolChoice(request.optionalObject('tool_choice')),
+    // A choice that names the search tool is the search itself, which Kiro never sees as a tool.
+    toolChoice: webSearch?.forced ? undefined : toolChoice,
+    ...(webSearch ? { webSearch } : {}),
     thinking: parseThinking(request.optionalObject('thinking'), request.optionalObject('output_config')),
     omitThinking: request.optionalObject('thinking')?.optionalString('display') === 'omitted',
     // Structured outputs: `output_config.format` (GA) or the beta's top-level `output_format`.
@@ -117,6 +121,10 @@ function parseBlock(located: Located): Block[] {
     }
     case 'redacted_thinking':
       return []; // encrypted by Anthropic; meaningless to Kiro
+    case 'web_search_tool_result':
+      // Our own earlier search, sent back: the model keeps what it read (the snippet travels in
+      // `encrypted_content`, which we fill with it).
+      return searchHistoryText(block);
     case 'tool_reference':
       // A tool search result (Claude Code's ToolSearch) loading a deferred tool. Kiro was sent
       // every tool already, so the model only needs to know it may now call it.
@@ -181,7 +189,54 @@ function blockText(block: Block): string {
   }
 }
 
-/** Custom tools only: Anthropic's server tools (web search, bash, text editor…) have no Kiro equivalent. */
+function searchHistoryText(block: Fields): Block[] {
+  if (!block.has('content') || !Array.isArray(block.field('content').value)) return [];
+  const content = block.field('content');
+  const lines = elements(content).flatMap((item) => {
+    const result = Fields.of(item);
+    if (result.optionalString('type') !== 'web_search_result') return [];
+    return [`- ${result.optionalString('title') ?? ''} ${result.optionalString('url') ?? ''}\n  ${result.optionalString('encrypted_content') ?? ''}`.trimEnd()];
+  });
+  return lines.length ? [{ type: 'text', text: `Web search results:\n${lines.join('\n')}` }] : [];
+}
+
+/** Anthropic's web search server tool: `name` "web_search" and a `type` of any version (`web_search_20250305`, `web_search_20260209`…). */
+function isWebSearchTool(tool: Fields): boolean {
+  return tool.optionalString('name') === 'web_search' && (tool.optionalString('type') ?? '').startsWith('web_search_');
+}
+
+/**
+ * The web search server tool, run through Kiro's web search. Forced when it is all the client
+ * asked for: `tool_choice` names it, or demands some tool and it is the only one (Claude Code's
+ * WebSearch side request).
+ */
+function parseWebSearchTool(items: Located[], clientTools: ToolSpec[], choice: ToolChoice | undefined): WebSearchTool | undefined {
+  const tool = items.map((item) => Fields.of(item)).find(isWebSearchTool);
+  if (!tool) return undefined;
+  const domains = (key: string) => {
+    if (!tool.has(key) || tool.field(key).value === null) return undefined;
+    return tool.list(key).map((item) => {
+      if (typeof item.value !== 'string') throw invalidRequest(`${item.path}: must be a string`);
+      return item.value;
+    });
+  };
+  const allowedDomains = domains('allowed_domains');
+  const blockedDomains = domains('blocked_domains');
+  if (allowedDomains?.length && blockedDomains?.length) {
+    throw invalidRequest(`${tool.at('allowed_domains')}: use either allowed_domains or blocked_domains, not both`);
+  }
+  const maxUses = tool.optionalNumber('max_uses');
+  if (maxUses !== undefined && (!Number.isInteger(maxUses) || maxUses < 1)) throw invalidRequest(`${tool.at('max_uses')}: must be a positive integer`);
+  const forced = (choice?.type === 'tool' && choice.name === 'web_search') || (choice?.type === 'any' && clientTools.length === 0);
+  return {
+    ...(maxUses !== undefined ? { maxUses } : {}),
+    ...(allowedDomains?.length ? { allowedDomains } : {}),
+    ...(blockedDomains?.length ? { blockedDomains } : {}),
+    ...(forced ? { forced } : {}),
+  };
+}
+
+/** Custom tools only: the other server tools (bash, text editor, web fetch…) have no Kiro equivalent. */
 function parseTool(item: Located): ToolSpec[] {
   const tool = Fields.of(item);
   const type = tool.optionalString('type');

@@ -4,6 +4,7 @@ import type { Reply, StopReason, Usage } from '../../model';
 import { reportedStopReason } from '../reply';
 import { sealThinking } from '../thinking-seal';
 import type { MessageHead } from './types';
+import { serverToolUsage, serverToolUseBlock, webSearchResultBlock } from './web-search';
 
 export const STOP_REASONS: Record<StopReason, string> = {
   end_turn: 'end_turn',
@@ -24,21 +25,25 @@ export function newMessageId(): string {
 export function renderMessage(reply: Reply, head: MessageHead, omitThinking = false): unknown {
   return {
     ...messageShell(head),
-    content: reply.content.map((block) => {
+    content: reply.content.flatMap((block): object[] => {
       switch (block.type) {
         case 'text':
-          return { type: 'text', text: block.text };
+          return [{ type: 'text', text: block.text }];
         case 'thinking':
-          return omitThinking
-            ? { type: 'thinking', thinking: '', signature: sealThinking(block.text) }
-            : { type: 'thinking', thinking: block.text, signature: block.signature ?? '' };
+          return [
+            omitThinking
+              ? { type: 'thinking', thinking: '', signature: sealThinking(block.text) }
+              : { type: 'thinking', thinking: block.text, signature: block.signature ?? '' },
+          ];
         case 'tool_use':
-          return { type: 'tool_use', id: block.id, name: block.name, input: block.input };
+          return [{ type: 'tool_use', id: block.id, name: block.name, input: block.input }];
+        case 'web_search':
+          return [serverToolUseBlock(block), webSearchResultBlock(block)];
       }
     }),
     stop_reason: STOP_REASONS[reportedStopReason(reply)],
     stop_sequence: reply.stopSequence ?? null,
-    usage: usageOf(reply.usage),
+    usage: { ...usageOf(reply.usage), ...serverToolUsage(reply.usage.webSearchRequests) },
   };
 }
 

@@ -7,6 +7,7 @@ import { sealThinking } from '../thinking-seal';
 import { errorBody } from './errors';
 import { deltaUsage, messageShell, STOP_REASONS } from './render';
 import type { MessageHead } from './types';
+import { serverToolUsage, serverToolUseBlock, webSearchResultBlock } from './web-search';
 
 /**
  * Renders reply events as Anthropic stream events. Each thinking run, text run and tool
@@ -74,11 +75,18 @@ export async function renderMessageStream(
           if (!open.jsonSent) await delta({ type: 'input_json_delta', partial_json: JSON.stringify(event.input) });
           await stopBlock();
           break;
+        case 'web_search':
+          // As Anthropic streams it: the call with its input as a delta, then the whole result block.
+          await startBlock('tool', serverToolUseBlock(event, {}), event.id);
+          await delta({ type: 'input_json_delta', partial_json: JSON.stringify({ query: event.query }) });
+          await startBlock('tool', webSearchResultBlock(event));
+          await stopBlock();
+          break;
         case 'end':
           await stopBlock();
           await emit('message_delta', {
             delta: { stop_reason: STOP_REASONS[reportedStopReason(event)], stop_sequence: event.stopSequence ?? null },
-            usage: deltaUsage(event.usage),
+            usage: { ...deltaUsage(event.usage), ...serverToolUsage(event.usage.webSearchRequests) },
           });
           await emit('message_stop', {});
           return;

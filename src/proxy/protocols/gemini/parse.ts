@@ -1,6 +1,6 @@
 // Gemini `generateContent` requests (and `countTokens`, which may wrap one) into a Conversation.
 import { invalidRequest } from '../../errors';
-import type { Block, Message, ResponseFormat, ThinkingConfig, ToolChoice, ToolSpec } from '../../model';
+import type { Block, Message, ResponseFormat, ThinkingConfig, ToolChoice, ToolSpec, WebSearchTool } from '../../model';
 import { isRecord } from '../../records';
 import { optionalFields } from '../optional-fields';
 import { Fields, type Located } from '../fields';
@@ -41,11 +41,13 @@ export function parseGeminiRequest(body: unknown, model: string): GeminiRequest 
 
   const generation = request.optionalObject('generationConfig') ?? request.optionalObject('generation_config');
   const system = systemParts.filter((p) => p).join('\n\n');
+  const webSearch = parseSearchTool(request.optionalList('tools'));
   return {
     model,
     system,
     messages,
     tools: request.optionalList('tools').flatMap(parseTool),
+    ...(webSearch ? { webSearch } : {}),
     toolChoice: parseToolConfig(request.optionalObject('toolConfig') ?? request.optionalObject('tool_config')),
     thinking: parseThinking(generation?.optionalObject('thinkingConfig') ?? generation?.optionalObject('thinking_config')),
     responseFormat: parseResponseFormat(generation),
@@ -53,6 +55,21 @@ export function parseGeminiRequest(body: unknown, model: string): GeminiRequest 
     ...optionalFields(generation?.optionalStrings('stopSequences') ?? generation?.optionalStrings('stop_sequences')),
     sessionId: sessionKey(undefined, { system, messages }),
   };
+}
+
+/** Grounding with Google Search (`googleSearch`, or the older `googleSearchRetrieval`) runs as Kiro's web search. */
+function parseSearchTool(tools: Located[]): WebSearchTool | undefined {
+  for (const item of tools) {
+    const tool = Fields.of(item);
+    const search = tool.optionalObject('googleSearch') ?? tool.optionalObject('google_search');
+    if (search) {
+      const excluded = search.has('excludeDomains') ? search.list('excludeDomains') : search.optionalList('exclude_domains');
+      const blockedDomains = excluded.flatMap((d) => (typeof d.value === 'string' ? [d.value] : []));
+      return blockedDomains.length ? { blockedDomains } : {};
+    }
+    if (tool.has('googleSearchRetrieval') || tool.has('google_search_retrieval')) return {};
+  }
+  return undefined;
 }
 
 /** `systemInstruction` is a Content (`{parts}`), or a bare string from lenient clients. */

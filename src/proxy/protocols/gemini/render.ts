@@ -1,6 +1,6 @@
 // The non-streaming GenerateContentResponse, and the chunk shape the stream renderer shares with it.
 import { randomBytes } from 'node:crypto';
-import type { Reply, StopReason, Usage } from '../../model';
+import type { Reply, StopReason, Usage, WebSearchBlock } from '../../model';
 import { promptTokens, reportedStopReason } from '../reply';
 import type { GeminiHead } from './types';
 
@@ -29,12 +29,13 @@ function usageMetadata(usage: Usage) {
   };
 }
 
-export function chunkOf(head: GeminiHead, parts: Part[], finish?: { reason: string; usage: Usage }) {
+export function chunkOf(head: GeminiHead, parts: Part[], finish?: { reason: string; usage: Usage }, searches: WebSearchBlock[] = []) {
   return {
     candidates: [
       {
         content: { role: 'model', parts },
         ...(finish ? { finishReason: finish.reason } : {}),
+        ...(searches.length ? { groundingMetadata: groundingMetadata(searches) } : {}),
         index: 0,
       },
     ],
@@ -48,18 +49,31 @@ export function callPart(id: string, name: string, args: Record<string, unknown>
   return { functionCall: { id, name, args } };
 }
 
-/** The non-streaming GenerateContentResponse. */
+/** Gemini's record of the searches behind an answer: the queries and the pages found. */
+function groundingMetadata(searches: WebSearchBlock[]) {
+  return {
+    webSearchQueries: searches.map((s) => s.query),
+    groundingChunks: searches.flatMap((s) =>
+      ('results' in s.outcome ? s.outcome.results : []).map((r) => ({ web: { uri: r.url, title: r.title, ...(r.domain ? { domain: r.domain } : {}) } })),
+    ),
+  };
+}
+
+/** The non-streaming GenerateContentResponse; searches are told in `groundingMetadata`, not as parts. */
 export function renderGenerateContent(reply: Reply, head: GeminiHead): unknown {
-  const parts = reply.content.map((block): Part => {
+  const parts = reply.content.flatMap((block): Part[] => {
     switch (block.type) {
       case 'thinking':
-        return { text: block.text, thought: true };
+        return [{ text: block.text, thought: true }];
       case 'text':
-        return { text: block.text };
+        return [{ text: block.text }];
       case 'tool_use':
-        return callPart(block.id, block.name, block.input);
+        return [callPart(block.id, block.name, block.input)];
+      case 'web_search':
+        return [];
     }
   });
-  return chunkOf(head, parts, { reason: FINISH_REASONS[reportedStopReason(reply)], usage: reply.usage });
+  const searches = reply.content.filter((block) => block.type === 'web_search');
+  return chunkOf(head, parts, { reason: FINISH_REASONS[reportedStopReason(reply)], usage: reply.usage }, searches);
 }
 

@@ -1,6 +1,6 @@
 // GenerateContentResponse chunks from reply events, for SSE (`?alt=sse`) or one JSON array.
 import { asProxyError } from '../../errors';
-import type { ReplyEvent } from '../../model';
+import type { ReplyEvent, WebSearchBlock } from '../../model';
 import { reportedStopReason, unfinishedReply } from '../reply';
 import { errorBody } from './errors';
 import { callPart, chunkOf, FINISH_REASONS } from './render';
@@ -18,9 +18,14 @@ export interface ChunkSink {
  */
 export async function renderGenerateContentStream(events: AsyncIterable<ReplyEvent>, sink: ChunkSink, head: GeminiHead): Promise<void> {
   const names = new Map<string, string>();
+  // Gemini tells its searches once, in the last chunk's groundingMetadata.
+  const searches: WebSearchBlock[] = [];
   try {
     for await (const event of events) {
       switch (event.type) {
+        case 'web_search':
+          searches.push(event);
+          break;
         case 'thinking':
           await sink.chunk(chunkOf(head, [{ text: event.text, thought: true }]));
           break;
@@ -37,7 +42,7 @@ export async function renderGenerateContentStream(events: AsyncIterable<ReplyEve
         case 'tool_input':
           break;
         case 'end':
-          await sink.chunk(chunkOf(head, [], { reason: FINISH_REASONS[reportedStopReason(event)], usage: event.usage }));
+          await sink.chunk(chunkOf(head, [], { reason: FINISH_REASONS[reportedStopReason(event)], usage: event.usage }, searches));
           return;
       }
     }

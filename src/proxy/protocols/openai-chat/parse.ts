@@ -67,6 +67,9 @@ export function parseChatRequest(body: unknown): ChatRequest {
     messages,
     tools: request.has('tools') ? request.list('tools').flatMap(parseTool) : request.optionalList('functions').map(parseFunction),
     toolChoice: request.has('tool_choice') ? parseToolChoice(request.field('tool_choice')) : parseLegacyFunctionCall(request),
+    // OpenAI's search models search when this is present; here the model decides, through Kiro's
+    // web search. Chat Completions has no search item: the sources are written into the text.
+    ...(request.optionalObject('web_search_options') ? { webSearch: {} } : {}),
     thinking: thinkingFromEffort(request.optionalString('reasoning_effort')),
     responseFormat: responseFormatOf(request.optionalObject('response_format')),
     maxTokens: request.optionalNumber('max_completion_tokens') ?? request.optionalNumber('max_tokens'),

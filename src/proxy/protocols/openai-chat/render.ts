@@ -1,8 +1,8 @@
 // The non-streaming `chat.completion` body, and the pieces the chunk renderer shares with it.
 import { randomBytes } from 'node:crypto';
 import type { Reply, StopReason, Usage } from '../../model';
-import { promptTokens } from '../reply';
-import { reportedStopReason } from '../reply';
+import { searchSourcesText } from '../../web-search';
+import { promptTokens, reportedStopReason } from '../reply';
 import type { CompletionHead } from './types';
 
 export const FINISH_REASONS: Record<StopReason, string> = {
@@ -31,7 +31,7 @@ export function usageOf(usage: Usage) {
 
 /** The non-streaming `chat.completion` body. */
 export function renderCompletion(reply: Reply, head: CompletionHead): unknown {
-  const text = reply.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('');
+  const text = reply.content.flatMap((b) => (b.type === 'text' ? [b.text] : b.type === 'web_search' ? [searchSourcesText(b)] : [])).join('');
   const reasoning = reply.content.flatMap((b) => (b.type === 'thinking' ? [b.text] : [])).join('');
   const toolCalls = reply.content.flatMap((b) =>
     b.type === 'tool_use' ? [{ id: b.id, type: 'function', function: { name: b.name, arguments: JSON.stringify(b.input) } }] : [],

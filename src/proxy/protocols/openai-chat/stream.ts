@@ -1,6 +1,7 @@
 // `chat.completion.chunk` streams from reply events.
 import { asProxyError } from '../../errors';
 import type { ReplyEvent } from '../../model';
+import { searchSourcesText } from '../../web-search';
 import { openaiErrorBody } from '../openai-errors';
 import { reportedStopReason, unfinishedReply } from '../reply';
 import type { SseSink } from '../sse';
@@ -46,6 +47,9 @@ export async function renderCompletionStream(
           break; // chat completions have no place for it
         case 'text':
           await choice({ content: event.text });
+          break;
+        case 'web_search':
+          await choice({ content: searchSourcesText(event) });
           break;
         case 'tool_start': {
           const index = toolIndexes.size;

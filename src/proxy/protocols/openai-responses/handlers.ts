@@ -1,6 +1,7 @@
 // The Responses endpoints: `POST /v1/responses` (stream and not), `GET` and `DELETE /v1/responses/:id`.
 import { ProxyError } from '../../errors';
-import type { Message, Reply } from '../../model';
+import type { Block, Message, Reply } from '../../model';
+import { searchResultsText } from '../../web-search';
 import { collectReply, sendJson } from '../reply';
 import { SseWriter } from '../sse';
 import type { ProtocolContext } from '../types';
@@ -21,7 +22,9 @@ export interface ResponsesEndpoints {
 export function responsesEndpoints(store = new ResponseStore()): ResponsesEndpoints {
   const remember = (request: ResponsesRequest, head: ResponseHead, reply: Reply, body: unknown) => {
     if (!request.store) return;
-    const assistant: Message = { role: 'assistant', content: reply.content };
+    // A search of ours goes back to the model as the results it read.
+    const content = reply.content.map((block): Block => (block.type === 'web_search' ? { type: 'text', text: searchResultsText(block.query, block.outcome) } : block));
+    const assistant: Message = { role: 'assistant', content };
     store.put({
       id: head.id,
       rootId: request.rootId ?? head.id,

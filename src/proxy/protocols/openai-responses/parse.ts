@@ -7,7 +7,7 @@ import { fileText, imageFromUrl, parseToolArguments, thinkingFromEffort } from '
 import { responseFormatOf } from '../response-format';
 import { sessionKey } from '../session';
 import type { ResponseStore } from './store';
-import { flatName, parseTool, parseToolChoice } from './tools';
+import { flatName, parseSearchTool, parseTool, parseToolChoice } from './tools';
 import type { ClientTool, ResponsesRequest } from './types';
 
 export function parseResponsesRequest(body: unknown, store?: ResponseStore): ResponsesRequest {
@@ -15,6 +15,7 @@ export function parseResponsesRequest(body: unknown, store?: ResponseStore): Res
   const model = request.string('model');
   const clientTools = new Map<string, ClientTool>();
   const tools = request.optionalList('tools').flatMap((item) => parseTool(item, clientTools));
+  const webSearch = parseSearchTool(request.optionalList('tools'), request.has('tool_choice') ? request.field('tool_choice').value : undefined);
 
   const previousResponseId = request.optionalString('previous_response_id');
   const previous = previousResponseId !== undefined ? store?.get(previousResponseId) : undefined;
@@ -49,6 +50,7 @@ export function parseResponsesRequest(body: unknown, store?: ResponseStore): Res
     messages,
     tools,
     toolChoice: request.has('tool_choice') ? parseToolChoice(request.field('tool_choice')) : undefined,
+    ...(webSearch ? { webSearch } : {}),
     thinking: thinkingFromEffort(request.optionalObject('reasoning')?.value.effort),
     responseFormat: responseFormatOf(request.optionalObject('text')?.optionalObject('format')),
     maxTokens: request.optionalNumber('max_output_tokens'),

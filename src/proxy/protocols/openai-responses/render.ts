@@ -1,7 +1,7 @@
 // The Response object and its output items, for the non-streaming body and the stream alike.
 import { randomBytes } from 'node:crypto';
 import { TOO_LONG_MESSAGE, type ProxyError } from '../../errors';
-import type { Reply, Usage } from '../../model';
+import type { Reply, Usage, WebSearchBlock } from '../../model';
 import { promptTokens, reportedStopReason } from '../reply';
 import type { ClientTool, ResponseHead } from './types';
 
@@ -104,6 +104,21 @@ export function toolItem(block: { id: string; name: string; input: Record<string
   return { type: 'function_call', id: itemIdValue ?? itemId('fc'), call_id: block.id, name: tool.name, arguments: JSON.stringify(block.input), status: 'completed', ...ns };
 }
 
+/** OpenAI's `web_search_call` item: the search action with its query and the pages it found. */
+export function webSearchItem(id: string, search: WebSearchBlock): OutputItem {
+  const found = 'results' in search.outcome ? search.outcome.results : undefined;
+  return {
+    type: 'web_search_call',
+    id,
+    status: found ? 'completed' : 'failed',
+    action: {
+      type: 'search',
+      query: search.query,
+      sources: (found ?? []).map((r) => ({ type: 'url', url: r.url })),
+    },
+  };
+}
+
 export function outcomeOf(end: { stopReason: Reply['stopReason']; truncated?: boolean }): { status: Status; incompleteReason?: string; error?: { code: string; message: string } } {
   const reason = reportedStopReason(end);
   if (reason === 'max_tokens') return { status: 'incomplete', incompleteReason: 'max_output_tokens' };
@@ -115,6 +130,8 @@ export function outcomeOf(end: { stopReason: Reply['stopReason']; truncated?: bo
 export function renderResponse(reply: Reply, head: ResponseHead): Record<string, unknown> {
   const output: OutputItem[] = reply.content.map((block) => {
     switch (block.type) {
+      case 'web_search':
+        return webSearchItem(itemId('ws'), block);
       case 'thinking':
         return reasoningItem(itemId('rs'), block.text);
       case 'text':

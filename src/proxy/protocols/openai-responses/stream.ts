@@ -3,7 +3,7 @@ import { asProxyError } from '../../errors';
 import type { Reply, ReplyEvent, ToolUseBlock } from '../../model';
 import { unfinishedReply } from '../reply';
 import type { SseSink } from '../sse';
-import { failureCode, itemId, messageItem, outcomeOf, outputText, reasoningItem, responseObject, toolItem, type OutputItem } from './render';
+import { failureCode, itemId, messageItem, outcomeOf, outputText, reasoningItem, responseObject, toolItem, webSearchItem, type OutputItem } from './render';
 import type { ResponseHead } from './types';
 
 export interface StreamResult {
@@ -72,6 +72,21 @@ export async function renderResponseStream(events: AsyncIterable<ReplyEvent>, si
         }
         case 'thinking_signature':
           break; // the Responses API has no place for Anthropic signatures
+        case 'web_search': {
+          await close();
+          const index = output.length;
+          const id = itemId('ws');
+          const item = webSearchItem(id, event);
+          output.push(item);
+          content.push(event);
+          await emit('response.output_item.added', { output_index: index, item: { ...item, status: 'in_progress' } });
+          await emit('response.web_search_call.in_progress', { output_index: index, item_id: id });
+          await emit('response.web_search_call.searching', { output_index: index, item_id: id });
+          // OpenAI has no failed counterpart of this event: the item's status says it.
+          if (item.status === 'completed') await emit('response.web_search_call.completed', { output_index: index, item_id: id });
+          await emit('response.output_item.done', { output_index: index, item });
+          break;
+        }
         case 'text': {
           if (open?.kind !== 'text') {
             await close();

@@ -1,6 +1,6 @@
 // Responses tool declarations and `tool_choice`: function tools (also inside namespaces),
 // freeform custom tools and local_shell; Kiro has no namespaces, so names are flattened.
-import type { ToolChoice, ToolSpec } from '../../model';
+import type { ToolChoice, ToolSpec, WebSearchTool } from '../../model';
 import { Fields, type Located } from '../fields';
 import { functionToolSpec } from '../openai-shared';
 import type { ClientTool } from './types';
@@ -56,6 +56,21 @@ export function parseTool(located: Located, clientTools: Map<string, ClientTool>
     default:
       return []; // web_search, file_search, computer_use, mcp, image_generation…: hosted by OpenAI
   }
+}
+
+const SEARCH_TOOLS = /^web_search(_preview)?(_\d{4}_\d{2}_\d{2})?$/;
+
+/**
+ * OpenAI's hosted web search (`web_search`, `web_search_preview` and their dated versions) runs as
+ * Kiro's web search; `filters.allowed_domains` limits it, a `tool_choice` naming it forces it.
+ */
+export function parseSearchTool(tools: Located[], choice: unknown): WebSearchTool | undefined {
+  const tool = tools.map((item) => Fields.of(item)).find((t) => SEARCH_TOOLS.test(t.optionalString('type') ?? ''));
+  if (!tool) return undefined;
+  const allowed = tool.optionalObject('filters')?.optionalList('allowed_domains') ?? [];
+  const allowedDomains = allowed.flatMap((d) => (typeof d.value === 'string' ? [d.value] : []));
+  const forced = typeof choice === 'object' && choice !== null && SEARCH_TOOLS.test(String((choice as { type?: unknown }).type));
+  return { ...(allowedDomains.length ? { allowedDomains } : {}), ...(forced ? { forced } : {}) };
 }
 
 export function parseToolChoice(located: Located): ToolChoice | undefined {
