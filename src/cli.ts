@@ -58,6 +58,8 @@ const stderrLogger: Logger = {
   error: (m) => process.stderr.write(`error: ${m}\n`),
 };
 
+const kiroAccounts = (n: number) => (n === 1 ? '1 Kiro account' : `${n} Kiro accounts`);
+
 /** Numeric limit flags: flag name, environment variable, config key, smallest value allowed. */
 const LIMITS: Array<[flag: string, env: string, key: keyof ProxyConfig, min: number]> = [
   ['max-body-bytes', 'KIRO_PROXY_MAX_BODY_BYTES', 'maxBodyBytes', 1],
@@ -180,7 +182,7 @@ async function main(): Promise<number> {
         'Sign in with the Kiro IDE, or run "kiro-proxy login --google" (or --github, --builder-id). Requests will fail until an account is added.',
     );
   } else {
-    stderrLogger.info(`${accounts.length} Kiro account(s): ${accounts.map((a) => `${a.label} [${a.state}]`).join(', ')}`);
+    stderrLogger.info(`${kiroAccounts(accounts.length)}: ${accounts.map((a) => `${a.label} [${a.state}]`).join(', ')}`);
   }
   const state = await engine.start();
   if (state.status !== 'running') {
@@ -193,7 +195,7 @@ async function main(): Promise<number> {
   // `kiro-proxy login` / `import` in another terminal: serve the new account without a restart.
   const unwatch = store.watch(() => {
     engine.pool.reload().then(
-      () => stderrLogger.info(`${store.file} changed; ${engine.pool.list().length} Kiro account(s) now.`),
+      () => stderrLogger.info(`${store.file} changed; ${kiroAccounts(engine.pool.list().length)} now.`),
       (err: Error) => stderrLogger.warn(`could not reload ${store.file}: ${redactError(err)}`),
     );
   });

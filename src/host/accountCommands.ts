@@ -114,11 +114,16 @@ export function registerAccountCommands(pool: AccountPool, logger: Logger, token
       { location: vscode.ProgressLocation.Notification, title: t('Refreshing all Kiro tokens…') },
       () => pool.refreshAll(),
     );
-    if (result.failed.length === 0) void vscode.window.showInformationMessage(t('Refreshed {0} account(s).', result.refreshed));
+    if (result.failed.length === 0) {
+      void vscode.window.showInformationMessage(result.refreshed === 1 ? t('Refreshed 1 account.') : t('Refreshed {0} accounts.', result.refreshed));
+    }
     else {
       for (const f of result.failed) logger.warn(`Refresh of ${f.label} failed: ${f.reason}`);
+      const failedLabels = result.failed.map((f) => f.label).join(', ');
       void vscode.window.showWarningMessage(
-        t('Refreshed {0} account(s); {1} failed: {2}', result.refreshed, result.failed.length, result.failed.map((f) => f.label).join(', ')),
+        result.refreshed === 1
+          ? t('Refreshed 1 account; {0} failed: {1}', result.failed.length, failedLabels)
+          : t('Refreshed {0} accounts; {1} failed: {2}', result.refreshed, result.failed.length, failedLabels),
       );
     }
   };
@@ -206,7 +211,9 @@ export async function offerTokenCacheImport(context: vscode.ExtensionContext, po
   const t = vscode.l10n.t;
   const importNow = t('Import');
   const choice = await vscode.window.showInformationMessage(
-    t('Kiro Proxy found {0} Kiro account(s) signed in by the Kiro IDE in {1}. Import them?', found.length, tokenDir),
+    found.length === 1
+      ? t('Kiro Proxy found a Kiro account signed in by the Kiro IDE in {0}. Import it?', tokenDir)
+      : t('Kiro Proxy found {0} Kiro accounts signed in by the Kiro IDE in {1}. Import them?', found.length, tokenDir),
     importNow,
     t('Not Now'),
   );

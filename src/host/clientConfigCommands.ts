@@ -199,6 +199,8 @@ async function removeClientConfig(store: UndoStore): Promise<void> {
   if (kept.length > 0) {
     void vscode.window.showWarningMessage(t('Kiro: removed the client configuration but kept what changed since Kiro wrote it: {0}', kept.join('; ')));
   } else if (failures.length === 0) {
-    void vscode.window.showInformationMessage(t('Kiro: removed the client configuration from {0} file(s).', done.size));
+    void vscode.window.showInformationMessage(
+      done.size === 1 ? t('Kiro: removed the client configuration from 1 file.') : t('Kiro: removed the client configuration from {0} files.', done.size),
+    );
   }
 }

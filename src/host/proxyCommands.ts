@@ -71,7 +71,11 @@ export function registerProxyCommands(deps: ProxyCommandDeps): vscode.Disposable
       if (!needsLocalProxy()) return;
       const cleared = engine.pool.clearCooldowns();
       void vscode.window.showInformationMessage(
-        cleared === 0 ? t('No account was cooling down.') : t('Cleared the cooldown of {0} account(s).', cleared),
+        cleared === 0
+          ? t('No account was cooling down.')
+          : cleared === 1
+            ? t('Cleared the cooldown of 1 account.')
+            : t('Cleared the cooldown of {0} accounts.', cleared),
       );
     }),
     vscode.commands.registerCommand('kiro.copyBaseUrl', async () => {

@@ -114,7 +114,7 @@ export function createAccountsView(pool: AccountPool): { disposable: vscode.Disp
     const accounts = pool.list();
     const blocked = accounts.filter((a) => a.state === 'needs-login' || a.state === 'suspended').length;
     view.badge = blocked
-      ? { value: blocked, tooltip: vscode.l10n.t('{0} account(s) need attention', blocked) }
+      ? { value: blocked, tooltip: blocked === 1 ? vscode.l10n.t('1 account needs attention') : vscode.l10n.t('{0} accounts need attention', blocked) }
       : undefined;
   };
   updateBadge();

@@ -6,6 +6,8 @@ import { getJsonRaw, getJsonValue, parseJsonObject, restoreJsonValue, setJsonVal
 import { eolOf } from './lines';
 import {
   assertEditableToml,
+  assertParsesAsToml,
+  isToml,
   getTomlTable,
   getTomlTopLevel,
   getTomlTopLevelValue,
@@ -70,8 +72,10 @@ const dotenv: FormatAdapter = {
   isEmpty: (text) => text.trim() === '',
 };
 
+/** The line edits below are checked by a real TOML reader: a file that would no longer parse is never written. */
 const toml: FormatAdapter = {
   check(text, keys) {
+    assertParsesAsToml(text, 'The file as it is');
     for (const table of keys.map(tableName)) if (table) assertEditableToml(text, table);
   },
   current(text, key) {
@@ -84,12 +88,16 @@ const toml: FormatAdapter = {
   },
   set(text, key, value) {
     const table = tableName(key);
-    if (!table) return { text: setTomlTopLevel(text, key, value) };
-    return setTomlTable(text, table, value.replace(/\n/g, eolOf(text)));
+    const result = table ? setTomlTable(text, table, value.replace(/\n/g, eolOf(text))) : { text: setTomlTopLevel(text, key, value) };
+    assertParsesAsToml(result.text, `The file with ${key} set`);
+    return result;
   },
   restore(text, entry) {
     const table = tableName(entry.key);
-    return table ? restoreTomlTable(text, table, entry.previous, entry.gap === true) : restoreTomlTopLevel(text, entry.key, entry.previous);
+    const out = table ? restoreTomlTable(text, table, entry.previous, entry.gap === true) : restoreTomlTopLevel(text, entry.key, entry.previous);
+    // Undo must not break a file that reads today; one the user already broke is theirs to fix.
+    if (isToml(text)) assertParsesAsToml(out, `The file with ${entry.key} put back`);
+    return out;
   },
   isEmpty: (text) => text.trim() === '',
 };

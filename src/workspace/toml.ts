@@ -1,6 +1,7 @@
 // Line-safe edits of TOML (Codex CLI's config.toml). We own exactly one table and a few top-level
 // keys; every other table, comment and blank line is left as it was.
 import { appendLine, eolOf, isBlank, joinLines, removeLine, splitLines, type Line } from './lines';
+import { parse as parseToml } from 'smol-toml';
 
 const HEADER = /^\s*\[/;
 
@@ -81,6 +82,26 @@ function findTopLevelKey(lines: Line[], key: string): number {
 }
 
 /** Refuses files that define our table as a dotted key or inline table: line edits would corrupt them. */
+/** Why a real TOML reader (smol-toml) refuses `text`, or undefined when it reads it. */
+function tomlError(text: string): string | undefined {
+  try {
+    parseToml(text);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message.split('\n')[0].replace(/^Invalid TOML document: /, '');
+  }
+}
+
+export function isToml(text: string): boolean {
+  return tomlError(text) === undefined;
+}
+
+/** Throws unless `text` reads as TOML; `what` says which text it is. */
+export function assertParsesAsToml(text: string, what: string): void {
+  const reason = tomlError(text);
+  if (reason !== undefined) throw new Error(`${what} would not be valid TOML (${reason}); edit it by hand, nothing was changed`);
+}
+
 export function assertEditableToml(text: string, table: string): void {
   const lines = splitLines(text);
   const code = codeLines(lines);

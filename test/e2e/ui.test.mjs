@@ -174,7 +174,7 @@ for (const cs of versions) {
     });
 
     step('the token cache offer imports the accounts when "Import" is clicked', async () => {
-      const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Kiro Proxy found 2 Kiro account(s)' });
+      const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Kiro Proxy found 2 Kiro accounts' });
       await toast.waitFor();
       await toast.getByRole('button', { name: 'Import' }).click();
       await waitForNotification(page, 'Kiro accounts: 2 added');

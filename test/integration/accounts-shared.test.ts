@@ -53,6 +53,6 @@ describe('accounts.json shared with other kiro-proxy commands', { timeout: 60_00
     const res = await postJson(proxy.url, '/v1/messages', MESSAGE);
     assert.equal(res.status, 200, res.text);
     assert.ok(proxy.sim.chatRequests().some((r: any) => (r.account?.id ?? r.account) === added.id), 'the imported account answered');
-    assert.match(proxy.output(), /accounts\.json changed; 2 Kiro account\(s\) now/);
+    assert.match(proxy.output(), /accounts\.json changed; 2 Kiro accounts now/);
   });
 });

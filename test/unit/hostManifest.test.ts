@@ -56,6 +56,11 @@ test('every runtime string has a Chinese translation with the same placeholders'
   }
 });
 
+test('counts read as words, not "(s)": one string for one, another for many, in both languages', () => {
+  const texts = [...Object.keys(bundleZh), ...Object.values(nlsEn).map(String)];
+  assert.deepEqual(texts.filter((text) => /\(s\)/.test(text)), []);
+});
+
 test('commands: all contributed are registered, all registered are contributed, all in category Kiro', () => {
   const contributed = new Set<string>(pkg.contributes.commands.map((c: { command: string }) => c.command));
   const registered = new Set<string>();

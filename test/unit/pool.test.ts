@@ -39,9 +39,10 @@ describe('AccountPool', () => {
 
   const addSimAccount = (spec?: Record<string, unknown>) => importSimAccount(pool, kiro.sim, spec);
 
-  it('throws a clear error when there is no account', async () => {
+  it('throws a clear error when there is no account, with a status clients do not retry', async () => {
     await assert.rejects(pool.acquire({ exclude: none }), (err: ProxyError) => {
-      assert.equal(err.status, 503);
+      assert.equal(err.status, 403);
+      assert.equal(err.retryAfterSeconds, undefined);
       assert.match(err.message, /No Kiro account is available: add one/);
       return true;
     });

@@ -135,6 +135,12 @@ test('Codex: an existing kiro table is replaced and restored; a secret-bearing o
   assert.throws(() => planFile(codexTargets('/h', access)[0], 'model_providers = { kiro = { name = "x" } }\n'), /inline/);
 });
 
+test('Codex: an edit whose result a TOML reader refuses is never planned, nor one on a file that does not parse', () => {
+  // `kiro.name` under [model_providers] already defines the table: appending [model_providers.kiro] would redefine it.
+  assert.throws(() => planFile(codexTargets('/h', access)[0], '[model_providers]\nkiro.name = "x"\n'), /would not be valid TOML \(.*redefine.*\); edit it by hand, nothing was changed/);
+  assert.throws(() => planFile(codexTargets('/h', access)[0], 'model = "unterminated\n'), /The file as it is would not be valid TOML/);
+});
+
 test('broken JSON is refused instead of rewritten', () => {
   assert.throws(() => planFile(claudeCodeTarget('/a', access), '{ "env": { '), /not a valid JSON/);
 });

@@ -168,10 +168,13 @@ export class Leases {
       return new ProxyError('rate_limit', `Every Kiro account is cooling down; the first is back in ${retryAfterSeconds} s. ${why()}`, { retryAfterSeconds });
     }
     if (this.deps.accountCount() === 0) {
+      // 403, not 503: the SDKs (Anthropic, OpenAI), Claude Code, Codex and Gemini CLI retry 408,
+      // 409, 429 and 5xx, and Claude Code retried this one for minutes before showing it.
       return new ProxyError(
-        'overloaded',
-        'No Kiro account is available: add one (sign in with Google/GitHub/Builder ID, import the Kiro IDE token from ~/.aws/sso/cache, or paste a token).',
-        { status: 503 },
+        'permission',
+        'No Kiro account is available: add one (VS Code: "Kiro: Add Account"; CLI: kiro-proxy login --google, --github or --builder-id, ' +
+          'or kiro-proxy import <file>; or sign in with the Kiro IDE, whose token in ~/.aws/sso/cache is picked up). Retrying will not help until then.',
+        { code: 'no_kiro_account' },
       );
     }
     const triedAll = accounts.some((a) => req.exclude.has(a.id) && isUsable(stateOf(a, now)));
