@@ -280,6 +280,8 @@ export class AccountPool extends EventEmitter<PoolEvents> {
       else delete account.proxy;
     });
     await this.saves.save();
+    // Through the new path at once: a dead proxy shows on the account now, not at its next request.
+    this.refreshQuota(id).catch((err) => this.logger.debug(`quota through the new proxy failed: ${messageOf(err)}`));
   }
 
   /** Puts every cooling account back into rotation; returns how many there were. */
