@@ -15,6 +15,7 @@ const LOGIN_USAGE = 'usage: kiro-proxy login --google|--github|--builder-id|--id
 export async function runAccountCommand(engine: Engine, command: string, args: string[], flags: Flags): Promise<number> {
   switch (command) {
     case 'accounts':
+      if (typeof flags['set-proxy'] === 'string') return setProxy(engine, flags['set-proxy'], args);
       printAccounts(engine.pool.list());
       return 0;
     case 'import': {
@@ -37,6 +38,15 @@ export async function runAccountCommand(engine: Engine, command: string, args: s
     default:
       throw new Error(`unknown command "${command}"; try --help`);
   }
+}
+
+/** `accounts --set-proxy <id> <url|none>`: the account's own outbound proxy, or back to the global one. */
+async function setProxy(engine: Engine, id: string, args: string[]): Promise<number> {
+  if (args.length !== 1) throw new Error('usage: kiro-proxy accounts --set-proxy <account-id> <http|https|socks5|socks5h://[user:password@]host:port | none>');
+  await engine.pool.setProxy(id, args[0] === 'none' ? undefined : args[0]);
+  const account = engine.pool.view(id);
+  process.stdout.write(`${account.label} (${account.id}): ${account.proxy ? `outbound proxy ${account.proxy}` : 'no outbound proxy of its own'}\n`);
+  return 0;
 }
 
 function printAccounts(accounts: AccountView[]): void {

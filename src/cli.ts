@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { defaultConfig, shownKiroEndpoint, type ProxyConfig, type SelectionStrategy } from './proxy/config';
 import { Engine } from './proxy/engine';
 import { redactError, type Logger } from './proxy/logger';
+import { parseOutboundProxy } from './proxy/kiro/outbound-proxy';
 import { FileAccountStore } from './proxy/pool/store';
 import { runAccountCommand } from './cli-accounts';
 import { expandHome } from './proxy/home';
@@ -18,6 +19,7 @@ const USAGE = `kiro-proxy ${VERSION}
 Usage:
   kiro-proxy [options]                 serve the Anthropic and OpenAI APIs over your Kiro accounts
   kiro-proxy accounts [options]        list accounts
+  kiro-proxy accounts --set-proxy <id> <url|none>   send that account's Kiro calls through its own proxy
   kiro-proxy import <file> [options]   import a Kiro token JSON file
   kiro-proxy import --kiro-cli [db]    import kiro-cli's sign-in (default ~/.local/share/kiro-cli/data.sqlite3; Node 22.12+)
   kiro-proxy import --api-key          add a Kiro API key (ksk_…) read from KIRO_API_KEY, else from standard input
@@ -32,6 +34,8 @@ Options:
   --token-dir <dir>   Kiro IDE token cache to import from (default ~/.aws/sso/cache)
   --api-key <key>     require this key from clients (x-api-key or Authorization: Bearer);
                       KIRO_PROXY_API_KEY sets it without showing it in the process list
+  --outbound-proxy <url>    every Kiro call through this proxy: http://, https://, socks5://, socks5h://
+                            ([user:password@]host:port); KIRO_PROXY_OUTBOUND_PROXY sets it out of \`ps\`
   --strategy <s>      least-used | round-robin | priority
   --model-mapping <json>    client model → Kiro model, e.g. '{"gpt-5":"claude-opus-4.5"}'
   --default-model <id>      where names no mapping knows go (default claude-sonnet-4.5)
@@ -104,6 +108,8 @@ function configFrom(values: Record<string, string | boolean | undefined>): Proxy
     overrides.port = port;
   }
   if (typeof values.host === 'string') overrides.host = bindHost(values.host);
+  const outbound = typeof values['outbound-proxy'] === 'string' ? values['outbound-proxy'] : process.env.KIRO_PROXY_OUTBOUND_PROXY;
+  if (outbound) overrides.outboundProxy = parseOutboundProxy(outbound).href;
   if (typeof values['data-dir'] === 'string') overrides.dataDir = path.resolve(expandHome(values['data-dir']));
   if (typeof values['token-dir'] === 'string') overrides.tokenDir = path.resolve(expandHome(values['token-dir']));
   // The environment keeps the key out of `ps` output; the flag still wins.
@@ -148,6 +154,8 @@ async function main(): Promise<number> {
       idc: { type: 'string' },
       region: { type: 'string' },
       'kiro-cli': { type: 'boolean' },
+      'outbound-proxy': { type: 'string' },
+      'set-proxy': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

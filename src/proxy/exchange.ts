@@ -37,7 +37,7 @@ export interface ExchangeDeps {
 const IMAGE_FETCH_TIMEOUT_MS = 30_000;
 
 /** Failures that take the account out of rotation: try the next one, free of the retry budget. */
-const ACCOUNT_FAILURES = new Set<KiroFailure['kind']>(['throttled', 'suspicious', 'exhausted', 'suspended', 'auth']);
+const ACCOUNT_FAILURES = new Set<KiroFailure['kind']>(['throttled', 'suspicious', 'exhausted', 'suspended', 'auth', 'proxy']);
 
 export class KiroExchange implements Exchange {
   /** Kiro's token counts against our estimates, learned per model from every reply. */
@@ -280,7 +280,7 @@ export class KiroExchange implements Exchange {
     const firstByteTimer = setTimeout(() => abort.abort(new Error('first byte timeout')), config.firstByteTimeoutMs);
     const sentAt = Date.now();
     try {
-      const res = await sendChat(http, hosts, lease.credentials, requestJson, abort.signal);
+      const res = await sendChat(http.via(lease.proxy), hosts, lease.credentials, requestJson, abort.signal);
       if (res.status !== 200) {
         const text = await res.body.text().catch(() => '');
         clearTimeout(firstByteTimer);

@@ -21,6 +21,8 @@ const SECRET_PATTERNS: RegExp[] = [
   new RegExp(`("(?:${SECRET_FIELDS})"\\s*:\\s*")[^"]*`, 'gi'),
   new RegExp(`([?&](?:${SECRET_FIELDS})=)[^&\\s"']+`, 'gi'),
   /((?:^|[\s,{])x-api-key\s*:\s*)[^\s"',}]+/gim,
+  // Credentials in a URL (an outbound proxy's user:password@).
+  /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@:"']+:[^\s/@"']+(?=@)/gi,
 ];
 
 const knownSecrets = new Set<string>();

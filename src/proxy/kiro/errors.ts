@@ -2,6 +2,7 @@
 // (docs/kiro-protocol.md §5). Kiro's error type header is unreliable, so like every reference
 // proxy we classify by status, `reason` and message text.
 import type { KiroHttp } from './http';
+import { OutboundProxyError } from './outbound-proxy';
 
 export type KiroFailureKind =
   /** 429: rate limit or capacity; cool the account down and fail over. */
@@ -21,7 +22,9 @@ export type KiroFailureKind =
   /** Any other 4xx: the request itself is wrong; returned as is, never cools an account. */
   | 'bad_request'
   /** 5xx or network: retry with backoff, then fail over. */
-  | 'transient';
+  | 'transient'
+  /** The account's outbound proxy is unreachable or refused the tunnel: that account rests, the next one serves. */
+  | 'proxy';
 
 export interface KiroFailure {
   kind: KiroFailureKind;
@@ -88,6 +91,7 @@ export function classifyKiroFailure(status: number, bodyText: string, headers: R
 
 /** A connection reset, DNS failure or timeout before Kiro answered. */
 export function networkFailure(err: unknown): KiroFailure {
+  if (err instanceof OutboundProxyError) return { kind: 'proxy', status: 0, message: safeMessage(err.message) };
   const code = (err as { code?: unknown })?.code;
   const detail = typeof code === 'string' ? code : err instanceof Error ? err.message : String(err);
   return { kind: 'transient', status: 0, message: safeMessage(`Network error talking to Kiro: ${detail}`) };

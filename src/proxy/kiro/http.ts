@@ -1,7 +1,8 @@
 // The one undici dispatcher every Kiro call shares: keep-alive connection reuse instead of a
-// client per request, and an optional outbound proxy. We use undici's own `request` with an
+// client per request, and an optional outbound proxy (plus one client per account proxy, `via`). We use undici's own `request` with an
 // explicit dispatcher, never the global fetch that VS Code patches.
-import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
+import { proxiedDispatcher } from './outbound-proxy';
 
 export interface KiroHttpOptions {
   outboundProxy?: string;
@@ -13,8 +14,10 @@ export interface KiroHttpOptions {
 
 export class KiroHttp {
   readonly dispatcher: Dispatcher;
+  /** One client per account proxy, made on first use. */
+  private readonly proxied = new Map<string, KiroHttp>();
 
-  constructor(options: KiroHttpOptions = {}) {
+  constructor(private readonly options: KiroHttpOptions = {}) {
     const common = {
       keepAliveTimeout: 30_000,
       // Per origin, above the proxy's default limit of 1,000 concurrent requests: with 256, three
@@ -23,9 +26,18 @@ export class KiroHttp {
       headersTimeout: options.headersTimeoutMs ?? 60_000,
       bodyTimeout: options.bodyTimeoutMs ?? 300_000,
     };
-    this.dispatcher = options.outboundProxy
-      ? new ProxyAgent({ uri: options.outboundProxy, ...common })
-      : new Agent(common);
+    this.dispatcher = proxiedDispatcher(options.outboundProxy, common);
+  }
+
+  /** The client for an account with its own outbound proxy (this one without). */
+  via(proxy: string | undefined): KiroHttp {
+    if (!proxy || proxy === this.options.outboundProxy) return this;
+    let http = this.proxied.get(proxy);
+    if (!http) {
+      http = new KiroHttp({ ...this.options, outboundProxy: proxy });
+      this.proxied.set(proxy, http);
+    }
+    return http;
   }
 
   request(url: string, options: Omit<Dispatcher.RequestOptions, 'origin' | 'path'> & { signal?: AbortSignal }) {
@@ -54,6 +66,7 @@ export class KiroHttp {
   }
 
   async close(): Promise<void> {
+    await Promise.all([...this.proxied.values()].map((http) => http.close()));
     await this.dispatcher.close();
   }
 }

@@ -1,6 +1,7 @@
 // One Kiro account as the pool keeps it (and the store persists it), and the secret-free
 // view of it that every UI, log and admin endpoint gets instead.
 import type { AuthMethod, KiroCredentials } from '../kiro/credentials';
+import { proxyLabel } from '../kiro/outbound-proxy';
 import type { Quota } from '../kiro/usage';
 
 /** What the views show. Derived from the stored status, the clock and the token expiry. */
@@ -52,6 +53,8 @@ export interface AccountRecord {
   /** Kiro model ids the account may use (ListAvailableModels), when known. */
   models?: string[];
   source?: AccountSource;
+  /** This account's outbound proxy URL (may hold credentials: a secret); else the global one. */
+  proxy?: string;
   addedAt: number;
   lastUsedAt?: number;
 }
@@ -78,6 +81,8 @@ export interface AccountView {
   quota?: Quota;
   models?: string[];
   source?: AccountSource;
+  /** The account's own outbound proxy, without credentials (scheme://host:port). */
+  proxy?: string;
   addedAt: number;
   lastUsedAt?: number;
 }
@@ -147,6 +152,7 @@ export function viewOf(account: StoredAccount, now: number): AccountView {
     ...(account.quota ? { quota: account.quota } : {}),
     ...(account.models ? { models: [...account.models] } : {}),
     ...(account.source ? { source: { ...account.source } } : {}),
+    ...(account.proxy ? { proxy: proxyLabel(account.proxy) } : {}),
     addedAt: account.addedAt,
     ...(account.lastUsedAt !== undefined ? { lastUsedAt: account.lastUsedAt } : {}),
   };

@@ -62,6 +62,8 @@ export function judgeFailure(
         coolDown(account, now + DENIED_COOLDOWN_MS, `Kiro refused this account (${answer}: ${failure.message}); it is tried again in ${DENIED_COOLDOWN_MS / 60_000} minutes.`),
       );
     }
+    case 'proxy':
+      return counted(coolDown(account, now + config.cooldownSeconds * 1000, `${failure.message}; the account rests, then is tried again.`));
     case 'bearer_invalid':
     case 'transient':
       return counted(unchanged); // the exchange refreshes or retries

@@ -91,7 +91,7 @@ export class TokenFreshness {
     const { http, hosts, clock, logger } = this.deps;
     const account = this.deps.require(id);
     try {
-      const grant = await refreshCredentials(http, hosts, account.credentials, clock.now());
+      const grant = await refreshCredentials(http.via(account.proxy), hosts, account.credentials, clock.now());
       const now = clock.now();
       // The account as it is now: a reload may have replaced the object while Kiro answered.
       const current = this.deps.require(id);

@@ -18,6 +18,8 @@ export interface Lease {
   credentials: KiroCredentials;
   /** Stable for a sticky session on one account; a new UUID otherwise. */
   conversationId: string;
+  /** The account's own outbound proxy, when it has one: every call of the attempt goes through it. */
+  proxy?: string;
 }
 
 export interface AcquireRequest {
@@ -116,7 +118,8 @@ export class Leases {
     this.load.add(account.id, now);
     this.lastPicked = account.id;
     const session = sessionKey ? this.sessions.bind(sessionKey, account.id, now) : undefined;
-    const lease = { accountId: account.id, label: labelOf(account), credentials, conversationId: session?.conversationId ?? randomUUID() };
+    const lease: Lease = { accountId: account.id, label: labelOf(account), credentials, conversationId: session?.conversationId ?? randomUUID() };
+    if (account.proxy) lease.proxy = account.proxy;
     if (sessionKey && session) this.held.set(lease, { key: sessionKey, session });
     return lease;
   }

@@ -13,6 +13,7 @@ import { NeedsLoginError } from '../kiro/auth';
 import type { KiroCredentials } from '../kiro/credentials';
 import { kiroHosts, type KiroHosts } from '../kiro/endpoints';
 import { KiroCallError, type KiroFailure } from '../kiro/errors';
+import { parseOutboundProxy } from '../kiro/outbound-proxy';
 import { machineIdFor } from '../kiro/headers';
 import type { KiroHttp } from '../kiro/http';
 import type { SocialProvider } from '../kiro/login';
@@ -261,6 +262,28 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     await this.saves.save();
   }
 
+  /**
+   * Sends every call of the account through `proxy` (http://, https://, socks5://, socks5h://,
+   * credentials allowed), or through the global one again when `proxy` is empty. A bad URL
+   * throws before anything changes.
+   */
+  async setProxy(id: string, proxy: string | undefined): Promise<void> {
+    this.require(id);
+    let url: string | undefined;
+    try {
+      url = proxy?.trim() ? parseOutboundProxy(proxy).href : undefined;
+    } catch (err) {
+      throw new ProxyError('invalid_request', messageOf(err));
+    }
+    this.mutate(id, (account) => {
+      if (url) account.proxy = url;
+      else delete account.proxy;
+    });
+    await this.saves.save();
+    // Through the new path at once: a dead proxy shows on the account now, not at its next request.
+    this.refreshQuota(id).catch((err) => this.logger.debug(`quota through the new proxy failed: ${messageOf(err)}`));
+  }
+
   /** Puts every cooling account back into rotation; returns how many there were. */
   clearCooldowns(): number {
     let cleared = 0;
@@ -299,9 +322,10 @@ export class AccountPool extends EventEmitter<PoolEvents> {
   /** Asks Kiro for the account's credits (and e-mail and models); an exhausted account learns its reset date. */
   async refreshQuota(id: string): Promise<void> {
     const account = this.require(id);
+    const http = this.opts.http.via(account.proxy);
     const usage = async (creds: KiroCredentials) => ({
       creds,
-      quota: await getUsageLimits(this.opts.http, this.hosts, creds, { now: this.clock.now() }),
+      quota: await getUsageLimits(http, this.hosts, creds, { now: this.clock.now() }),
     });
     let answer: Awaited<ReturnType<typeof usage>>;
     try {
@@ -316,7 +340,7 @@ export class AccountPool extends EventEmitter<PoolEvents> {
       throw asProxyError(err);
     }
     const { creds, quota } = answer;
-    const models = await listAvailableModels(this.opts.http, this.hosts, creds).catch(() => undefined);
+    const models = await listAvailableModels(http, this.hosts, creds).catch(() => undefined);
     this.mutate(id, (a) => {
       a.quota = quota;
       if (quota.email) a.email = quota.email;

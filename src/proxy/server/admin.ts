@@ -3,6 +3,7 @@
 import type { ServerDeps, Route } from './types';
 import { sendJson } from '../protocols/reply';
 import { ProxyError } from '../errors';
+import { isRecord } from '../records';
 import { shownKiroEndpoint } from '../config';
 import { modelsListBody } from '../protocols/gemini';
 import { contextWindowOf, listClientModels, resolveKiroModel } from '../kiro/models';
@@ -90,6 +91,17 @@ export function adminRoutes(deps: ServerDeps): Route[] {
       await pool.setEnabled(id, false);
       sendJson(ctx.res, 200, { account: pool.view(id) });
     }),
+    {
+      // {"proxy": "socks5://user:password@host:port"} sets the account's own outbound proxy; null removes it.
+      ...admin('PUT', /^\/admin\/accounts\/(?<id>[^/]+)\/proxy$/, async (ctx) => {
+        const id = account(ctx.params.id);
+        const proxy = isRecord(ctx.body) ? ctx.body.proxy : undefined;
+        if (proxy !== null && typeof proxy !== 'string') throw new ProxyError('invalid_request', 'Send {"proxy": "socks5://host:port"} (http, https, socks5, socks5h), or {"proxy": null} to remove it.');
+        await pool.setProxy(id, proxy ?? undefined);
+        sendJson(ctx.res, 200, { account: pool.view(id) });
+      }),
+      json: true,
+    },
     admin('DELETE', /^\/admin\/accounts\/(?<id>[^/]+)$/, async (ctx) => {
       await pool.remove(account(ctx.params.id));
       sendJson(ctx.res, 200, { removed: ctx.params.id });

@@ -10,10 +10,10 @@ import type { ProtocolContext } from '../protocols/types';
 export type Protocol = 'anthropic' | 'openai' | 'gemini' | 'plain';
 
 export interface Route {
-  method: 'GET' | 'HEAD' | 'POST' | 'DELETE';
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
   pattern: RegExp;
   protocol: Protocol;
-  /** JSON body expected (POST). */
+  /** JSON body expected (POST, PUT). */
   json?: boolean;
   /** Needs the API key when one is set. */
   guarded: boolean;
