@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { Engine } from '../../proxy/engine';
 import type { Logger } from '../../proxy/logger';
+import { DisposableStore, listen, toDisposable, type Disposable } from '../lifecycle';
 import { accountModelIds, kiroChatModels } from './catalog';
 import { KiroChatProvider } from './provider';
 import { CHAT_MODELS_SECTION, readChatModelSettings, thinkingConfigOf } from './settings';
@@ -25,11 +26,12 @@ export function languageModelProviderApi(): LanguageModelProviderApi | undefined
   };
 }
 
-export function registerChatModels(engine: Engine, logger: Logger): vscode.Disposable {
+export function registerChatModels(engine: Engine, logger: Logger): Disposable {
+  const owned = new DisposableStore();
   const api = languageModelProviderApi();
   if (!api) {
     logger.info(`VS Code ${vscode.version} has no language model provider API: Kiro models are not offered in its chat.`);
-    return new vscode.Disposable(() => undefined);
+    return owned;
   }
   const settings = () => readChatModelSettings(vscode.workspace.getConfiguration(CHAT_MODELS_SECTION));
   const provider = new KiroChatProvider({
@@ -38,7 +40,7 @@ export function registerChatModels(engine: Engine, logger: Logger): vscode.Dispo
     models: () => kiroChatModels(accountModelIds(engine.pool), settings().hidden),
     thinking: () => thinkingConfigOf(settings().thinking),
   });
-  let registration: vscode.Disposable | undefined;
+  let registration: Disposable | undefined;
   const apply = () => {
     const { enabled } = settings();
     if (enabled && !registration) registration = api.registerLanguageModelChatProvider(KIRO_VENDOR, provider);
@@ -49,15 +51,14 @@ export function registerChatModels(engine: Engine, logger: Logger): vscode.Dispo
     provider.refresh();
   };
   apply();
-  const onPoolChange = () => provider.refresh();
-  engine.pool.on('change', onPoolChange);
-  const onSettings = vscode.workspace.onDidChangeConfiguration((e) => {
-    if (e.affectsConfiguration(CHAT_MODELS_SECTION)) apply();
-  });
-  return new vscode.Disposable(() => {
-    engine.pool.off('change', onPoolChange);
-    onSettings.dispose();
-    registration?.dispose();
-    provider.dispose();
-  });
+  owned.add(provider);
+  owned.add(toDisposable(() => registration?.dispose()));
+  // Accounts (and the models they report) change: VS Code hears of it when the list differs.
+  owned.add(listen(engine.pool, 'change', () => provider.refresh()));
+  owned.add(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(CHAT_MODELS_SECTION)) apply();
+    }),
+  );
+  return owned;
 }
