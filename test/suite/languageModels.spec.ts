@@ -30,6 +30,8 @@ interface LmClasses {
   LanguageModelChatMessage: { User(content: string | unknown[]): vscode.LanguageModelChatMessage; Assistant(content: string | unknown[]): vscode.LanguageModelChatMessage };
   LanguageModelChatToolMode: { Auto: number; Required: number };
   LanguageModelError: new (message?: string) => Error & { code: string };
+  /** From the `languageModelThinkingPart` proposal; VS Code 1.139 exports the class to every extension. */
+  LanguageModelThinkingPart: new (value: string | string[], id?: string) => { value: string | string[] };
 }
 const lm = vscode as unknown as LmClasses;
 
@@ -167,6 +169,35 @@ describe('Kiro models in vscode.lm', function () {
     assert.equal(text, 'It is sunny in Paris.');
     const results = (await lastChat()).body.conversationState.currentMessage.userInputMessage.userInputMessageContext?.toolResults;
     assert.deepEqual(results?.map((r) => [r.toolUseId, r.content[0].text]), [['tooluse_weather1', '22 °C, sunny']]);
+  });
+
+  it('kiroProxy.chatModels.thinking: Kiro reasons, VS Code gets thinking parts, and they go back to Kiro on the next turn', async () => {
+    const settings = vscode.workspace.getConfiguration('kiroProxy.chatModels');
+    await settings.update('thinking', 'low', vscode.ConfigurationTarget.Global);
+    try {
+      await simPost('/__sim/enqueue', { reply: { thinking: 'Two and two make four.', text: 'Four.' } });
+      const chat = await model('claude-sonnet-4.5');
+      const question = vscode.LanguageModelChatMessage.User('What is 2+2?');
+      const first = (await chat.sendRequest([question])) as unknown as Streamed;
+      const parts: unknown[] = [];
+      for await (const part of first.stream) parts.push(part);
+      const thinking = parts.filter((p) => p instanceof lm.LanguageModelThinkingPart).map((p) => [(p as { value: string | string[] }).value].flat().join(''));
+      assert.equal(thinking.join(''), 'Two and two make four.', JSON.stringify(parts));
+      assert.equal(parts.filter((p) => p instanceof lm.LanguageModelTextPart).map((p) => (p as LanguageModelTextPart).value).join(''), 'Four.');
+      assert.match(JSON.stringify((await lastChat()).body), /<thinking_mode>adaptive<\/thinking_mode><thinking_effort>low<\/thinking_effort>/);
+
+      await simPost('/__sim/enqueue', { reply: { text: 'Six.' } });
+      const second = (await chat.sendRequest([
+        question,
+        lm.LanguageModelChatMessage.Assistant([new lm.LanguageModelThinkingPart('Two and two make four.'), new lm.LanguageModelTextPart('Four.')]),
+        vscode.LanguageModelChatMessage.User('And 3+3?'),
+      ])) as unknown as Streamed;
+      for await (const chunk of second.text) void chunk;
+      const history = JSON.stringify((await lastChat()).body);
+      assert.match(history, /<thinking>Two and two make four.<\/thinking>/, 'the earlier reasoning went back to Kiro');
+    } finally {
+      await settings.update('thinking', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
   it('an image reaches Kiro as an image', async () => {
