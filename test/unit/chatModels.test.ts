@@ -2,16 +2,18 @@
 // settings, and a converted request going to the simulator through the engine's exchange with
 // the HTTP proxy never started. The real-VS-Code layer (test/suite/chatModels.spec.ts) runs the
 // provider itself with VS Code's own classes.
-import { describe, it, before, after } from 'node:test';
+import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { accountModelIds, displayName, kiroChatModels } from '../../src/host/chatModels/catalog';
 import { conversationOf } from '../../src/host/chatModels/messages';
+import { languageModelError, reportReply } from '../../src/host/chatModels/reply';
 import { CHAT_MODEL_DEFAULTS, readChatModelSettings, thinkingConfigOf } from '../../src/host/chatModels/settings';
 import type { LanguageModelChatRequestMessage } from '../../src/host/chatModels/vscodeLm';
 import { defaultConfig } from '../../src/proxy/config';
+import { asProxyError } from '../../src/proxy/errors';
 import { Engine } from '../../src/proxy/engine';
 import { collectReply } from '../../src/proxy/protocols/reply';
 import { MemoryAccountStore } from '../../src/proxy/pool/store';
@@ -24,6 +26,19 @@ const toolResult = (callId: string, content: unknown[], isError = false) => ({ c
 const data = (bytes: string | Uint8Array, mimeType: string) => ({ mimeType, data: typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes, audience: undefined });
 const thinking = (value: string | string[]) => ({ value, id: 'think-1', metadata: undefined });
 const msg = (role: 1 | 2 | 3, ...content: unknown[]): LanguageModelChatRequestMessage => ({ role, content, name: undefined });
+
+/** Records what the provider reports, in the shape of VS Code's part classes (the real ones run in test/suite). */
+class TextPart { constructor(readonly value: string) {} }
+class ToolCallPart { constructor(readonly callId: string, readonly name: string, readonly input: object) {} }
+class ThinkingPart { constructor(readonly value: string | string[], readonly id?: string) {} }
+class LanguageModelError extends Error {
+  code = '';
+  static coded(code: string, message?: string) { return Object.assign(new LanguageModelError(message), { code }); }
+  static Blocked = (m?: string) => LanguageModelError.coded('Blocked', m);
+  static NoPermissions = (m?: string) => LanguageModelError.coded('NoPermissions', m);
+  static NotFound = (m?: string) => LanguageModelError.coded('NotFound', m);
+}
+const parts = { LanguageModelTextPart: TextPart, LanguageModelToolCallPart: ToolCallPart, LanguageModelThinkingPart: ThinkingPart };
 
 const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
 const PNG_BASE64 = Buffer.from(PNG).toString('base64');
@@ -136,6 +151,10 @@ describe('VS Code chat requests through the engine, the HTTP proxy stopped', () 
     await engine.dispose();
     rmSync(dir, { recursive: true, force: true });
   });
+  // The simulator forgets its accounts after each test: so does the pool.
+  afterEach(async () => {
+    for (const account of engine.pool.list()) await engine.pool.remove(account.id);
+  });
 
   it('the model list follows the enabled accounts and what Kiro reported for them', async () => {
     assert.deepEqual(accountModelIds(engine.pool), [], 'no account, no models');
@@ -145,7 +164,6 @@ describe('VS Code chat requests through the engine, the HTTP proxy stopped', () 
     assert.deepEqual(accountModelIds(engine.pool).sort(), ['claude-opus-4.6', 'claude-sonnet-4.5']);
     await engine.pool.setEnabled(account.id, false);
     assert.deepEqual(accountModelIds(engine.pool), [], 'a disabled account offers nothing');
-    await engine.pool.remove(account.id);
   });
 
   it('sends images, tool results and tools to Kiro, and logs the request as "VS Code chat"', async () => {
@@ -174,5 +192,67 @@ describe('VS Code chat requests through the engine, the HTTP proxy stopped', () 
     const [entry] = engine.log.recent(1);
     assert.equal(entry.endpoint, 'VS Code chat');
     assert.equal(entry.status, 200);
+  });
+
+  const ask = async (text: string) => {
+    const conversation = conversationOf([msg(1, { value: text })], { toolMode: 1 }, { model: 'claude-sonnet-4.5' });
+    return engine.exchange.start({ conversation, endpoint: 'VS Code chat', stream: true, signal: new AbortController().signal });
+  };
+  const errorOf = async (text: string) => {
+    const err = await ask(text).then(() => assert.fail('expected an error'), (e: unknown) => e);
+    return languageModelError({ LanguageModelError }, asProxyError(err)) as LanguageModelError;
+  };
+
+  it('reports thinking, text and whole tool calls as they arrive', async () => {
+    await importSimAccount(engine.pool, kiro.sim);
+    kiro.sim.enqueue({ thinking: 'Check the file.', text: 'Reading it.', toolCalls: [{ id: 'tooluse_r1', name: 'read_file', input: { path: 'a.txt' } }] });
+    const reported: unknown[] = [];
+    await reportReply((await ask('go')).events, { report: (part) => reported.push(part) }, parts);
+    const thinking = reported.filter((p) => p instanceof ThinkingPart);
+    assert.equal(thinking.map((p) => p.value).join(''), 'Check the file.');
+    assert.ok(thinking.every((p) => p.id === 'kiro-thinking-1'), 'one thinking run, one id');
+    assert.equal(reported.filter((p) => p instanceof TextPart).map((p) => p.value).join(''), 'Reading it.');
+    assert.deepEqual(reported.filter((p) => p instanceof ToolCallPart), [new ToolCallPart('tooluse_r1', 'read_file', { path: 'a.txt' })]);
+    assert.ok(reported.findIndex((p) => p instanceof ThinkingPart) < reported.findIndex((p) => p instanceof TextPart), 'in Kiro\'s order');
+  });
+
+  it('without a thinking part (VS Code before it had one) the reasoning is left out, the answer is whole', async () => {
+    await importSimAccount(engine.pool, kiro.sim);
+    kiro.sim.enqueue({ thinking: 'Hidden.', text: 'Shown.' });
+    const reported: unknown[] = [];
+    await reportReply((await ask('go')).events, { report: (part) => reported.push(part) }, { ...parts, LanguageModelThinkingPart: undefined });
+    assert.deepEqual(reported.map((p) => (p as TextPart).value).join(''), 'Shown.');
+  });
+
+  it('a reply Kiro breaks off fails instead of ending short', async () => {
+    await importSimAccount(engine.pool, kiro.sim);
+    kiro.sim.enqueue({ text: 'half an answer that goes on', resetAfterFrames: 3, chunking: 'frame' });
+    await assert.rejects(reportReply((await ask('go')).events, { report: () => undefined }, parts));
+  });
+
+  it('errors carry the HTTP reasons: too long, quota exhausted, every account cooling, no account', async () => {
+    const account = await importSimAccount(engine.pool, kiro.sim);
+    kiro.sim.setBehavior(account.sim.id, { error: 'inputTooLong' }, { times: 1 });
+    const tooLong = await errorOf('a very long prompt');
+    assert.equal(tooLong.code, '');
+    assert.match(tooLong.message, /prompt is too long/);
+
+    kiro.sim.setBehavior(account.sim.id, { error: 'throttled' }, { times: 1 });
+    engine.config.maxWaitSeconds = 0;
+    const cooling = await errorOf('cool down');
+    assert.equal(cooling.code, 'Blocked');
+    assert.match(cooling.message, /Every Kiro account is cooling down; the first is back in \d+ s/);
+    engine.pool.clearCooldowns();
+
+    kiro.sim.setBehavior(account.sim.id, { error: 'monthlyLimit' });
+    const exhausted = await errorOf('out of credits');
+    assert.equal(exhausted.code, 'Blocked');
+    assert.match(exhausted.message, /No Kiro account is available/);
+    assert.match(exhausted.message, /exhausted/i);
+
+    await engine.pool.remove(account.id);
+    const none = await errorOf('anyone?');
+    assert.equal(none.code, 'Blocked');
+    assert.match(none.message, /No Kiro account is available: add one/);
   });
 });

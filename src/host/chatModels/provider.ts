@@ -3,13 +3,13 @@
 // engine's exchange — the pool's failover, cooldowns, stickiness, request log and stats — with
 // no HTTP in between, so they work whether or not the proxy listens.
 import * as vscode from 'vscode';
-import { ProxyError, asProxyError } from '../../proxy/errors';
+import { asProxyError } from '../../proxy/errors';
 import { estimateConversationTokens, type Exchange } from '../../proxy/exchange';
-import type { ReplyEvent, ThinkingConfig } from '../../proxy/model';
-import { unfinishedReply } from '../../proxy/protocols/reply';
+import type { ThinkingConfig } from '../../proxy/model';
 import { estimateTokens } from '../../proxy/tokens';
 import type { KiroChatModel } from './catalog';
 import { conversationOf } from './messages';
+import { languageModelError, reportReply } from './reply';
 import type {
   LanguageModelChatInformation,
   LanguageModelChatProvider,
@@ -96,51 +96,5 @@ export class KiroChatProvider implements LanguageModelChatProvider, vscode.Dispo
 
   dispose(): void {
     this.changed.dispose();
-  }
-}
-
-/** Reports the reply's parts as they arrive: text, thinking (where VS Code has a part for it), whole tool calls. */
-async function reportReply(events: AsyncIterable<ReplyEvent>, progress: vscode.Progress<LanguageModelResponsePart>, api: LanguageModelProviderApi): Promise<void> {
-  const toolNames = new Map<string, string>();
-  let thinkingRun = 0;
-  let thinking = false;
-  for await (const event of events) {
-    if (event.type !== 'thinking') thinking = false;
-    switch (event.type) {
-      case 'thinking':
-        if (!thinking) thinkingRun++;
-        thinking = true;
-        if (api.LanguageModelThinkingPart) progress.report(new api.LanguageModelThinkingPart(event.text, `kiro-thinking-${thinkingRun}`));
-        break;
-      case 'text':
-        progress.report(new api.LanguageModelTextPart(event.text));
-        break;
-      case 'tool_start':
-        toolNames.set(event.id, event.name);
-        break;
-      case 'tool_end':
-        progress.report(new api.LanguageModelToolCallPart(event.id, toolNames.get(event.id) ?? '', event.input));
-        break;
-      case 'end':
-        return;
-    }
-  }
-  throw unfinishedReply();
-}
-
-/** The engine's plain reason (no account, all cooling with the time left, too long, quota) as VS Code's error. */
-export function languageModelError(api: LanguageModelProviderApi, error: ProxyError): Error {
-  const { LanguageModelError } = api;
-  switch (error.kind) {
-    case 'rate_limit':
-    case 'overloaded':
-      return LanguageModelError.Blocked(error.message);
-    case 'authentication':
-    case 'permission':
-      return LanguageModelError.NoPermissions(error.message);
-    case 'not_found':
-      return LanguageModelError.NotFound(error.message);
-    default:
-      return new LanguageModelError(error.message);
   }
 }
