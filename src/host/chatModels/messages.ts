@@ -132,21 +132,9 @@ function toolResultBlocks(callId: string, content: unknown[], isError: boolean):
   return [{ type: 'tool_result', toolUseId: callId, content: text, isError }, ...images];
 }
 
-/** The text of one part, for system messages and token counts. */
+/** The text of a system message's part (VS Code puts only text there). */
 function partText(part: unknown): string {
   return blocksOf(part)
-    .map((block) => {
-      switch (block.type) {
-        case 'text':
-        case 'thinking':
-          return block.text;
-        case 'tool_result':
-          return block.content;
-        case 'tool_use':
-          return `${block.name} ${JSON.stringify(block.input)}`;
-        case 'image':
-          return '';
-      }
-    })
+    .map((block) => (block.type === 'text' ? block.text : ''))
     .join('');
 }
