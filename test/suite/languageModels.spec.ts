@@ -280,9 +280,15 @@ describe('Kiro models in vscode.lm', function () {
 
   it('provideTokenCount counts as the HTTP count_tokens does', async () => {
     const chat = await model('claude-sonnet-4.5');
-    assert.equal(await chat.countTokens('abcdefgh'), 2);
+    // The engine's count over the same one-message prompt: what POST /v1/messages/count_tokens answers.
+    const httpCount = (content: Array<{ type: 'text'; text: string } | { type: 'image'; source: { kind: 'base64'; mediaType: string; data: string } }>) =>
+      api.engine.exchange.countTokens({ model: 'claude-sonnet-4.5', system: '', tools: [], messages: [{ role: 'user', content }] });
+    const text = 'Count these words, please: one two three four five six seven.';
+    assert.equal(await chat.countTokens(text), httpCount([{ type: 'text', text }]));
     const withImage = lm.LanguageModelChatMessage.User([new lm.LanguageModelTextPart('abcd'), lm.LanguageModelDataPart.image(PNG, 'image/png')]);
-    assert.equal(await chat.countTokens(withImage), 1 + 1600);
+    const counted = await chat.countTokens(withImage);
+    assert.equal(counted, httpCount([{ type: 'text', text: 'abcd' }, { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: Buffer.from(PNG).toString('base64') } }]));
+    assert.ok(counted > 1600, `an image counts as one (${counted})`);
   });
 
   it('kiroProxy.chatModels.enabled off removes the vendor; on brings it back', async () => {

@@ -4,9 +4,8 @@
 // no HTTP in between, so they work whether or not the proxy listens.
 import * as vscode from 'vscode';
 import { asProxyError } from '../../proxy/errors';
-import { estimateConversationTokens, type Exchange } from '../../proxy/exchange';
+import type { Exchange } from '../../proxy/exchange';
 import type { ThinkingConfig } from '../../proxy/model';
-import { estimateTokens } from '../../proxy/tokens';
 import type { KiroChatModel } from './catalog';
 import { conversationOf } from './messages';
 import { languageModelError, reportReply } from './reply';
@@ -89,9 +88,9 @@ export class KiroChatProvider implements LanguageModelChatProvider, vscode.Dispo
   }
 
   async provideTokenCount(model: LanguageModelChatInformation, input: string | LanguageModelChatRequestMessage): Promise<number> {
-    if (typeof input === 'string') return estimateTokens(input);
-    // The HTTP protocols' count (`count_tokens`, `countTokens`) over this one message.
-    return estimateConversationTokens(conversationOf([input], { toolMode: 1 }, { model: model.id }));
+    // What the HTTP `count_tokens` / `countTokens` endpoints answer for a prompt of just this.
+    const message: LanguageModelChatRequestMessage = typeof input === 'string' ? { role: 1, content: [{ value: input }], name: undefined } : input;
+    return this.deps.exchange.countTokens(conversationOf([message], { toolMode: 1 }, { model: model.id }));
   }
 
   dispose(): void {
