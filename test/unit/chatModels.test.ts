@@ -69,7 +69,7 @@ describe('conversationOf (VS Code messages → the engine conversation)', () => 
       {
         role: 'assistant',
         content: [
-          { type: 'thinking', text: 'Look at it.', signature: undefined },
+          { type: 'thinking', text: 'Look at it.' },
           { type: 'text', text: 'Let me read the file.' },
           { type: 'tool_use', id: 'call-1', name: 'read_file', input: { path: 'a.txt' } },
         ],

@@ -12,9 +12,6 @@ const ASSISTANT = 2;
 const SYSTEM = 3;
 const TOOL_MODE_REQUIRED = 2;
 
-/** Where a thinking part keeps Kiro's signature across turns (its `metadata`). */
-export const THINKING_SIGNATURE_KEY = 'kiroSignature';
-
 export interface ConversationOptions {
   /** The Kiro model id the picker showed. */
   model: string;
@@ -86,10 +83,9 @@ function blocksOf(part: unknown): Block[] {
   }
   if (typeof part.callId === 'string' && Array.isArray(part.content)) return toolResultBlocks(part.callId, part.content, part.isError === true);
   if (isThinking(part)) {
+    // Kiro takes earlier reasoning back as text (the request builder inlines it); no signature needed.
     const text = thinkingText(part.value);
-    const metadata = isShape(part.metadata) ? part.metadata : {};
-    const signature = typeof metadata[THINKING_SIGNATURE_KEY] === 'string' ? metadata[THINKING_SIGNATURE_KEY] : undefined;
-    return text ? [{ type: 'thinking', text, signature }] : [];
+    return text ? [{ type: 'thinking', text }] : [];
   }
   if (typeof part.value === 'string') return [{ type: 'text', text: part.value }];
   if (isData(part)) return dataBlocks(part);
