@@ -25,6 +25,7 @@ import { createAccountsView, type AccountsTreeProvider } from './views/accountsT
 import { StatusBarController } from './views/statusBar';
 import { MonitorPanel } from './views/monitor/monitorPanel';
 import { registerClientConfigCommands } from './host/clientConfigCommands';
+import { registerChatModels } from './host/chatModels/register';
 
 let shutdown: (() => Promise<void>) | undefined;
 
@@ -98,6 +99,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<KiroTe
     }),
     ...registerAccountCommands(engine.pool, logger, () => engine.config.tokenDir, ready),
     MonitorPanel.registerSerializer(context, engine),
+    registerChatModels(engine, logger),
     ...registerClientConfigCommands(context, {
       baseUrl: () => baseUrlOf(controller.status),
       apiKey: async () => (engine.config.apiKey ? engine.config.apiKey : apiKeys.peek()),

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REPO_ROOT, assertPortClosed, codeServerVersions, runExtensionTests } from './e2e/lib/codeServer.mjs';
 import { kiroFixture } from './e2e/lib/fixture.mjs';
+import { packageLmConsumer } from './e2e/lib/lmConsumer.mjs';
 
 const SUITE = path.join(REPO_ROOT, 'out/test/suite/index.js');
 
@@ -34,6 +35,8 @@ export async function runSuiteInCodeServer(cs, { grep, console: fwd } = {}) {
       extensionTestsPath: SUITE,
       workspace: fx.workspace,
       settings: fx.settings,
+      // Another extension using the Kiro models through vscode.lm (test/lm-consumer), installed beside ours.
+      vsix: packageLmConsumer(fx.dir),
       env: {
         ...fx.env,
         KIRO_SIM_URL: fx.sim.url,

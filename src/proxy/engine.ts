@@ -39,9 +39,13 @@ export class Engine extends EventEmitter<{ state: [EngineState] }> {
   readonly log: RequestLog;
   readonly pool: AccountPool;
   readonly logger: Logger;
+  /**
+   * Ties accounts to Kiro calls. It exists as long as the engine, not only while the HTTP server
+   * runs: in-process clients (VS Code's own chat) use it with the proxy stopped.
+   */
+  readonly exchange: KiroExchange;
   private readonly http: KiroHttp;
   private server?: ProxyServer;
-  private exchange?: KiroExchange;
   private current: EngineState = { status: 'stopped' };
 
   constructor(private readonly options: EngineOptions) {
@@ -62,6 +66,7 @@ export class Engine extends EventEmitter<{ state: [EngineState] }> {
       logger: this.logger,
       scanWhenEmpty: options.scanTokenDirWhenEmpty ?? true,
     });
+    this.exchange = new KiroExchange({ config, http: this.http, hosts: kiroHosts(config.kiroEndpoint), pool: this.pool, log: this.log });
   }
 
   get config(): ProxyConfig {
@@ -81,12 +86,10 @@ export class Engine extends EventEmitter<{ state: [EngineState] }> {
     if (this.current.status === 'running' || this.current.status === 'starting') return this.current;
     this.setState({ status: 'starting' });
     const { config } = this.options;
-    const exchange = new KiroExchange({ config, http: this.http, hosts: kiroHosts(config.kiroEndpoint), pool: this.pool, log: this.log });
-    const server = new ProxyServer({ config, exchange, pool: this.pool, log: this.log, version: this.options.version });
+    const server = new ProxyServer({ config, exchange: this.exchange, pool: this.pool, log: this.log, version: this.options.version });
     try {
       const { host, port } = await server.listen();
       this.server = server;
-      this.exchange = exchange;
       this.pool.start();
       // Each shell announces the address its own way (the CLI's stdout line is a contract).
       return this.setState({ status: 'running', host, port, url: `http://${urlHost(host)}:${port}` });
@@ -103,7 +106,6 @@ export class Engine extends EventEmitter<{ state: [EngineState] }> {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    this.exchange = undefined;
     if (server) await server.close();
     await this.pool.flush();
     this.setState({ status: 'stopped' });
@@ -121,7 +123,7 @@ export class Engine extends EventEmitter<{ state: [EngineState] }> {
    */
   async speedTest(onResult?: (result: SpeedTestResult) => void): Promise<SpeedTestResult[]> {
     const exchange = this.exchange;
-    if (!exchange) throw new Error('The proxy is not running.');
+    if (!this.server) throw new Error('The proxy is not running.');
     return Promise.all(
       this.pool
         .list()

@@ -195,10 +195,12 @@ for (const cs of versions) {
     step('the Kiro sidebar lists one row per account with its state', async () => {
       await page.locator('.activitybar a.action-label[aria-label="Kiro"]').click();
       await tree().waitFor();
-      const h = await health();
       await until('two account rows', async () => (await tree().getByRole('treeitem').count()) === 2);
-      const labels = await tree().locator('.label-name').allInnerTexts();
-      assert.deepEqual([...labels].sort(), h.accounts.map((a) => a.label).sort());
+      // The running proxy learns the e-mails (its first quota refresh) shortly after the start, and a
+      // label changes with them: compare the tree with /health once both tell the same moment.
+      const sorted = (labels) => JSON.stringify([...labels].sort());
+      await until('the rows to show the labels /health gives', async () =>
+        sorted(await tree().locator('.label-name').allInnerTexts()) === sorted((await health()).accounts.map((a) => a.label)));
       for (const description of await tree().locator('.label-description').allInnerTexts()) assert.match(description, /^expires in \d/);
       await shoot('dark-sidebar');
     });
@@ -261,6 +263,34 @@ for (const cs of versions) {
       await until('a new log row', async () => (await rows.count()) === n + 1);
       assert.match(await rows.first().innerText(), /200/);
       await shoot('dark-logs');
+    });
+
+    // VS Code 1.104 finalized the language model provider API; 1.99 has none, and no Kiro models.
+    if (cs.name !== '1.99') step("the chat view's model picker lists the Kiro models the accounts reported", async () => {
+      // The models the simulator's ListAvailableModels gives every account (test/sim/catalog.mjs).
+      const expected = ['Auto', 'Claude Haiku 4.5', 'Claude Opus 4.5', 'Claude Opus 4.6', 'Claude Sonnet 4', 'Claude Sonnet 4.5', 'Claude Sonnet 4.6'];
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+Alt+I'); // Chat: Open Chat
+      const picker = page.locator('.interactive-input-part .action-label[aria-label^="Models"]').first();
+      await picker.waitFor({ timeout: 60_000 });
+      const kiroRows = async () => {
+        await picker.click();
+        const others = page.locator('.action-widget .monaco-list-row[aria-expanded="false"]', { hasText: 'Other Models' });
+        if (await others.count()) await others.click();
+        const labels = await page.locator('.action-widget .monaco-list-row.action').evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? ''));
+        return labels.filter((l) => l.split(', ')[1] === 'Kiro').map((l) => l.split(', ')[0]).sort();
+      };
+      // The running proxy asks each account for its models shortly after the start; the picker follows.
+      const listed = await until('every simulator model in the picker', async () => {
+        const names = await kiroRows();
+        if (JSON.stringify(names) === JSON.stringify(expected)) return names;
+        await page.keyboard.press('Escape');
+        return undefined;
+      }, 60_000);
+      assert.deepEqual(listed, expected);
+      await shoot('dark-chat-model-picker');
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+Alt+B'); // the secondary side bar closes again for the screenshots below
     });
 
     step('no token is in the webview, the output channel or any file of the profile and workspace', async () => {

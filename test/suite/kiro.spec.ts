@@ -14,64 +14,22 @@ import * as path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import * as vscode from 'vscode';
 import type { KiroTestApi } from '../../src/extension';
+import { env, portOpen, simAccounts, simPost, until, type SimAccount } from './simulator';
 
 const EXTENSION_ID = 'kiro-proxy.kiro-proxy';
 
-function env(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the suite through test/runInCodeServer.mjs or test/runTest.ts`);
-  return value;
-}
-
-const SIM = env('KIRO_SIM_URL');
 const PORT = Number(env('KIRO_SUITE_PORT'));
 const TOKEN_DIR = env('KIRO_SUITE_TOKEN_DIR');
 const BASE = `http://127.0.0.1:${PORT}`;
 const SETTINGS_FILE =
   process.env.KIRO_SUITE_SETTINGS_FILE ?? (process.env.KIRO_E2E_PROFILE_DIR ? path.join(process.env.KIRO_E2E_PROFILE_DIR, 'user', 'User', 'settings.json') : undefined);
 
-interface SimAccount { id: string; email: string; accessToken: string; refreshToken: string; refreshCount: number }
 interface HealthAccount { id: string; label: string; state: string; enabled: boolean }
-
-async function simGet<T>(p: string): Promise<T> {
-  const res = await fetch(`${SIM}${p}`);
-  assert.equal(res.status, 200, `simulator GET ${p}`);
-  return (await res.json()) as T;
-}
-async function simPost(p: string, body: unknown): Promise<void> {
-  const res = await fetch(`${SIM}${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  assert.equal(res.status, 200, `simulator POST ${p}: ${await res.text()}`);
-}
-const simAccounts = async () => (await simGet<{ accounts: SimAccount[] }>('/__sim/accounts')).accounts;
 
 async function health(): Promise<{ status: string; accounts: HealthAccount[] }> {
   const res = await fetch(`${BASE}/health`);
   assert.equal(res.status, 200);
   return (await res.json()) as { status: string; accounts: HealthAccount[] };
-}
-
-/** Polls a condition that has no event (the proxy's HTTP state) until it holds. */
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ port, host: '127.0.0.1' });
-    sock.once('connect', () => { sock.destroy(); resolve(true); });
-    sock.once('error', () => resolve(false));
-  });
 }
 
 function freePort(): Promise<number> {

@@ -7,6 +7,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { APPLICATION_SCOPED_KEYS, readProxySettings, SECTION } from '../../src/host/settingsModel';
 import { accountContextValue } from '../../src/views/accountItemModel';
+import { CHAT_MODEL_DEFAULTS, CHAT_MODELS_SECTION, readChatModelSettings } from '../../src/host/chatModels/settings';
 
 const root = path.join(__dirname, '..', '..');
 const read = (p: string) => readFileSync(path.join(root, p), 'utf8');
@@ -80,14 +81,19 @@ test('commands: all contributed are registered, all registered are contributed, 
 test('setting defaults in the manifest are the ones the code falls back to (defaultConfig)', () => {
   // package.json must spell the defaults out for VS Code; this keeps the two copies equal.
   const properties = pkg.contributes.configuration.properties as Record<string, { default?: unknown }>;
-  const manifest = Object.fromEntries(
-    Object.entries(properties)
-      .filter(([key]) => key.startsWith(`${SECTION}.`))
-      .map(([key, schema]) => [key.slice(SECTION.length + 1), schema.default]),
-  );
+  const defaultsUnder = (section: string) =>
+    Object.fromEntries(
+      Object.entries(properties)
+        .filter(([key]) => key.startsWith(`${section}.`))
+        .map(([key, schema]) => [key.slice(section.length + 1), schema.default]),
+    );
+  const chatKeys = Object.keys(defaultsUnder(CHAT_MODELS_SECTION)).map((key) => `chatModels.${key}`);
+  const manifest = Object.fromEntries(Object.entries(defaultsUnder(SECTION)).filter(([key]) => !chatKeys.includes(key)));
   const { settings, problems } = readProxySettings({ get: () => undefined, inspect: () => undefined });
   assert.deepEqual(problems, []);
   assert.deepEqual(manifest, settings);
+  assert.deepEqual(defaultsUnder(CHAT_MODELS_SECTION), { ...CHAT_MODEL_DEFAULTS });
+  assert.deepEqual(readChatModelSettings({ inspect: () => undefined }), CHAT_MODEL_DEFAULTS);
 });
 
 test('client configuration is offered without a folder (user-level files), never in an untrusted workspace', () => {
@@ -126,7 +132,8 @@ test('stable ids, activation and settings scope', () => {
   assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
   const props: Record<string, { scope?: string }> = pkg.contributes.configuration.properties;
   const appScoped = Object.entries(props).filter(([, p]) => p.scope === 'application').map(([k]) => k.replace('kiroProxy.', ''));
-  assert.deepEqual(appScoped.sort(), [...APPLICATION_SCOPED_KEYS].sort());
+  const chatModelKeys = Object.keys(CHAT_MODEL_DEFAULTS).map((key) => `chatModels.${key}`);
+  assert.deepEqual(appScoped.sort(), [...APPLICATION_SCOPED_KEYS, ...chatModelKeys].sort());
   // Every window shares one proxy: only this window's own autoStart may come from a workspace,
   // and an untrusted one cannot set it either.
   const windowScoped = Object.keys(props).filter((k) => props[k].scope !== 'application');
