@@ -92,6 +92,7 @@ test('monitor page renders under the strict CSP and speaks the protocol', async 
     await page.waitForSelector('#total-requests');
     assert.equal(await page.textContent('#total-requests'), '42');
     assert.equal(await page.textContent('#service-state'), 'Running');
+    assert.equal(await page.textContent('#total-web-searches'), '3');
 
     // The toolkit's elements are upgraded and styled through adopted stylesheets.
     const toolkit = await page.evaluate(() => {
@@ -128,8 +129,9 @@ test('monitor page renders under the strict CSP and speaks the protocol', async 
     // Logs tab: rows, live append, detail request, repro export and the saved state.
     await page.click('#tab-logs');
     await page.waitForSelector('#log-rows tr[data-id="2"]', { state: 'visible' });
-    await post(page, { type: 'logAppend', rows: [row(3)] });
+    await post(page, { type: 'logAppend', rows: [{ ...row(3), webSearches: 1 }] });
     await page.waitForSelector('#log-rows tr[data-id="3"]');
+    assert.match((await page.textContent('#log-rows tr[data-id="3"]')) ?? '', /· web search/);
     assert.deepEqual(await page.$$eval('#log-rows tr', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.id)), ['3', '2', '1']);
     await page.click('#log-rows tr[data-id="2"]');
     await post(page, { type: 'logDetail', id: 2, detail: { row: row(2, 500), kiroRequest: '{"conversationState":{}}' } });
