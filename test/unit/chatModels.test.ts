@@ -252,7 +252,8 @@ describe('VS Code chat requests through the engine, the HTTP proxy stopped', () 
 
     await engine.pool.remove(account.id);
     const none = await errorOf('anyone?');
-    assert.equal(none.code, 'Blocked');
+    // No account is a 403 (not retried by HTTP clients): VS Code's word for it is NoPermissions.
+    assert.equal(none.code, 'NoPermissions');
     assert.match(none.message, /No Kiro account is available: add one/);
   });
 });
