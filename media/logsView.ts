@@ -9,6 +9,8 @@ export interface LogsView {
   element: HTMLElement;
   reset(rows: LogRow[]): void;
   append(rows: LogRow[]): void;
+  /** The accounts' current labels (from each snapshot): rows name an account by these. */
+  setAccountNames(accounts: Array<{ id: string; label: string }>): void;
   showDetail(id: number, detail: LogDetail | undefined): void;
 }
 
@@ -35,6 +37,9 @@ export function createLogsView(ctx: PageContext): LogsView {
   const { s, fmt, state } = ctx;
   let rows: LogRow[] = [];
   let selectedId: number | undefined;
+  let names = new Map<string, string>();
+  /** The account's name now; the one it had then only when it is gone. */
+  const accountOf = (row: LogRow): string | undefined => (row.accountId !== undefined ? names.get(row.accountId) : undefined) ?? row.account;
 
   const statusFilter = dropdown('filter-status', s.filterStatus, (value) => applyFilter({ status: value as StatusFilter }));
   const accountFilter = dropdown('filter-account', s.account, (value) => applyFilter({ account: value }));
@@ -68,7 +73,7 @@ export function createLogsView(ctx: PageContext): LogsView {
   function matches(row: LogRow): boolean {
     if (state.status === 'ok' && failed(row)) return false;
     if (state.status === 'errors' && !failed(row)) return false;
-    if (state.account && row.account !== state.account) return false;
+    if (state.account && accountOf(row) !== state.account) return false;
     return !state.model || row.clientModel === state.model || row.kiroModel === state.model;
   }
 
@@ -83,7 +88,7 @@ export function createLogsView(ctx: PageContext): LogsView {
       h('td', { text: fmt.time(row.time) }),
       h('td', { text: row.endpoint }),
       h('td', { text: model, attrs: { title: model } }),
-      h('td', { text: row.account ?? '–' }),
+      h('td', { text: accountOf(row) ?? '–' }),
       h('td', { className: 'status', text: String(row.status), attrs: row.error ? { title: row.error } : {} }),
       h('td', { className: 'num', text: fmt.ms(row.durationMs) }),
       h('td', { className: 'num', text: tokens }),
@@ -98,7 +103,7 @@ export function createLogsView(ctx: PageContext): LogsView {
 
   function refreshChrome(): void {
     const distinct = (pick: (r: LogRow) => string | undefined) => [...new Set(rows.map(pick).filter((v): v is string => !!v))].sort();
-    setOptions(accountFilter, [['', s.allAccounts], ...distinct((r) => r.account).map((v): [string, string] => [v, v])], state.account);
+    setOptions(accountFilter, [['', s.allAccounts], ...distinct(accountOf).map((v): [string, string] => [v, v])], state.account);
     setOptions(modelFilter, [['', s.allModels], ...distinct((r) => r.clientModel).map((v): [string, string] => [v, v])], state.model);
     const shown = body.childElementCount;
     count.textContent = fmt.t(s.shownOf, fmt.int(shown), fmt.int(rows.length));
@@ -141,7 +146,7 @@ export function createLogsView(ctx: PageContext): LogsView {
       ...field(s.time, fmt.dateTime(r.time)),
       ...field(s.endpoint, r.endpoint),
       ...field(s.model, r.kiroModel ? `${r.clientModel} → ${r.kiroModel}` : r.clientModel),
-      ...field(s.account, r.account ?? '–'),
+      ...field(s.account, accountOf(r) ?? '–'),
       ...field(s.stream, r.stream ? s.yes : s.no),
       ...(r.attempts !== undefined ? field(s.attempts, fmt.int(r.attempts)) : []),
     );
@@ -188,5 +193,11 @@ export function createLogsView(ctx: PageContext): LogsView {
       refreshChrome();
     },
     showDetail,
+    setAccountNames(accounts) {
+      const next = new Map(accounts.map((a) => [a.id, a.label]));
+      if (next.size === names.size && [...next].every(([id, label]) => names.get(id) === label)) return;
+      names = next;
+      renderAll();
+    },
   };
 }

@@ -62,6 +62,7 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   if (!page) return;
   switch (message.type) {
     case 'snapshot':
+      page.logs.setAccountNames(message.snapshot.accounts);
       return page.monitor.update(message.snapshot);
     case 'speedTest':
       return page.monitor.updateSpeed(message.test);

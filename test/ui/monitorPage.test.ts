@@ -152,6 +152,16 @@ test('monitor page renders under the strict CSP and speaks the protocol', async 
     assert.deepEqual(await page.$$eval('#log-rows tr', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.id)), ['3', '2', '1']);
     assert.equal((await page.evaluate(() => (window as unknown as { __state: { account: string } }).__state)).account, 'alice@example.com');
 
+    // The log keeps the account's id; the page names it as the account is called now.
+    await post(page, { type: 'logAppend', rows: [{ ...row(5), accountId: 'a1', account: 'Google 9833ef' }] });
+    await page.waitForSelector('#log-rows tr[data-id="5"]');
+    assert.equal(await page.textContent('#log-rows tr[data-id="5"] td:nth-child(4)'), 'alice@example.com');
+    await post(page, { type: 'snapshot', snapshot: { ...snapshot, accounts: [{ ...snapshot.accounts[0], label: 'alice@work.example' }, snapshot.accounts[1]] } });
+    await page.waitForSelector('#filter-account vscode-option[value="alice@work.example"]', { state: 'attached' });
+    // Renamed, row 5 no longer matches the filter on the old name; rows without an id keep theirs.
+    assert.deepEqual(await page.$$eval('#log-rows tr', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.id)), ['3', '2', '1']);
+    assert.equal(await page.$$eval('#filter-account vscode-option[value="Google 9833ef"]', (o) => o.length), 0);
+
     assert.deepEqual(violations, []);
     assert.deepEqual(errors, []);
   } finally {

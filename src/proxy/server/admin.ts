@@ -109,7 +109,11 @@ export function adminRoutes(deps: ServerDeps): Route[] {
     admin('DELETE', /^\/admin\/cooldowns$/, (ctx) => sendJson(ctx.res, 200, { cleared: pool.clearCooldowns() })),
     admin('GET', /^\/admin\/logs$/, (ctx) => {
       const limit = Math.min(1000, Math.max(1, Number(ctx.query.get('limit')) || 100));
-      sendJson(ctx.res, 200, { entries: log.recent(limit).map(({ kiroRequest: _omit, ...entry }) => entry) });
+      // The log keeps the id; the label is the account's name now (its email once known), as in the sidebar.
+      const labelOf = (id: string | undefined) => (id === undefined ? undefined : pool.get(id)?.label);
+      sendJson(ctx.res, 200, {
+        entries: log.recent(limit).map(({ kiroRequest: _omit, ...entry }) => ({ ...entry, accountLabel: labelOf(entry.accountId) ?? entry.accountLabel })),
+      });
     }),
     admin('GET', /^\/admin\/stats$/, (ctx) => sendJson(ctx.res, 200, log.stats())),
   ];

@@ -46,8 +46,12 @@ export interface MonitorSnapshot {
   accounts: AccountRow[];
 }
 
-/** A log entry as the page shows it: one account label, no repro payload, no session key. */
-export type LogRow = Omit<RequestLogEntry, 'accountId' | 'accountLabel' | 'kiroRequest' | 'sessionId'> & { account?: string };
+/**
+ * A log entry as the page shows it: no repro payload, no session key. `accountId` is how the page
+ * names the account (its current label, from the snapshot); `account` is the label it had when the
+ * request ran, for an account removed since.
+ */
+export type LogRow = Omit<RequestLogEntry, 'accountLabel' | 'kiroRequest' | 'sessionId'> & { account?: string };
 
 export interface LogDetail {
   row: LogRow;

@@ -47,6 +47,7 @@ export function buildSnapshot(state: EngineState, stats: RequestStats, accounts:
 export function logRow(e: RequestLogEntry): LogRow {
   const optional = {
     kiroModel: e.kiroModel,
+    accountId: e.accountId,
     account: e.accountLabel ?? e.accountId,
     ttfbMs: e.ttfbMs,
     inputTokens: e.inputTokens,
