@@ -89,6 +89,7 @@ async function* searchTurns(
 ): AsyncGenerator<ReplyEvent> {
   const maxUses = tool.maxUses ?? DEFAULT_MAX_USES;
   const usage: Usage = { inputTokens: 0, outputTokens: 0, webSearchRequests: 0 };
+  let searches = 0;
   let conversation = start;
   let current = first;
   // Every turn but the last runs at least one search, so this bounds the Kiro calls too.
@@ -125,10 +126,10 @@ async function* searchTurns(
     for (const call of calls) {
       const query = typeof call.input.query === 'string' ? call.input.query.trim() : '';
       let outcome: WebSearchOutcome;
-      if (usage.webSearchRequests! >= maxUses) {
+      if (searches >= maxUses) {
         outcome = { failure: 'max_uses_exceeded', message: `At most ${maxUses} web searches per request.` };
       } else {
-        usage.webSearchRequests!++;
+        usage.webSearchRequests = ++searches;
         outcome = filterByDomain((await steps.search(withDomainOperators(query, tool))).outcome, tool);
       }
       yield { type: 'web_search', id: serverToolUseId(), query, outcome } satisfies WebSearchBlock;

@@ -265,4 +265,45 @@ describe('Gemini CLI through the proxy', () => {
       assert.ok(!parts.some((p: any) => p.thought), 'no thought parts are sent back');
     });
   });
+  // Gemini CLI's google_web_search tool asks a model with googleSearch alone and reads the text and
+  // groundingMetadata; the proxy offers Kiro's web search to the model, which searches (the
+  // simulator's /mcp) and answers from the results.
+  test('google_web_search: one Kiro search, its sources in the tool result, the canned text in the answer', async () => {
+    geminiVersion();
+    const proxy = await startProxy({ args: ['--api-key', KEY] });
+    const tap = await startHttpTap(proxy.url);
+    const cwd = mkdtempSync(join(tmpdir(), 'gemini-cwd-'));
+    try {
+      proxy.sim.setBehavior(proxy.sim.accounts.list()[0].id, (req: { body: any }) => {
+        const current = kiroTurn(req.body);
+        const results = JSON.stringify(current.userInputMessageContext?.toolResults ?? []);
+        const tools: string[] = (current.userInputMessageContext?.tools ?? []).map((t: any) => t.toolSpecification.name);
+        if (JSON.stringify(req.body.conversationState).includes('complexity_score')) return { text: '{"complexity_reasoning": "One search.", "complexity_score": 10}' };
+        // The search request: the proxy's web_search tool is its only tool.
+        if (tools.length === 1 && tools[0] === 'web_search') {
+          if (results === '[]') return { toolCalls: [{ name: 'web_search', input: { query: 'lighthouse keepers 2026' } }] };
+          return { text: `Summary: the first source says ${/amber-lighthouse-1/.exec(results)?.[0] ?? 'nothing'}.` };
+        }
+        if (results !== '[]') return { text: `According to the web: ${/amber-lighthouse-\d/.exec(results)?.[0] ?? 'nothing'}` };
+        if (String(current.content).includes(PROMPT_TAG) && tools.includes('google_web_search')) return { toolCalls: [{ name: 'google_web_search', input: { query: 'lighthouse keepers 2026' } }] };
+        return { text: 'ok' };
+      });
+      const run = await runGemini(tap.url, cwd, ['-p', `${PROMPT_TAG}: search the web for lighthouse keepers 2026`, '--yolo']);
+      const context = describeRun(run, proxy, tap);
+      assert.equal(run.code, 0, context);
+      assert.equal(run.stdout.trim(), 'According to the web: amber-lighthouse-1', context);
+      assert.equal(proxy.sim.searchRequests().length, 1, context);
+      assert.equal(proxy.sim.searchRequests()[0].body.params.arguments.query, 'lighthouse keepers 2026');
+      // What Gemini CLI gave its model: the search's text and the sources from groundingMetadata.
+      const final = proxy.sim.chatRequests().map((r) => JSON.stringify(kiroTurn(r.body).userInputMessageContext?.toolResults ?? [])).find((t) => t.includes('Sources:'));
+      assert.ok(final, `the tool result lists the sources: ${context}`);
+      assert.match(final, /\[1\] lighthouse keepers 2026 — simulated source 1 \(https:\/\/docs\.example\.com\/lighthouse-keepers-2026\/1\)/);
+      assert.match(final, /Summary: the first source says amber-lighthouse-1\./);
+      assertAllSucceeded(tap.requests, 'Gemini CLI');
+    } finally {
+      await tap.close();
+      await proxy.stop();
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
 });

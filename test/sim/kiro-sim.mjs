@@ -12,7 +12,7 @@ import { PromptCache } from './cache.mjs';
 import { writeStream, sleep } from './wire.mjs';
 import { authRoutes } from './auth.mjs';
 import { LISTED_MODEL_IDS, contextWindowFor, listModelsBody, usageLimitsBody } from './catalog.mjs';
-import { searchAnswer, validateSearchCall } from './web-search.mjs';
+import { webSearchRoutes } from './web-search.mjs';
 
 /**
  * @typedef {import('./reply.mjs').ReplyScript} ReplyScript
@@ -93,7 +93,7 @@ export class KiroSimulator {
     this.url = '';
     this.port = 0;
     /** @type {Record<string, (ctx: RouteContext) => any>} */
-    this.routes = { ...this.#apiRoutes(), ...authRoutes(this), ...this.#adminRoutes() };
+    this.routes = { ...this.#apiRoutes(), ...webSearchRoutes(this, (ctx) => this.#authenticate(ctx)), ...authRoutes(this), ...this.#adminRoutes() };
     const initial = typeof opts.accounts === 'number' ? Array.from({ length: opts.accounts }, () => ({})) : opts.accounts ?? [];
     for (const spec of initial) this.addAccount(spec);
     this.server = http.createServer((req, res) => { this.#handle(req, res).catch((err) => this.#crash(res, err)); });
@@ -358,43 +358,10 @@ export class KiroSimulator {
       'TARGET AmazonCodeWhispererService.ListAvailableModels': models,
       'TARGET AmazonCodeWhispererService.ListProfiles': profiles,
       'TARGET AmazonCodeWhispererService.ListAvailableProfiles': profiles,
-      'POST /mcp': (ctx) => this.#webSearch(ctx),
     };
   }
 
-  /** `/mcp` web search: auth → strict validation → script (behaviour, queue) or canned results. */
-  #webSearch(ctx) {
-    const account = this.#authenticate(ctx);
-    if (!account) return;
-    const { body, res, record } = ctx;
-    const done = (outcome, results = 0) => {
-      record.outcome = outcome;
-      this.searches.push({ seq: record.seq, account: account.id, query: body?.params?.arguments?.query, outcome, results });
-    };
-    const invalid = validateSearchCall(ctx.req.headers, body, account);
-    if (invalid) {
-      record.validation = invalid.detail;
-      done('invalid');
-      if (invalid.kind === 'http') return this.sendError(res, resolveError({ error: invalid.preset }));
-      return this.sendJson(res, 200, { id: body?.id ?? null, jsonrpc: '2.0', error: { code: invalid.code, message: invalid.message } });
-    }
-    const behavior = this.searchBehaviors.get(account.id);
-    let script = {};
-    if (behavior) {
-      script = behavior.script;
-      if (--behavior.remaining <= 0) this.searchBehaviors.delete(account.id);
-    } else if (this.searchQueue.length) {
-      script = this.searchQueue.shift();
-    }
-    if (script.error || script.status) {
-      done('error');
-      return this.sendError(res, resolveError(script, { userId: account.userId }));
-    }
-    const answer = searchAnswer(body.id, body.params.arguments.query, script);
-    const failed = answer.error || answer.result.isError || script.searchError;
-    done(failed ? 'failed' : 'ok', failed ? 0 : JSON.parse(answer.result.content[0].text).results.length);
-    this.sendJson(res, 200, answer);
-  }
+
 
   /** generateAssistantResponse: auth → profileArn → validation → reply selection → stream. */
   async #chat(ctx, flavour) {

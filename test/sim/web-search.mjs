@@ -1,6 +1,7 @@
 // Kiro's web search (`POST /mcp`, JSON-RPC `tools/call` of `web_search`, docs/kiro-protocol.md §11.1).
 // Validates what the proxy sends at least as strictly as Kiro, answers with canned results that
 // depend only on the query, and can be told to fail.
+import { resolveError } from './errors.mjs';
 
 /** Every canned snippet contains this phrase (with the result's number), so tests can find it downstream. */
 export const CANNED_SEARCH_PHRASE = 'amber-lighthouse';
@@ -98,4 +99,49 @@ export function searchAnswer(id, query, script = {}) {
     ? { results: script.results, totalResults: script.results.length, query, error: null }
     : script.searchError ? { results: [], totalResults: 0, query, error: script.searchError } : cannedSearch(query);
   return { id, jsonrpc: '2.0', result: { content: [{ type: 'text', text: JSON.stringify(doc) }], isError: false } };
+}
+
+/**
+ * The `/mcp` route: auth → strict validation → script (per-account behaviour, then the queue) or
+ * the canned results. Every call is recorded in `sim.searches`.
+ * @param {import('./kiro-sim.mjs').KiroSimulator} sim
+ * @param {(ctx: import('./kiro-sim.mjs').RouteContext) => any} authenticate the account, or null once it answered 403
+ */
+export function webSearchRoutes(sim, authenticate) {
+  const search = (ctx) => {
+    const account = authenticate(ctx);
+    if (!account) return;
+    const { body, res, record } = ctx;
+    const done = (outcome, results = 0) => {
+      record.outcome = outcome;
+      sim.searches.push({ seq: record.seq, account: account.id, query: body?.params?.arguments?.query, outcome, results });
+    };
+    const invalid = validateSearchCall(ctx.req.headers, body, account);
+    if (invalid) {
+      record.validation = invalid.detail;
+      done('invalid');
+      if (invalid.kind === 'http') return sim.sendError(res, resolveError({ error: invalid.preset }));
+      return sim.sendJson(res, 200, { id: body?.id ?? null, jsonrpc: '2.0', error: { code: invalid.code, message: invalid.message } });
+    }
+    const script = nextScript(sim, account.id);
+    if (script.error || script.status) {
+      done('error');
+      return sim.sendError(res, resolveError(script, { userId: account.userId }));
+    }
+    const answer = searchAnswer(body.id, body.params.arguments.query, script);
+    const failed = answer.error || answer.result.isError || script.searchError;
+    done(failed ? 'failed' : 'ok', failed ? 0 : JSON.parse(answer.result.content[0].text).results.length);
+    sim.sendJson(res, 200, answer);
+  };
+  return { 'POST /mcp': search };
+}
+
+/** @returns {SearchScript} the account's behaviour, else the next queued script, else none */
+function nextScript(sim, accountId) {
+  const behavior = sim.searchBehaviors.get(accountId);
+  if (behavior) {
+    if (--behavior.remaining <= 0) sim.searchBehaviors.delete(accountId);
+    return behavior.script;
+  }
+  return sim.searchQueue.shift() ?? {};
 }
