@@ -102,14 +102,4 @@ describe('SessionTable', () => {
     assert.ok(reads <= 2 * 1000, `window read ${reads} times for 1,000 binds`);
     assert.equal(table.size, 21_000);
   });
-
-  it('bind stays cheap with 20,000 live sessions', () => {
-    const table = new SessionTable(() => WINDOW);
-    for (let i = 0; i < 20_000; i++) serve(table, `s${i}`, 'a', i);
-    const t0 = performance.now();
-    for (let i = 0; i < 5000; i++) serve(table, `s${i}`, 'a', 20_000 + i);
-    const perBindUs = ((performance.now() - t0) * 1000) / 5000;
-    // A full scan per bind measured ~244 µs here; the ordered sweep is ~1 µs. Generous for a loaded box.
-    assert.ok(perBindUs < 40, `${perBindUs.toFixed(1)} µs per bind`);
-  });
 });
