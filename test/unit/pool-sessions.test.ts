@@ -2,7 +2,6 @@
 // conversation ids, and a sweep whose cost per bind does not grow with the number of live sessions.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { performance } from 'node:perf_hooks';
 import { SessionTable, type StickySession } from '../../src/proxy/pool/sessions';
 
 const WINDOW = 60_000;
