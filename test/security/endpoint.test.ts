@@ -46,9 +46,10 @@ const GUARDED = ROUTES.filter((r) => r.guarded);
 const UNGUARDED = ['GET /api/hello', 'HEAD /api/hello', 'POST /api/event_logging/batch'];
 
 function send(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  // Not postJson for a body: it always POSTs, and the table has PUT routes too.
   return body === undefined
     ? request(base, path, { method, headers })
-    : postJson(base, path, body, { method, headers });
+    : request(base, path, { method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 }
 
 function portOf(url: string): number {

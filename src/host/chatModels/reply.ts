@@ -42,8 +42,6 @@ export async function reportReply(
 /** The engine's plain reason (no account, all cooling with the time left, too long, quota) as VS Code's error. */
 export function languageModelError(api: Pick<LanguageModelProviderApi, 'LanguageModelError'>, error: ProxyError): Error {
   const { LanguageModelError } = api;
-  // A 403 for HTTP clients (so they do not retry), but for VS Code chat what blocks it is the pool.
-  if (error.code === 'no_kiro_account') return LanguageModelError.Blocked(error.message);
   switch (error.kind) {
     case 'rate_limit':
     case 'overloaded':
