@@ -2,6 +2,7 @@
 // They work in every window: the pool saves to SecretStorage, the window that serves reloads.
 import * as vscode from 'vscode';
 import { looksLikeApiKey } from '../proxy/kiro/api-key';
+import { parseOutboundProxy } from '../proxy/kiro/outbound-proxy';
 import type { AccountPool, ImportResult } from '../proxy/pool/pool';
 import type { Logger } from '../proxy/logger';
 import { scanTokenDir } from '../proxy/pool/token-files';
@@ -151,6 +152,29 @@ export function registerAccountCommands(pool: AccountPool, logger: Logger, token
     ),
     vscode.commands.registerCommand('kiro.account.enable', withAccount((id) => pool.setEnabled(id, true))),
     vscode.commands.registerCommand('kiro.account.disable', withAccount((id) => pool.setEnabled(id, false))),
+    vscode.commands.registerCommand(
+      'kiro.account.setProxy',
+      withAccount(async (id) => {
+        const account = pool.view(id);
+        const url = await vscode.window.showInputBox({
+          title: t('Outbound Proxy of {0}', account.label),
+          prompt: t('Every Kiro call of this account goes through this proxy: http://, https://, socks5:// or socks5h://[user:password@]host:port. Empty: the global proxy (kiroProxy.outboundProxy or http.proxy).'),
+          value: account.proxy ?? '',
+          ignoreFocusOut: true,
+          validateInput: (text) => {
+            if (!text.trim()) return undefined;
+            try {
+              parseOutboundProxy(text);
+              return undefined;
+            } catch {
+              return t('Use http://, https://, socks5:// or socks5h://[user:password@]host:port.');
+            }
+          },
+        });
+        if (url === undefined || url.trim() === (account.proxy ?? '')) return;
+        await pool.setProxy(id, url);
+      }),
+    ),
     vscode.commands.registerCommand(
       'kiro.account.copyId',
       withAccount(async (id) => {

@@ -236,7 +236,7 @@ export class KiroExchange implements Exchange {
     try {
       const answer = await this.failover<WebSearchAnswer>({ sessionKey: request.sessionId, signal: request.signal }, attempt, async (lease) => {
         try {
-          return { value: await kiroWebSearch(http, hosts, lease.credentials, query, request.signal) };
+          return { value: await kiroWebSearch(http.via(lease.proxy), hosts, lease.credentials, query, request.signal) };
         } catch (err) {
           if (request.signal.aborted) throw clientClosedError();
           if (err instanceof KiroCallError) return { failure: err.failure };

@@ -108,6 +108,7 @@ export function accountTooltip(account: AccountView, ctx: RowContext): string {
   if (account.tokenExpiresAt !== undefined) {
     lines.push(t('Access token expires: {0}', formatDateTime(account.tokenExpiresAt, locale, timeZone)));
   }
+  if (account.proxy) lines.push(t('Outbound proxy: {0}', escapeMarkdown(account.proxy)));
   if (account.reason) lines.push(t('Last error: {0}', escapeMarkdown(account.reason)));
   lines.push(t('Machine id: {0}', `\`${account.machineId}\``));
   // Markdown needs two trailing spaces or a blank line for a break; a blank line reads better.

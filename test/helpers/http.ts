@@ -70,7 +70,8 @@ export function request(baseUrl: string, path: string, options: RequestOptions =
 export function postJson(baseUrl: string, path: string, body: unknown, options: RequestOptions = {}): Promise<RawResponse> {
   return request(baseUrl, path, {
     ...options,
-    method: 'POST',
+    // POST unless told (a PUT route carries JSON too).
+    method: options.method ?? 'POST',
     body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
     headers: { 'content-type': 'application/json', ...options.headers },
   });

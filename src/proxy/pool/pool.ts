@@ -15,54 +15,27 @@ import { kiroHosts, type KiroHosts } from '../kiro/endpoints';
 import { KiroCallError, type KiroFailure } from '../kiro/errors';
 import { parseOutboundProxy } from '../kiro/outbound-proxy';
 import { machineIdFor } from '../kiro/headers';
-import type { KiroHttp } from '../kiro/http';
 import type { SocialProvider } from '../kiro/login';
-import { getUsageLimits, listAvailableModels } from '../kiro/usage';
 import { HEALTHY, isNewer, labelOf, setHealth, stateOf, viewOf, type AccountState, type AccountView, type StoredAccount } from './account';
 import { systemClock, type Clock } from './clock';
 import { judgeFailure } from './failure-policy';
 import { TokenFreshness } from './freshness';
 import { Leases, type AcquireRequest, type Lease } from './leases';
 import { defaultReferenceConfigPath } from './migrate';
+import { askQuota, type QuotaAnswer } from './quota';
 import { SaveScheduler } from './saves';
 import { StateTimers } from './state-timers';
 import { BackgroundScheduler, DEFAULT_QUOTA_INTERVAL_MS } from './scheduler';
 import { signInWithDeviceCode, signInWithSocial, type DeviceSignInOptions, type SocialSignInOptions } from './sign-in';
 import { apiKeyAccount, kiroCliAccounts, pastedAccounts, referenceToolAccounts, tokenDirAccounts, tokenFileAccount, type NewAccount, type SourcedAccounts } from './sources';
-import type { AccountStore } from './store';
-import type { NewCredentials, SkippedSource } from './token-files';
+import type { AccountPoolOptions, ImportResult, PoolChange } from './types';
+import type { NewCredentials } from './token-files';
 import { TokenFolderWatch, type TokenFileNotice } from './watch';
 
+export type { AccountPoolOptions, ImportResult, PoolChange } from './types';
 export type { AcquireRequest, Lease } from './leases';
 export type { NewAccount } from './sources';
 export type { TokenFileNotice } from './watch';
-
-export type PoolChange =
-  | { type: 'added'; account: AccountView }
-  | { type: 'removed'; accountId: string }
-  /** State, tokens' expiry, quota, counters or settings changed. */
-  | { type: 'updated'; account: AccountView; previousState: AccountState };
-
-export interface ImportResult {
-  added: AccountView[];
-  updated: AccountView[];
-  skipped: SkippedSource[];
-  notes: string[];
-}
-
-export interface AccountPoolOptions {
-  config: ProxyConfig;
-  http: KiroHttp;
-  store: AccountStore;
-  clock?: Clock;
-  logger?: Logger;
-  /** Import the token folder's Kiro files when the store holds no account (default true). */
-  scanWhenEmpty?: boolean;
-  /** Watch the token folder while started (default true). */
-  watchTokenDir?: boolean;
-  /** Background quota refresh interval (default 30 min). */
-  quotaIntervalMs?: number;
-}
 
 interface PoolEvents {
   change: [PoolChange];
@@ -92,16 +65,9 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     // Views already see the end lazily; the event reports what they saw before it.
     this.stateTimers = new StateTimers(clock, (id) => this.accounts.has(id), (a, was) => this.mutate(a.id, (b) => setHealth(b, HEALTHY), was));
     this.saves = new SaveScheduler(opts.store, () => [...this.accounts.values()], clock, logger);
-    this.freshness = new TokenFreshness({
-      http: opts.http,
-      hosts,
-      clock,
-      logger,
-      config,
-      require: (id) => this.require(id),
-      mutate: (id, change) => this.mutate(id, change),
-      persist: () => this.saves.save(),
-    });
+    const require = (id: string) => this.require(id);
+    const mutate = (id: string, change: (a: StoredAccount) => void) => this.mutate(id, change);
+    this.freshness = new TokenFreshness({ http: opts.http, hosts, clock, logger, config, require, mutate, persist: () => this.saves.save() });
     this.leases = new Leases({
       clock,
       config,
@@ -322,29 +288,19 @@ export class AccountPool extends EventEmitter<PoolEvents> {
   /** Asks Kiro for the account's credits (and e-mail and models); an exhausted account learns its reset date. */
   async refreshQuota(id: string): Promise<void> {
     const account = this.require(id);
-    const http = this.opts.http.via(account.proxy);
-    const usage = async (creds: KiroCredentials) => ({
-      creds,
-      quota: await getUsageLimits(http, this.hosts, creds, { now: this.clock.now() }),
-    });
-    let answer: Awaited<ReturnType<typeof usage>>;
+    let answer: QuotaAnswer;
     try {
-      const first = await this.freshness.fresh(account);
-      answer = await usage(first).catch(async (err) => {
-        if (!(err instanceof KiroCallError) || err.failure.kind !== 'bearer_invalid') throw err;
-        return usage(await this.freshness.renew(id, first.accessToken));
-      });
+      answer = await askQuota(this.opts.http, this.hosts, this.freshness, account, () => this.clock.now());
     } catch (err) {
       // A refused API key is out for good, like a suspension; a refused token gets its refresh first.
       if (err instanceof KiroCallError && (err.failure.kind === 'suspended' || isApiKey(account.credentials))) this.reportFailure(id, err.failure);
       throw asProxyError(err);
     }
-    const { creds, quota } = answer;
-    const models = await listAvailableModels(http, this.hosts, creds).catch(() => undefined);
+    const { quota, models } = answer;
     this.mutate(id, (a) => {
       a.quota = quota;
       if (quota.email) a.email = quota.email;
-      if (models?.length) a.models = models.map((m) => m.modelId);
+      if (models) a.models = models;
       if (a.status === 'exhausted' && quota.resetAt && quota.resetAt > this.clock.now()) setHealth(a, { ...a, until: quota.resetAt });
     });
     await this.saves.save();

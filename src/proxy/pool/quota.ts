@@ -1,0 +1,26 @@
+// Asking Kiro for an account's credits, e-mail and models, through the account's own proxy, with
+// fresh credentials (one new token and one retry when Kiro calls the token invalid).
+import type { KiroHosts } from '../kiro/endpoints';
+import { KiroCallError } from '../kiro/errors';
+import type { KiroHttp } from '../kiro/http';
+import { getUsageLimits, listAvailableModels, type Quota } from '../kiro/usage';
+import type { StoredAccount } from './account';
+import type { TokenFreshness } from './freshness';
+
+export interface QuotaAnswer {
+  quota: Quota;
+  /** Model ids the account may use; undefined when Kiro did not say. */
+  models?: string[];
+}
+
+export async function askQuota(http: KiroHttp, hosts: KiroHosts, freshness: TokenFreshness, account: StoredAccount, now: () => number): Promise<QuotaAnswer> {
+  const via = http.via(account.proxy);
+  const first = await freshness.fresh(account);
+  const usage = async (creds: typeof first) => ({ creds, quota: await getUsageLimits(via, hosts, creds, { now: now() }) });
+  const { creds, quota } = await usage(first).catch(async (err) => {
+    if (!(err instanceof KiroCallError) || err.failure.kind !== 'bearer_invalid') throw err;
+    return usage(await freshness.renew(account.id, first.accessToken));
+  });
+  const models = await listAvailableModels(via, hosts, creds).catch(() => undefined);
+  return { quota, ...(models?.length ? { models: models.map((m) => m.modelId) } : {}) };
+}

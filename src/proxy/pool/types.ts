@@ -1,0 +1,35 @@
+// The pool's public types: what it announces, what an import reports, how it is built.
+import type { ProxyConfig } from '../config';
+import type { Logger } from '../logger';
+import type { KiroHttp } from '../kiro/http';
+import type { AccountState, AccountView } from './account';
+import type { Clock } from './clock';
+import type { AccountStore } from './store';
+import type { SkippedSource } from './token-files';
+
+export type PoolChange =
+  | { type: 'added'; account: AccountView }
+  | { type: 'removed'; accountId: string }
+  /** State, tokens' expiry, quota, counters or settings changed. */
+  | { type: 'updated'; account: AccountView; previousState: AccountState };
+
+export interface ImportResult {
+  added: AccountView[];
+  updated: AccountView[];
+  skipped: SkippedSource[];
+  notes: string[];
+}
+
+export interface AccountPoolOptions {
+  config: ProxyConfig;
+  http: KiroHttp;
+  store: AccountStore;
+  clock?: Clock;
+  logger?: Logger;
+  /** Import the token folder's Kiro files when the store holds no account (default true). */
+  scanWhenEmpty?: boolean;
+  /** Watch the token folder while started (default true). */
+  watchTokenDir?: boolean;
+  /** Background quota refresh interval (default 30 min). */
+  quotaIntervalMs?: number;
+}
