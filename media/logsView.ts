@@ -157,6 +157,9 @@ export function createLogsView(ctx: PageContext): LogsView {
       ...field(s.duration, fmt.ms(r.durationMs)),
       ...(r.ttfbMs !== undefined ? field(s.ttfb, fmt.ms(r.ttfbMs)) : []),
       ...field(s.tokens, fmt.t(s.tokensInOut, fmt.int(r.inputTokens ?? 0), fmt.int(r.outputTokens ?? 0))),
+      ...(r.cacheReadTokens !== undefined || r.cacheWriteTokens !== undefined
+        ? field(s.cache, fmt.t(s.cacheTokens, fmt.int(r.cacheReadTokens ?? 0), fmt.int(r.cacheWriteTokens ?? 0)))
+        : []),
       ...(r.credits !== undefined ? field(s.credits, fmt.number(r.credits)) : []),
     );
     const parts: HTMLElement[] = [

@@ -100,7 +100,9 @@ export function createMonitorView(ctx: PageContext): MonitorView {
     totals.p95.value.textContent = stats.requests ? fmt.ms(stats.p95Ms) : '–';
     totals.ttfb.value.textContent = stats.avgTtfbMs ? fmt.ms(stats.avgTtfbMs) : '–';
     totals.tokens.value.textContent = fmt.compact(stats.inputTokens + stats.outputTokens);
-    totals.tokens.sub.textContent = fmt.t(s.tokensInOut, fmt.compact(stats.inputTokens), fmt.compact(stats.outputTokens));
+    const inOut = fmt.t(s.tokensInOut, fmt.compact(stats.inputTokens), fmt.compact(stats.outputTokens));
+    // Prompt-cache hits, when Kiro served any: what the client's cache_control saved.
+    totals.tokens.sub.textContent = stats.cacheHits ? `${inOut} · ${fmt.t(s.cacheHits, fmt.int(stats.cacheHits), fmt.compact(stats.cacheReadTokens))}` : inOut;
     totals.credits.value.textContent = fmt.number(stats.credits);
     totals.webSearches.value.textContent = fmt.int(stats.webSearches);
     charts.replaceChildren(

@@ -1,6 +1,7 @@
 // Layer 4: ties an account to a Kiro call. Takes a conversation, picks an account from the
 // pool, calls Kiro, classifies failures and fails over before the client sees a byte, then
 // yields decoded reply events and records the request log entry.
+import { randomUUID } from 'node:crypto';
 import type { Conversation, ReplyEvent, Usage } from './model';
 import type { Exchange, ExchangeRequest, ExchangeResult, WebSearchRequest, WebSearchRun } from './exchange-types';
 import { hasLimits, ReplyLimiter } from './reply-limits';
@@ -51,7 +52,8 @@ export class KiroExchange implements Exchange {
     // URL images are not fetched to be counted: each costs what an image usually does.
     const urlImages = conversation.messages.reduce((n, m) => n + m.content.filter((b) => b.type === 'image' && b.source.kind === 'url').length, 0);
     const countable = urlImages === 0 ? conversation : withoutUrlImages(conversation);
-    const built = buildKiroRequest(countable, { kiroModel, conversationId: 'count' });
+    // Stand-ins as long as the real ones, so the count is the size of the request `start` sends.
+    const built = buildKiroRequest(countable, { kiroModel, conversationId: randomUUID(), profileArn: PROFILE_ARN_STAND_IN });
     return this.calibration.estimate(kiroModel, kiroRequestTokens(built.json, built.body)) + urlImages * URL_IMAGE_TOKENS;
   }
 
@@ -457,6 +459,9 @@ interface Upstream {
 function isEmptyReply(first: IteratorResult<ReplyEvent>): boolean {
   return !first.done && first.value.type === 'end' && first.value.stopReason === 'end_turn' && !first.value.truncated;
 }
+
+/** The shape and usual length of a Kiro profile ARN. */
+const PROFILE_ARN_STAND_IN = 'arn:aws:codewhisperer:us-east-1:000000000000:profile/XXXXXXXXXXXX';
 
 /** Images a count does not fetch. */
 const URL_IMAGE_TOKENS = 1600;

@@ -321,7 +321,8 @@ describe('client-side faults', { timeout: 60_000 }, () => {
     const port = Number(new URL(proxy.url).port);
     const socket = net.connect(port, '127.0.0.1');
     socket.pause(); // never read
-    const body = JSON.stringify(MESSAGE(true));
+    // A limit far above the answer: the point is the stream the client does not read, not the output limit.
+    const body = JSON.stringify({ ...MESSAGE(true), max_tokens: 100_000_000 });
     socket.write(`POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
     try {
       await waitFor(() => proxy.sim.chatRequests().some((r: any) => r.account === a.id), 3000, 'upstream call');

@@ -172,6 +172,13 @@ describe('client parity through the official SDKs', () => {
     assert.ok(within(counted, final, 0.1), `count_tokens ${counted} vs final ${final}`);
     assert.ok(within(startTokens, final, 0.1), `message_start ${startTokens} vs final ${final}`);
     assert.equal(logged, final);
+
+    // A short prompt is mostly what Kiro's request adds around it: the count says so too.
+    const hello = { model: 'claude-opus-4-5', messages: [{ role: 'user' as const, content: 'hello' }] };
+    const helloCount = (await anthropic.messages.countTokens(hello)).input_tokens;
+    const helloBilled = (await anthropic.messages.create({ ...hello, max_tokens: 50 })).usage.input_tokens;
+    t.diagnostic(`"hello": count_tokens ${helloCount}, billed ${helloBilled}`);
+    assert.ok(within(helloCount, helloBilled, 0.1), `count_tokens ${helloCount} vs billed ${helloBilled}`);
   });
 
   test('empty reply then a good one: the client sees the good one, both asked of the same account', async () => {

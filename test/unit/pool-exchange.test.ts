@@ -51,10 +51,12 @@ describe('exchange leases', () => {
   let config: ProxyConfig;
   let pool: AccountPool;
   let exchange: KiroExchange;
+  let log: RequestLog;
 
   const build = (http: KiroHttp) => {
     pool = new AccountPool({ config, http, store: new MemoryAccountStore(), clock, scanWhenEmpty: false, watchTokenDir: false });
-    exchange = new KiroExchange({ config, http, hosts: kiroHosts(kiro.sim.url), pool, log: new RequestLog(100) });
+    log = new RequestLog(100);
+    exchange = new KiroExchange({ config, http, hosts: kiroHosts(kiro.sim.url), pool, log });
   };
 
   beforeEach(() => {
@@ -128,6 +130,24 @@ describe('exchange leases', () => {
     await endsItsSession('abandoned', async () => {
       for await (const _event of (await start('x', { sessionId: 'abandoned' })).events) break;
     });
+  });
+
+  it('a client that leaves before its reply was read is logged as cancelled (499) with the Kiro request, though Kiro finished', async () => {
+    await importSimAccount(pool, kiro.sim);
+    kiro.sim.enqueue({ text: 'the whole answer arrives in one chunk' });
+    const client = new AbortController();
+    const result = await start('x', { sessionId: 'left', signal: client.signal });
+    let events = 0;
+    try {
+      for await (const _event of result.events) {
+        if (++events === 1) client.abort(); // the socket closed while the adapter was writing
+      }
+    } catch {
+      // the rest may fail as cancelled: nobody is there to tell
+    }
+    const entry = log.recent(1)[0];
+    assert.equal(entry.status, 499);
+    assert.match(entry.kiroRequest ?? '', /"conversationState"/);
   });
 
   it('a reply nobody reads: the end of the request lets the account and the Kiro call go', async () => {

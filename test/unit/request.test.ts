@@ -704,3 +704,41 @@ describe('resolveImageUrls', () => {
     });
   });
 });
+
+describe('prompt-cache breakpoints → Kiro cache points (§11.5)', () => {
+  const POINT = { cachePoint: { type: 'default' } };
+  const marked = (cache: Conversation['cache'], extra: Partial<Conversation> = {}) =>
+    conversation([user('one'), assistant('two'), user('three')], { system: 'Be brief.', tools: [tool('A'), tool('B'), tool('C')], cache, ...extra });
+
+  it('system, tools and user messages each get one; the simulator (Kiro\'s rules) accepts them', () => {
+    const { body } = build(marked({ system: true, tools: [1], messages: [2] }));
+    assert.deepEqual(userAt(body, 0).cachePoint, POINT.cachePoint, 'after the system pair');
+    assert.deepEqual(current(body).userInputMessageContext?.tools?.map((t) => ('cachePoint' in t ? 'point' : t.toolSpecification.name)), ['A', 'B', 'point', 'C']);
+    assert.deepEqual(current(body).cachePoint, POINT.cachePoint);
+    assertKiroAccepts(body);
+  });
+
+  it('at most 4: system and tools first, then the latest messages', () => {
+    const { body } = build(marked({ system: true, tools: [0, 1], messages: [0, 2] }));
+    assert.equal(JSON.stringify(body).split('"cachePoint"').length - 1, 4);
+    assert.equal(current(body).cachePoint?.type, 'default', 'the latest message kept its point');
+    assert.equal(userAt(body, 2).cachePoint, undefined, 'the older one was dropped');
+    assertKiroAccepts(body);
+  });
+
+  it('none for a model without prompt caching, none without breakpoints', () => {
+    const other = buildKiroRequest(marked({ system: true, tools: [0], messages: [2] }), { kiroModel: 'qwen3-coder-next', conversationId: 'c' });
+    assert.equal(other.json.includes('cachePoint'), false);
+    assert.equal(build(marked(undefined)).json.includes('cachePoint'), false);
+  });
+
+  it('the simulator refuses malformed or too many cache points', () => {
+    const { body } = build(marked({ system: true, tools: [], messages: [] }));
+    const bad = structuredClone(body);
+    (userAt(bad, 0) as { cachePoint?: unknown }).cachePoint = { type: 'ephemeral' };
+    assert.ok(validateKiroRequest(bad));
+    const many = structuredClone(body);
+    current(many).userInputMessageContext!.tools = [...Array.from({ length: 4 }, () => POINT), ...(current(many).userInputMessageContext!.tools ?? [])] as never;
+    assert.ok(validateKiroRequest(many));
+  });
+});

@@ -301,7 +301,6 @@ export class ReplyDecoder {
       this.opts.onPromptCounted?.(usage.inputTokens + (exact.cacheRead ?? 0) + (exact.cacheWrite ?? 0));
     } else if (this.contextPercent !== undefined) {
       usage.inputTokens = this.inputFromPercent(outputTokens);
-      this.opts.onPromptCounted?.(usage.inputTokens);
     } else {
       usage.inputTokens = this.opts.estimateInputTokens();
     }
@@ -310,17 +309,29 @@ export class ReplyDecoder {
   }
 
   /**
-   * The prompt's tokens from `contextUsagePercentage`. Whether the percentage includes the answer
-   * is not settled (protocol doc §4.7), and a long answer must not eat the prompt's count (it went
-   * to 0): of "used" and "used − output", the one nearer the estimate of the request wins.
+   * The prompt's tokens from `contextUsagePercentage`, which Kiro rounds to 0.01 % of the window
+   * (20 tokens of 200k). Whether it includes the answer is not settled (protocol doc §4.7), and a
+   * long answer must not eat the prompt's count (it went to 0): an estimate inside what the
+   * percentage allows either way is kept (small prompts stay consistent with count_tokens);
+   * otherwise, of "used" and "used − output", the one nearer the estimate wins.
    */
   private inputFromPercent(outputTokens: number): number {
-    const used = Math.max(1, Math.round((this.contextPercent! / 100) * this.opts.contextWindowTokens));
-    const withoutOutput = used - outputTokens;
-    if (withoutOutput <= 0) return used;
+    const window = this.opts.contextWindowTokens;
+    const used = Math.max(1, Math.round((this.contextPercent! / 100) * window));
+    const halfStep = window / 20_000;
     const estimate = Math.max(1, this.opts.estimateInputTokens());
-    const distance = (n: number) => Math.abs(Math.log(n / estimate));
-    return distance(withoutOutput) <= distance(used) ? withoutOutput : used;
+    const fits = (center: number) => Math.abs(estimate - center) <= halfStep;
+    const withoutOutput = used - outputTokens;
+    let input: number;
+    if (fits(used) || (withoutOutput > 0 && fits(withoutOutput))) input = estimate;
+    else if (withoutOutput <= 0) input = used;
+    else {
+      const distance = (n: number) => Math.abs(Math.log(n / estimate));
+      input = distance(withoutOutput) <= distance(used) ? withoutOutput : used;
+    }
+    // A count that rounding leaves more than 2 % uncertain teaches the calibration nothing.
+    if (halfStep <= 0.02 * input) this.opts.onPromptCounted?.(input);
+    return input;
   }
 
   private stopReason(): StopReason {

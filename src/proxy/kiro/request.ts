@@ -2,6 +2,8 @@
 // it wants user/assistant alternation, every tool call answered in the next user turn, every
 // history tool declared, and < ~600 KB of JSON, and answers any violation with a bare
 // `400 Improperly formed request.` So this module repairs the history instead of passing it on.
+// Over 500 lines because it is one pipeline (turns → repair → wire entries → size fit) sharing the
+// Turn type; the tool declarations (ToolNames … withoutNulls) are the piece to move out next.
 import { createHash, randomUUID } from 'node:crypto';
 import { invalidRequest, ProxyError, tooLongError } from '../errors';
 import { isRecord } from '../records';
