@@ -48,29 +48,30 @@ describe('Codex CLI (wire_api = "responses") through the proxy', () => {
   let proxy: RunningProxy;
   let codexHome: string;
   let workDir: string;
+  /** Codex's config for the proxy; `extra` lines go at the top level. */
+  const codexConfig = (...extra: string[]) =>
+    [
+      'model = "gpt-5.1-codex"',
+      'model_provider = "kiro"',
+      'approval_policy = "never"',
+      'sandbox_mode = "danger-full-access"',
+      ...extra,
+      '',
+      '[model_providers.kiro]',
+      'name = "Kiro Proxy"',
+      `base_url = "${proxy.url}/v1"`,
+      'wire_api = "responses"',
+      'env_key = "KIRO_PROXY_KEY"',
+      'request_max_retries = 0',
+      'stream_max_retries = 0',
+      '',
+    ].join('\n');
   before(async () => {
     assert.ok(existsSync(CODEX), `Codex CLI is not installed at ${CODEX}; run npm install (devDependency @openai/codex)`);
     proxy = await startProxy({ args: ['--api-key', 'codex-test-key'] });
     codexHome = mkdtempSync(join(tmpdir(), 'codex-home-'));
     workDir = mkdtempSync(join(tmpdir(), 'codex-work-'));
-    writeFileSync(
-      join(codexHome, 'config.toml'),
-      [
-        'model = "gpt-5.1-codex"',
-        'model_provider = "kiro"',
-        'approval_policy = "never"',
-        'sandbox_mode = "danger-full-access"',
-        '',
-        '[model_providers.kiro]',
-        'name = "Kiro Proxy"',
-        `base_url = "${proxy.url}/v1"`,
-        'wire_api = "responses"',
-        'env_key = "KIRO_PROXY_KEY"',
-        'request_max_retries = 0',
-        'stream_max_retries = 0',
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(join(codexHome, 'config.toml'), codexConfig());
   });
   after(async () => {
     await proxy?.stop();
@@ -122,6 +123,37 @@ describe('Codex CLI (wire_api = "responses") through the proxy', () => {
     const requests = proxy.sim.chatRequests();
     const sent = requests.at(-1)!.body.conversationState;
     assert.match(JSON.stringify(sent.history), /coding agent/);
+  });
+
+  // Codex's `web_search = "live"` offers the hosted web_search tool; the proxy runs it through
+  // Kiro's web search (the simulator's /mcp) and Codex shows the web_search_call item.
+  test('codex exec with web search: one Kiro search, shown by Codex, its canned result in the answer', async () => {
+    const searchHome = mkdtempSync(join(tmpdir(), 'codex-home-'));
+    writeFileSync(join(searchHome, 'config.toml'), codexConfig('web_search = "live"'));
+    const account = proxy.sim.accounts.list()[0];
+    proxy.sim.setBehavior(account.id, (req: { body: any }) => {
+      const current = currentTurn(req.body);
+      const results = JSON.stringify(current.userInputMessageContext?.toolResults ?? []);
+      const toolNames: string[] = (current.userInputMessageContext?.tools ?? []).map((t: any) => t.toolSpecification.name);
+      if (results !== '[]') return { text: `According to the search: ${/amber-lighthouse-\d/.exec(results)?.[0] ?? 'nothing'}` };
+      if (toolNames.includes('web_search')) return { toolCalls: [{ name: 'web_search', input: { query: 'lighthouse keepers' } }] };
+      return { text: `No web_search among: ${toolNames.join(', ')}` };
+    });
+    try {
+      const run = await runCodex(
+        ['exec', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', '-C', workDir, 'Search the web for lighthouse keepers.'],
+        { CODEX_HOME: searchHome, KIRO_PROXY_KEY: 'codex-test-key', HOME: process.env.HOME ?? homedir() },
+        workDir,
+      );
+      const transcript = `exit ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
+      assert.equal(run.code, 0, transcript);
+      assert.match(run.stdout, /According to the search: amber-lighthouse-1/, transcript);
+      assert.match(run.stderr, /web search: lighthouse keepers/, `Codex shows the search\n${transcript}`);
+      assert.equal(proxy.sim.searchRequests().filter((r: any) => r.body.params.arguments.query === 'lighthouse keepers').length, 1, transcript);
+    } finally {
+      proxy.sim.setBehavior(account.id, null);
+      rmSync(searchHome, { recursive: true, force: true });
+    }
   });
 });
 
