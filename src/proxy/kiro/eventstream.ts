@@ -66,6 +66,7 @@ export class EventStreamDecoder {
   private readonly prelude = Buffer.alloc(PRELUDE_BYTES);
   /** CRC state after the first 8 bytes of the prelude last read. */
   private preludeCrc = 0;
+  private readonly lastHeaders = new HeaderCache();
   /** Where `frameBytes` found the frame in the buffer it returned. */
   private frameStart = 0;
 
@@ -127,7 +128,7 @@ export class EventStreamDecoder {
       const start = this.frameStart;
       // The prelude's CRC state carries on over the rest: its 8 bytes are not read twice.
       const crc = crcFinal(crcUpdate(this.preludeCrc, bytes, start + 8, start + totalLength - CRC_BYTES));
-      const frame = crc === bytes.readUInt32BE(start + totalLength - CRC_BYTES) ? parseFrame(bytes, start, totalLength) : undefined;
+      const frame = crc === bytes.readUInt32BE(start + totalLength - CRC_BYTES) ? parseFrame(bytes, start, totalLength, this.lastHeaders) : undefined;
       if (!frame) {
         // A sound prelude but a bad checksum: a real event was lost, not just noise skipped.
         this.startResync();
@@ -259,10 +260,15 @@ function validPreludeLength(bytes: Buffer, start: number, maxFrameBytes: number)
 }
 
 /** Parses a CRC-checked frame; undefined when its headers are malformed. */
-function parseFrame(bytes: Buffer, start: number, totalLength: number): KiroFrame | undefined {
-  const headersEnd = start + PRELUDE_BYTES + bytes.readUInt32BE(start + 4);
+function parseFrame(bytes: Buffer, start: number, totalLength: number, cache: HeaderCache): KiroFrame | undefined {
+  const headersStart = start + PRELUDE_BYTES;
+  const headersEnd = headersStart + bytes.readUInt32BE(start + 4);
   const frame = new DecodedFrame(bytes, headersEnd, start + totalLength - CRC_BYTES);
-  let at = start + PRELUDE_BYTES;
+  if (cache.holds(bytes, headersStart, headersEnd)) {
+    cache.assignTo(frame);
+    return frame;
+  }
+  let at = headersStart;
   while (at < headersEnd) {
     const nameStart = at + 1;
     const nameEnd = nameStart + bytes[at];
@@ -283,7 +289,35 @@ function parseFrame(bytes: Buffer, start: number, totalLength: number): KiroFram
     }
   }
   if (at !== headersEnd) return undefined;
+  cache.remember(bytes, headersStart, headersEnd, frame);
   return frame;
+}
+
+/**
+ * The header block of the last frame parsed and what it said. Kiro repeats the same headers
+ * on nearly every frame, and comparing the bytes costs less than reading them again.
+ */
+class HeaderCache {
+  private bytes = Buffer.alloc(0);
+  private fields?: Pick<KiroFrame, 'eventType' | 'messageType' | 'exceptionType' | 'errorMessage'>;
+
+  holds(bytes: Buffer, start: number, end: number): boolean {
+    return this.fields !== undefined && equalBytes(this.bytes, bytes, start, end);
+  }
+
+  assignTo(frame: DecodedFrame): void {
+    const fields = this.fields!;
+    frame.eventType = fields.eventType;
+    frame.messageType = fields.messageType;
+    frame.exceptionType = fields.exceptionType;
+    frame.errorMessage = fields.errorMessage;
+  }
+
+  remember(bytes: Buffer, start: number, end: number, frame: DecodedFrame): void {
+    this.bytes = Buffer.from(bytes.subarray(start, end));
+    const { eventType, messageType, exceptionType, errorMessage } = frame;
+    this.fields = { eventType, messageType, exceptionType, errorMessage };
+  }
 }
 
 /** A frame whose payload string is only made when something reads it. */
