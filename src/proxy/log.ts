@@ -17,7 +17,9 @@ export class RequestLog extends EventEmitter<{ entry: [RequestLogEntry]; cleared
   private entries: RequestLogEntry[] = [];
   private nextId = 1;
   private totals = { requests: 0, errors: 0, totalMs: 0, ttfbMs: 0, ttfbCount: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheHits: 0, credits: 0, webSearches: 0 };
+  /** The last LATENCY_SAMPLES durations, a ring written at `latencyNext`. */
   private latencies: number[] = [];
+  private latencyNext = 0;
   private buckets = new Map<number, MinuteBucket>();
   /** The entries that keep a Kiro request, oldest first, and those requests' total length. */
   private withRequest: RequestLogEntry[] = [];
@@ -36,7 +38,8 @@ export class RequestLog extends EventEmitter<{ entry: [RequestLogEntry]; cleared
     const full: RequestLogEntry = { ...entry, id: this.nextId++ };
     if (full.kiroRequest) this.keepRequest(full, full.kiroRequest);
     this.entries.push(full);
-    if (this.entries.length > this.capacity) this.evicted(this.entries.splice(0, 1));
+    // shift, not splice: V8 trims the array's front in place instead of copying it per request.
+    if (this.entries.length > this.capacity) this.evicted([this.entries.shift()!]);
     this.count(full);
     this.emit('entry', full);
     return full;
@@ -135,8 +138,8 @@ export class RequestLog extends EventEmitter<{ entry: [RequestLogEntry]; cleared
     if ((e.cacheReadTokens ?? 0) > 0) t.cacheHits++;
     t.credits += e.credits ?? 0;
     t.webSearches += e.webSearches ?? 0;
-    this.latencies.push(e.durationMs);
-    if (this.latencies.length > LATENCY_SAMPLES) this.latencies.shift();
+    this.latencies[this.latencyNext] = e.durationMs;
+    this.latencyNext = (this.latencyNext + 1) % LATENCY_SAMPLES;
 
     const minute = Math.floor(e.time / 60_000);
     const bucket = this.buckets.get(minute) ?? { minute, requests: 0, errors: 0, totalMs: 0 };
