@@ -1,9 +1,10 @@
 // Turns Kiro's decoded event-stream frames into ReplyEvents (protocol doc §4.3–4.9, §3.4):
 // text with its leading `<thinking>` block split off, reasoning events, tool calls (structured
 // and bracket-style in text), usage, the stop reason, and in-stream exceptions.
-import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { ProxyError } from '../errors';
 import { isRecord } from '../records';
+import { randomHex } from '../random-id';
 import type { ReplyEvent, StopReason, Usage } from '../model';
 import { tokenWeight } from '../tokens';
 import { BracketCallExtractor } from './bracket-calls';
@@ -251,7 +252,7 @@ export class ReplyDecoder {
   private emitBracketCall(name: string, argumentsJson: string, input: Record<string, unknown>): void {
     const clientName = this.clientToolName(name);
     if (this.callKeys.has(callKey(clientName, input))) return;
-    const id = `toolu_${randomBytes(12).toString('hex')}`;
+    const id = `toolu_${randomHex(24)}`;
     this.blocks.startTool(id, clientName);
     this.outputWeight += tokenWeight(argumentsJson);
     this.blocks.toolInput(id, argumentsJson);
