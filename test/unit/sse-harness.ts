@@ -15,6 +15,10 @@ export class MemorySink implements SseSink {
   async send(data: string, event?: string): Promise<void> {
     this.text += formatSseEvent(data, event);
   }
+  /** Every delta its own event, as the renderer made it (the writer's joining is tested on its own). */
+  async sendDelta(_key: string, text: string, render: (text: string) => string, event?: string): Promise<void> {
+    this.text += formatSseEvent(render(text), event);
+  }
   /** The events as [event name, parsed data] pairs. */
   events(): Array<[string | undefined, unknown]> {
     return this.text
