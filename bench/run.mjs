@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Kiro Proxy benchmarks: what the proxy costs, next to the physical limit.
 //
-//   node bench/run.mjs [--smoke] [--soak-seconds N] [--profile] [--only latency,throughput,concurrency,soak,cpu,artifacts]
+//   node bench/run.mjs [--smoke] [--soak-seconds N] [--profile] [--only latency,throughput,slowreader,concurrency,soak,cpu,artifacts]
 //                      [--iterations N] [--stream-chunk-bytes N] [--sim-close] [--cli path/to/cli.js]
 //
 // Every figure is measured side by side in one run, over the same exchange:
@@ -52,6 +52,7 @@ const CFG = {
   levels: SMOKE ? [100, 1000] : [100, 500, 1000],
   frameDelayMs: 20,
   slowReaderPauseMs: 20,
+  slowReaderMb: SMOKE ? 4 : 10,
   firstFrameDelayMs: 50,
   soakSeconds: Number(argv['soak-seconds'] ?? (SMOKE ? 30 : 300)),
   soakConcurrency: 16,
@@ -59,7 +60,7 @@ const CFG = {
   cpuConcurrency: 8,
   simKeepAlive: !argv['sim-close'],
 };
-const PHASES = new Set((argv.only ?? 'latency,throughput,concurrency,soak,cpu,artifacts').split(','));
+const PHASES = new Set((argv.only ?? 'latency,throughput,slowreader,concurrency,soak,cpu,artifacts').split(','));
 const TARGETS = {
   addedP50: 0.3, addedP99: 2, ttfb: 0.5, stream1mb: 1.3, concRssMb: 150, soakFlat: 0.1, activationMs: 50, vsixKb: 400,
 };
@@ -251,27 +252,33 @@ await phase('throughput', async () => {
     await admin(sim.url, '/__sim/behavior', { account: sim.account, reply: null });
     await admin(sim.url, '/__sim/reset', {});
   }
-  // A client that reads slowly (a pause after every chunk it gets) must get fewer, larger
-  // events, not the fast reader's events queued up: what Kiro sent meanwhile leaves as one.
-  {
-    const chunk = Number(argv['stream-chunk-bytes'] ?? 16384);
-    await admin(sim.url, '/__sim/config', { maxChunkBytes: chunk });
-    const text = makeText(1024 * 1024, 8);
-    await admin(sim.url, '/__sim/behavior', { account: sim.account, reply: { text, deltaSize: [1, 10] } });
-    const readers = {};
-    for (const [name, readDelayMs] of [['fast', 0], ['slow', CFG.slowReaderPauseMs]]) {
-      const res = await send(target.proxy, bodyFor('proxy', `slow reader ${name}`), { agent, timeoutMs: 600_000, readDelayMs });
-      const a = answer('proxy', res);
-      readers[name] = { intact: res.status === 200 && a.complete && a.text === text, sseEvents: a.events, sseBytes: res.bytes, reads: res.reads, streamingMs: round(res.endAt - res.firstAt, 1) };
-      res.chunks.length = 0;
-    }
-    fig.slowReader = { textMb: 1, simChunkBytes: chunk, pauseMsPerRead: CFG.slowReaderPauseMs, ...readers };
-    await admin(sim.url, '/__sim/behavior', { account: sim.account, reply: null });
-    await admin(sim.url, '/__sim/reset', {});
-  }
   agent.destroy();
   await admin(sim.url, '/__sim/config', { maxChunkBytes: 160 });
   results.figures.throughput = fig;
+});
+
+// ---- 2b. slow reader -------------------------------------------------------------------------
+
+// A client that reads slowly (a pause after every read) must get fewer, larger events, never a
+// queue of the fast reader's small ones: what Kiro sent meanwhile leaves as one event. The answer
+// is large enough (≈15 MB of SSE) that the kernel's socket buffers fill and the proxy sees it.
+await phase('slowreader', async () => {
+  const agent = makeAgent();
+  const chunk = Number(argv['stream-chunk-bytes'] ?? 16384);
+  await admin(sim.url, '/__sim/config', { maxChunkBytes: chunk });
+  const text = makeText(CFG.slowReaderMb * 1024 * 1024, 9);
+  await admin(sim.url, '/__sim/behavior', { account: sim.account, reply: { text, deltaSize: [1, 10] } });
+  const readers = {};
+  for (const [name, readDelayMs] of [['fast', 0], ['slow', CFG.slowReaderPauseMs]]) {
+    const res = await send(target.proxy, bodyFor('proxy', `slow reader ${name}`), { agent, timeoutMs: 600_000, readDelayMs });
+    const a = answer('proxy', res);
+    readers[name] = { intact: res.status === 200 && a.complete && a.text === text, sseEvents: a.events, sseBytes: res.bytes, reads: res.reads, streamingMs: round(res.endAt - res.firstAt, 1) };
+    res.chunks.length = 0;
+  }
+  results.figures.slowReader = { textMb: CFG.slowReaderMb, simChunkBytes: chunk, pauseMsPerRead: CFG.slowReaderPauseMs, ...readers };
+  await admin(sim.url, '/__sim/behavior', { account: sim.account, reply: null });
+  agent.destroy();
+  await admin(sim.url, '/__sim/config', { maxChunkBytes: 160 });
 });
 
 // ---- 3. concurrency --------------------------------------------------------------------------
@@ -498,11 +505,11 @@ function printReport(r) {
       row(`stream ${size} event stream decoded (MB/s)`, String(f.decodedMBps.direct), String(f.decodedMBps.raw), String(f.decodedMBps.proxy),
         `${(f.eventStreamBytes / 2 ** 20).toFixed(1)} MB frames, ${f.sseEvents} SSE events, peak RSS ${f.proxyPeakRssMb} MB`, '', undefined);
     }
-    const R = T.slowReader;
-    if (R) {
-      row(`slow reader (${R.pauseMsPerRead} ms pause per read), 1MB/${R.simChunkBytes}B: SSE events`, '', '', `${R.slow.sseEvents} in ${R.slow.reads} reads`,
-        `fast reader ${R.fast.sseEvents} events in ${R.fast.reads} reads; intact ${R.fast.intact && R.slow.intact}`, 'fewer, larger', R.slow.intact && R.slow.sseEvents <= R.fast.sseEvents);
-    }
+  }
+  const R = r.figures.slowReader;
+  if (R && !R.error) {
+    row(`slow reader (${R.pauseMsPerRead} ms pause per read), ${R.textMb}MB/${R.simChunkBytes}B: SSE events`, '', '', `${R.slow.sseEvents} in ${R.slow.reads} reads`,
+      `fast reader ${R.fast.sseEvents} events in ${R.fast.reads} reads; intact ${R.fast.intact && R.slow.intact}`, 'fewer, larger', R.slow.intact && R.fast.intact && R.slow.sseEvents < R.fast.sseEvents);
   }
   const C = r.figures.concurrency;
   if (C && !C.error) {
