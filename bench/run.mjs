@@ -52,7 +52,7 @@ const CFG = {
   levels: SMOKE ? [100, 1000] : [100, 500, 1000],
   frameDelayMs: 20,
   slowReaderPauseMs: 20,
-  slowReaderMb: SMOKE ? 4 : 10,
+  slowReaderMb: Number(process.env.BENCH_SLOW_MB ?? (SMOKE ? 4 : 10)),
   firstFrameDelayMs: 50,
   soakSeconds: Number(argv['soak-seconds'] ?? (SMOKE ? 30 : 300)),
   soakConcurrency: 16,

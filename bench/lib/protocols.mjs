@@ -3,6 +3,8 @@
 // with whether the reply ended the way a finished answer ends in that protocol.
 const MODEL = 'claude-sonnet-4-5';
 const JSON_HEADERS = { 'content-type': 'application/json' };
+/** Anthropic requires max_tokens, and the proxy honours it: high enough for the 10 MB answers. */
+const ANTHROPIC_MAX_TOKENS = 100_000_000;
 
 /** Data lines of an SSE body, parsed (`[DONE]` kept as the string). */
 function sseData(chunks) {
@@ -30,7 +32,7 @@ export const PROTOCOLS = {
     label: 'Anthropic',
     path: () => '/v1/messages',
     headers: { ...JSON_HEADERS, 'anthropic-version': '2023-06-01' },
-    body: (prompt, stream) => JSON.stringify({ model: MODEL, max_tokens: 4096, stream, messages: [{ role: 'user', content: prompt }] }),
+    body: (prompt, stream) => JSON.stringify({ model: MODEL, max_tokens: ANTHROPIC_MAX_TOKENS, stream, messages: [{ role: 'user', content: prompt }] }),
     streamText(chunks) {
       const parts = [];
       let stopped = false, error = null;
