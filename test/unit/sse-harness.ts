@@ -74,7 +74,7 @@ export interface ScriptedExchange {
 export function adapterFetch(
   handle: (ctx: ProtocolContext) => Promise<void>,
   errorBody: (error: ProxyError) => unknown,
-  reply: { events?: ReplyEvent[] | (() => AsyncIterable<ReplyEvent>); failWith?: Error; startError?: Error; pingIntervalMs?: number },
+  reply: { events?: ReplyEvent[] | (() => AsyncIterable<ReplyEvent>); failWith?: Error; startError?: Error; pingIntervalMs?: number; params?: Record<string, string> },
   seen: ScriptedExchange = {},
 ): typeof fetch {
   return async (_input, init) => {
@@ -85,8 +85,8 @@ export function adapterFetch(
       req: { headers },
       res,
       body: JSON.parse(String(init?.body)),
-      params: {},
-      query: new URLSearchParams(),
+      params: reply.params ?? {},
+      query: new URL(String(_input), 'http://proxy.test').searchParams,
       exchange: {
         async start(request: ExchangeRequest) {
           seen.request = request;
