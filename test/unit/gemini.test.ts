@@ -152,15 +152,14 @@ describe('model discovery', () => {
 
 describe('streamGenerateContent?alt=sse through the SSE writer', () => {
   test('text and thoughts waiting for the socket leave as one chunk each, in order with the function call', async () => {
+    const deltas = (type: 'thinking' | 'text', ...texts: string[]): ReplyEvent[] => texts.map((text) => ({ type, text }));
     const events: ReplyEvent[] = [
-      { type: 'thinking', text: 'let ' },
-      { type: 'thinking', text: 'me see' },
+      ...deltas('thinking', 'let ', 'me see'),
       { type: 'thinking_signature', signature: 's' },
-      { type: 'text', text: 'He' },
-      { type: 'text', text: 'llo' },
+      ...deltas('text', 'He', 'llo'),
       { type: 'tool_start', id: 't1', name: 'read' },
       { type: 'tool_end', id: 't1', input: { path: 'a' } },
-      { type: 'text', text: 'done' },
+      ...deltas('text', 'done'),
       { type: 'end', stopReason: 'tool_use', usage: { inputTokens: 1, outputTokens: 2 } },
     ];
     const fetch = adapterFetch(handleStreamGenerateContent, errorBody, { events, params: { model: 'gemini-2.5-pro' } });
