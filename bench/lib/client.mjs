@@ -1,5 +1,6 @@
-// Raw node:http client for measurement (no SDK on the clock), plus the checks run after the
-// clock stops: a Kiro event-stream decoder for direct/raw answers and an Anthropic SSE reader.
+// The two measuring clients, raw node:http and fetch (undici, what most real clients use), with
+// no SDK on the clock; plus the Kiro event-stream decoder that checks direct/raw answers after
+// the clock stops (the proxy's protocols are read back by ./protocols.mjs).
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 
@@ -11,7 +12,7 @@ export function makeAgent() {
  * One exchange. Times (ms, performance.now): start, headers, first body byte, last byte.
  * @param {{url: string, path: string, headers: Record<string,string>}} target
  * @param {string|Buffer} body
- * @param {{agent: http.Agent, keep?: boolean, timeoutMs?: number, abortAfterFirstChunk?: boolean}} opts
+ * @param {{agent: http.Agent, keep?: boolean, timeoutMs?: number, abortAfterFirstChunk?: boolean, readDelayMs?: number}} opts
  */
 export async function send(target, body, opts) {
   const first = await sendOnce(target, body, opts);
@@ -21,12 +22,12 @@ export async function send(target, body, opts) {
   return first;
 }
 
-function sendOnce(target, body, { agent, keep = true, timeoutMs = 120_000, abortAfterFirstChunk = false }) {
+function sendOnce(target, body, { agent, keep = true, timeoutMs = 120_000, abortAfterFirstChunk = false, readDelayMs = 0 }) {
   const u = new URL(target.url);
   const payload = typeof body === 'string' ? Buffer.from(body) : body;
   return new Promise((resolve) => {
     const t0 = performance.now();
-    let headersAt = NaN, firstAt = NaN, bytes = 0, settled = false;
+    let headersAt = NaN, firstAt = NaN, bytes = 0, reads = 0, settled = false;
     const chunks = [];
     const done = (r) => { if (!settled) { settled = true; clearTimeout(timer); resolve(r); } };
     const req = http.request({
@@ -37,10 +38,13 @@ function sendOnce(target, body, { agent, keep = true, timeoutMs = 120_000, abort
       res.on('data', (c) => {
         if (!bytes) firstAt = performance.now();
         bytes += c.length;
+        reads++;
         if (keep) chunks.push(c);
+        // A slow reader: stop reading for a while after every chunk (the socket fills meanwhile).
+        if (readDelayMs > 0) { res.pause(); setTimeout(() => res.resume(), readDelayMs); }
         if (abortAfterFirstChunk) { req.destroy(); done({ status: res.statusCode, aborted: true, t0, headersAt, firstAt, endAt: performance.now(), bytes, chunks }); }
       });
-      res.on('end', () => done({ status: res.statusCode, t0, headersAt, firstAt, endAt: performance.now(), bytes, chunks }));
+      res.on('end', () => done({ status: res.statusCode, t0, headersAt, firstAt, endAt: performance.now(), bytes, reads, chunks }));
       res.on('error', (e) => done({ status: res.statusCode, error: e.message, t0, headersAt, firstAt, endAt: performance.now(), bytes, chunks }));
       res.on('close', () => done({ status: res.statusCode, error: 'closed early', t0, headersAt, firstAt, endAt: performance.now(), bytes, chunks }));
     });
@@ -49,6 +53,29 @@ function sendOnce(target, body, { agent, keep = true, timeoutMs = 120_000, abort
     req.on('error', (e) => done({ status: 0, error: e.message, reusedSocket: req.reusedSocket, t0, headersAt, firstAt, endAt: performance.now(), bytes, chunks }));
     req.end(payload);
   });
+}
+
+/**
+ * The same exchange through fetch (Node's built-in undici client, keep-alive by default), with
+ * the same result shape as `send`. `headersAt` is when fetch resolved; chunks are read as they come.
+ */
+export async function sendFetch(target, body, { keep = true, timeoutMs = 120_000 } = {}) {
+  const t0 = performance.now();
+  let headersAt = NaN, firstAt = NaN, bytes = 0, status = 0;
+  const chunks = [];
+  try {
+    const res = await fetch(target.url + target.path, { method: 'POST', headers: target.headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    headersAt = performance.now();
+    status = res.status;
+    for await (const c of res.body) {
+      if (!bytes) firstAt = performance.now();
+      bytes += c.byteLength;
+      if (keep) chunks.push(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+    }
+    return { status, t0, headersAt, firstAt, endAt: performance.now(), bytes, chunks };
+  } catch (e) {
+    return { status, error: e.message, t0, headersAt, firstAt, endAt: performance.now(), bytes, chunks };
+  }
 }
 
 // ---- answer checks (never on the clock) ------------------------------------------------------
@@ -84,30 +111,6 @@ export function kiroText(chunks) {
     at += total;
   }
   return { text: parts.join(''), events, leftover: buf.length - at, exception };
-}
-
-/** Text of an Anthropic SSE stream (text_delta), and whether message_stop arrived. */
-export function sseText(chunks) {
-  const s = Buffer.concat(chunks).toString('utf8');
-  const parts = [];
-  let stopped = false, error = null;
-  for (const line of s.split('\n')) {
-    if (!line.startsWith('data: ')) continue;
-    if (line.startsWith('data: {"type":"content_block_delta"')) {
-      const d = JSON.parse(line.slice(6)).delta;
-      if (d.type === 'text_delta') parts.push(d.text);
-    } else if (line.startsWith('data: {"type":"message_stop"')) stopped = true;
-    else if (line.startsWith('data: {"type":"error"')) error = line.slice(6);
-  }
-  return { text: parts.join(''), stopped, error };
-}
-
-/** Text of an Anthropic non-streaming body. */
-export function jsonText(chunks) {
-  try {
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    return { text: (body.content ?? []).filter((b) => b.type === 'text').map((b) => b.text).join(''), stopped: body.type === 'message' };
-  } catch (e) { return { text: '', stopped: false, error: e.message }; }
 }
 
 /** POST JSON to the simulator's admin API. */

@@ -15,7 +15,7 @@ interface Registered {
 
 class LightAbortSignal {
   aborted = false;
-  reason: unknown = undefined;
+  private givenReason: unknown = undefined;
   onabort: ((this: AbortSignal, event: Event) => unknown) | null = null;
   private listeners: Registered[] | undefined;
 
@@ -33,6 +33,15 @@ class LightAbortSignal {
     if (i >= 0) list.splice(i, 1);
   }
 
+  /**
+   * The abort reason; without one given, an AbortError made when first read: a DOMException
+   * captures a stack trace, and the server aborts every request's signal when it ends.
+   */
+  get reason(): unknown {
+    if (this.aborted && this.givenReason === undefined) this.givenReason = new DOMException('This operation was aborted', 'AbortError');
+    return this.givenReason;
+  }
+
   throwIfAborted(): void {
     if (this.aborted) throw this.reason;
   }
@@ -45,9 +54,10 @@ class LightAbortSignal {
   fire(reason: unknown): void {
     if (this.aborted) return;
     this.aborted = true;
-    this.reason = reason === undefined ? new DOMException('This operation was aborted', 'AbortError') : reason;
+    this.givenReason = reason;
     const list = this.listeners;
     this.listeners = undefined;
+    if (!this.onabort && !list) return;
     const self = this as unknown as AbortSignal;
     const event = new Event('abort');
     const call = (fn: AbortListener) => {

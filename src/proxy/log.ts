@@ -14,10 +14,17 @@ const REPRO_MAX_CHARS = 256 * 1024;
 const REPRO_BUDGET_CHARS = 32 * 1024 * 1024;
 
 export class RequestLog extends EventEmitter<{ entry: [RequestLogEntry]; cleared: [] }> {
-  private entries: RequestLogEntry[] = [];
+  /**
+   * The ring: `entries[head…]` are the live entries, oldest first. Evicted ones are left behind
+   * `head` and cut off in one go once there are many: a shift per request copied the array.
+   */
+  private entries: Array<RequestLogEntry | undefined> = [];
+  private head = 0;
   private nextId = 1;
   private totals = { requests: 0, errors: 0, totalMs: 0, ttfbMs: 0, ttfbCount: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheHits: 0, credits: 0, webSearches: 0 };
+  /** The last LATENCY_SAMPLES durations, a ring written at `latencyNext`. */
   private latencies: number[] = [];
+  private latencyNext = 0;
   private buckets = new Map<number, MinuteBucket>();
   /** The entries that keep a Kiro request, oldest first, and those requests' total length. */
   private withRequest: RequestLogEntry[] = [];
@@ -29,14 +36,14 @@ export class RequestLog extends EventEmitter<{ entry: [RequestLogEntry]; cleared
 
   setCapacity(capacity: number): void {
     this.capacity = Math.max(1, capacity);
-    if (this.entries.length > this.capacity) this.evicted(this.entries.splice(0, this.entries.length - this.capacity));
+    while (this.entries.length - this.head > this.capacity) this.evictOldest();
   }
 
   add(entry: Omit<RequestLogEntry, 'id'>): RequestLogEntry {
     const full: RequestLogEntry = { ...entry, id: this.nextId++ };
     if (full.kiroRequest) this.keepRequest(full, full.kiroRequest);
     this.entries.push(full);
-    if (this.entries.length > this.capacity) this.evicted(this.entries.splice(0, 1));
+    if (this.entries.length - this.head > this.capacity) this.evictOldest();
     this.count(full);
     this.emit('entry', full);
     return full;
@@ -44,15 +51,18 @@ export class RequestLog extends EventEmitter<{ entry: [RequestLogEntry]; cleared
 
   /** Newest first. */
   recent(limit = 100): RequestLogEntry[] {
-    return this.entries.slice(-Math.max(0, limit)).reverse();
+    const from = limit > 0 ? Math.max(this.head, this.entries.length - limit) : this.head;
+    return (this.entries.slice(from) as RequestLogEntry[]).reverse();
   }
 
   get(id: number): RequestLogEntry | undefined {
-    return this.entries.find((e) => e.id === id);
+    for (let i = this.head; i < this.entries.length; i++) if (this.entries[i]!.id === id) return this.entries[i];
+    return undefined;
   }
 
   clear(): void {
     this.entries = [];
+    this.head = 0;
     this.withRequest = [];
     this.requestChars = 0;
     this.emit('cleared');
@@ -75,8 +85,14 @@ export class RequestLog extends EventEmitter<{ entry: [RequestLogEntry]; cleared
   }
 
   /** Entries leave the ring oldest first, so one that kept a request is at the head of `withRequest`. */
-  private evicted(entries: RequestLogEntry[]): void {
-    for (const entry of entries) if (this.withRequest[0] === entry) this.dropRequest(this.withRequest.shift()!);
+  private evictOldest(): void {
+    const entry = this.entries[this.head];
+    this.entries[this.head++] = undefined;
+    if (this.withRequest[0] === entry) this.dropRequest(this.withRequest.shift()!);
+    if (this.head >= 256 && this.head * 2 >= this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
   }
 
   stats(now = Date.now()): RequestStats {
@@ -108,7 +124,8 @@ export class RequestLog extends EventEmitter<{ entry: [RequestLogEntry]; cleared
   /** Derived from the ring itself, so it is bounded like the log and needs no bookkeeping. */
   private sessionStats(): SessionStats[] {
     const bySession = new Map<string, SessionStats>();
-    for (const e of this.entries) {
+    for (let i = this.head; i < this.entries.length; i++) {
+      const e = this.entries[i]!;
       if (!e.sessionId) continue;
       const s = bySession.get(e.sessionId) ?? { sessionId: e.sessionId, requests: 0, credits: 0, lastTime: 0 };
       s.requests++;
@@ -135,8 +152,8 @@ export class RequestLog extends EventEmitter<{ entry: [RequestLogEntry]; cleared
     if ((e.cacheReadTokens ?? 0) > 0) t.cacheHits++;
     t.credits += e.credits ?? 0;
     t.webSearches += e.webSearches ?? 0;
-    this.latencies.push(e.durationMs);
-    if (this.latencies.length > LATENCY_SAMPLES) this.latencies.shift();
+    this.latencies[this.latencyNext] = e.durationMs;
+    this.latencyNext = (this.latencyNext + 1) % LATENCY_SAMPLES;
 
     const minute = Math.floor(e.time / 60_000);
     const bucket = this.buckets.get(minute) ?? { minute, requests: 0, errors: 0, totalMs: 0 };

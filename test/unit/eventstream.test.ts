@@ -24,15 +24,23 @@ const captures = readdirSync(FIXTURES)
     return { name, bytes: readFileSync(join(FIXTURES, name)), decoded };
   });
 
-function expectedFrames(decoded: DecodedFixture): KiroFrame[] {
+function expectedFrames(decoded: DecodedFixture): FrameFields[] {
   return decoded.frames.map((frame) => {
     const header = (name: string) => frame.headers.find((h) => h.name === name)?.value;
     return { eventType: header(':event-type') ?? '', messageType: header(':message-type') ?? '', payload: frame.payload };
   });
 }
 
-function decodeChunks(chunks: Buffer[], decoder = new EventStreamDecoder()): { frames: KiroFrame[]; leftoverBytes: number } {
-  const frames = chunks.flatMap((chunk) => decoder.push(chunk));
+/** What a frame says, without where its bytes are. */
+type FrameFields = Pick<KiroFrame, 'eventType' | 'messageType' | 'exceptionType' | 'errorMessage' | 'payload'>;
+
+function fields(frame: KiroFrame): FrameFields {
+  const { eventType, messageType, exceptionType, errorMessage, payload } = frame;
+  return { eventType, messageType, ...(exceptionType === undefined ? {} : { exceptionType }), ...(errorMessage === undefined ? {} : { errorMessage }), payload };
+}
+
+function decodeChunks(chunks: Buffer[], decoder = new EventStreamDecoder()): { frames: FrameFields[]; leftoverBytes: number } {
+  const frames = chunks.flatMap((chunk) => decoder.push(chunk).map(fields));
   return { frames, ...decoder.finish() };
 }
 
@@ -207,7 +215,7 @@ describe('EventStreamDecoder headers and tail', () => {
       payload: '',
     });
     const frames = new EventStreamDecoder().push(Buffer.concat([exception('ThrottlingException', 'slow down'), error]));
-    assert.deepEqual(frames, [
+    assert.deepEqual(frames.map(fields), [
       { eventType: '', messageType: 'exception', exceptionType: 'ThrottlingException', payload: '{"message":"slow down","reason":null}' },
       { eventType: '', messageType: 'error', exceptionType: 'InternalFailure', errorMessage: 'boom', payload: '' },
     ]);
@@ -221,7 +229,17 @@ describe('EventStreamDecoder headers and tail', () => {
       Buffer.from([3]), Buffer.from('bin'), Buffer.from([6, 0, 3, 1, 2, 3]), // bytes
     ]);
     const frame = encodeFrame({ eventType: 'meteringEvent', rawHeaders: raw, payload: { usage: 0.5 } });
-    assert.deepEqual(new EventStreamDecoder().push(frame), [{ eventType: 'meteringEvent', messageType: 'event', payload: '{"usage":0.5}' }]);
+    assert.deepEqual(new EventStreamDecoder().push(frame).map(fields), [{ eventType: 'meteringEvent', messageType: 'event', payload: '{"usage":0.5}' }]);
+  });
+
+  test('a frame tells where its payload bytes are, in the chunk that held it whole', () => {
+    const chunk = Buffer.concat([text('one'), event('meteringEvent', { usage: 0.5 })]);
+    const [first, second] = new EventStreamDecoder().push(chunk);
+    for (const frame of [first, second]) {
+      assert.equal(frame.bytes, chunk, 'no copy for a frame inside one chunk');
+      assert.equal(frame.bytes!.toString('utf8', frame.payloadStart, frame.payloadEnd), frame.payload);
+    }
+    assert.equal(second.payload, '{"usage":0.5}');
   });
 
   test('multi-byte UTF-8 split across chunks decodes intact', () => {

@@ -3,6 +3,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ReplyEvent } from '../../src/proxy/model';
 import { errorBody, modelFromPath, parseGeminiRequest, renderGenerateContentStream, toJsonSchema, newGeminiHead } from '../../src/proxy/protocols/gemini';
+import { handleStreamGenerateContent } from '../../src/proxy/protocols/gemini/handlers';
+import { adapterFetch } from './sse-harness';
 import { ProxyError } from '../../src/proxy/errors';
 import { listClientModels } from '../../src/proxy/kiro/models';
 
@@ -145,5 +147,31 @@ describe('model discovery', () => {
     assert.ok(!ids.includes('claude-opus-4-5'), 'a model no account reported is not listed');
     assert.ok(!ids.includes('claude-opus-4-6') && !ids.includes('gpt-4o'));
     assert.deepEqual(listClientModels({}, undefined), listClientModels({}));
+  });
+});
+
+describe('streamGenerateContent?alt=sse through the SSE writer', () => {
+  test('text and thoughts waiting for the socket leave as one chunk each, in order with the function call', async () => {
+    const deltas = (type: 'thinking' | 'text', ...texts: string[]): ReplyEvent[] => texts.map((text) => ({ type, text }));
+    const events: ReplyEvent[] = [
+      ...deltas('thinking', 'let ', 'me see'),
+      { type: 'thinking_signature', signature: 's' },
+      ...deltas('text', 'He', 'llo'),
+      { type: 'tool_start', id: 't1', name: 'read' },
+      { type: 'tool_end', id: 't1', input: { path: 'a' } },
+      ...deltas('text', 'done'),
+      { type: 'end', stopReason: 'tool_use', usage: { inputTokens: 1, outputTokens: 2 } },
+    ];
+    const fetch = adapterFetch(handleStreamGenerateContent, errorBody, { events, params: { model: 'gemini-2.5-pro' } });
+    const res = await fetch('http://proxy.test/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse', { method: 'POST', body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }) });
+    const chunks = (await res.text())
+      .split('\n\n')
+      .filter((frame) => frame.startsWith('data: '))
+      .map((frame) => JSON.parse(frame.slice(6)) as { candidates: Array<{ content: { parts: unknown[] }; finishReason?: string }> });
+    assert.deepEqual(
+      chunks.map((c) => c.candidates[0].content.parts),
+      [[{ text: 'let me see', thought: true }], [{ text: 'Hello' }], [{ functionCall: { id: 't1', name: 'read', args: { path: 'a' } } }], [{ text: 'done' }], []],
+    );
+    assert.equal(chunks.at(-1)!.candidates[0].finishReason, 'STOP');
   });
 });

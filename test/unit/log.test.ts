@@ -39,4 +39,23 @@ describe('RequestLog', () => {
     for (let i = 0; i < 300; i++) small.add(failed(big));
     assert.equal(small.recent(10).filter((e) => e.kiroRequest === big).length, 10);
   });
+
+  it('stays a ring of the newest entries through many evictions, and after a smaller capacity', () => {
+    const log = new RequestLog(10);
+    const ok = (i: number): Omit<RequestLogEntry, 'id'> => ({
+      time: Date.now(), endpoint: '/v1/messages', clientModel: 'm', kiroModel: 'k', stream: true, status: 200, durationMs: 1, attempts: 1, sessionId: `s${i % 3}`,
+    });
+    for (let i = 0; i < 1000; i++) log.add(ok(i));
+    assert.deepEqual(log.recent(100).map((e) => e.id), [1000, 999, 998, 997, 996, 995, 994, 993, 992, 991]);
+    assert.deepEqual(log.recent(3).map((e) => e.id), [1000, 999, 998]);
+    assert.equal(log.get(991)?.id, 991);
+    assert.equal(log.get(990), undefined, 'evicted');
+    assert.equal(log.stats().sessions.reduce((n, s) => n + s.requests, 0), 10, 'session stats count the ring only');
+    log.setCapacity(3);
+    assert.deepEqual(log.recent(100).map((e) => e.id), [1000, 999, 998]);
+    log.add(ok(1000));
+    assert.deepEqual(log.recent(100).map((e) => e.id), [1001, 1000, 999]);
+    log.clear();
+    assert.deepEqual(log.recent(), []);
+  });
 });

@@ -7,7 +7,7 @@ import { ReplyDecoder, decodeKiroStream, type ReplyDecoderOptions } from '../../
 import type { KiroFrame } from '../../src/proxy/kiro/eventstream';
 import type { ReplyEvent } from '../../src/proxy/model';
 import { ProxyError } from '../../src/proxy/errors';
-import { chunked, event, exception, streamOf, text, toolUse } from './helpers/frames';
+import { chunked, encodeFrame, event, exception, streamOf, text, toolUse } from './helpers/frames';
 
 const FIXTURES = fileURLToPath(new URL('../sim/fixtures/eventstream', import.meta.url));
 const OPTIONS: ReplyDecoderOptions = { contextWindowTokens: 200_000, estimateInputTokens: () => 1234 };
@@ -530,5 +530,71 @@ describe('decodeKiroStream batching', () => {
     assert.equal(joined(events, 'text'), pieces.join(''));
     const extra = await collect([event('assistantResponseEvent', { content: 'a', modelId: 'm' })]);
     assert.equal(joined(extra, 'text'), 'a');
+  });
+
+  // Raw payloads, as Kiro could write them: escapes JSON.stringify would not produce, and broken ones.
+  const rawText = (payload: string) => encodeFrame({ eventType: 'assistantResponseEvent', payload });
+
+  test('a chunk of plain deltas, escapes included, leaves as one event with the text JSON.parse gives each', async () => {
+    const payloads = ['{"content":"caf\\u00e9 "}', '{"content":"\\ud83d"}', '{"content":"\\ude80 \\"q\\" \\/ \\b\\f\\n\\r\\t"}', '{"content":"\\\\"}', '{"content":"中文"}'];
+    const expected = payloads.map((p) => JSON.parse(p).content as string).join('');
+    const events = await collect([Buffer.concat(payloads.map(rawText))]);
+    assert.deepEqual(events.slice(0, -1), [{ type: 'text', text: expected }]);
+    assert.equal(expected, 'café 🚀 "q" / \b\f\n\r\t\\中文');
+  });
+
+  test('a malformed delta inside a run is dropped alone, as before: its neighbours keep their order', async () => {
+    const bad = ['{"content":"bad\\x"}', '{"content":"bad\\u12"}', '{"content":"bad\\"}', '{"content":"raw\u0001control"}'];
+    for (const payload of bad) {
+      const events = await collect([Buffer.concat([text('one '), rawText(payload), text('two')])]);
+      assert.deepEqual(events.slice(0, -1), [{ type: 'text', text: 'one two' }], payload);
+    }
+    // Valid JSON in another shape still counts, in its place.
+    for (const payload of ['{ "content": "and" }', '{"content":"and"} ']) {
+      const spaced = await collect([Buffer.concat([text('one '), rawText(payload), text(' two')])]);
+      assert.deepEqual(spaced.slice(0, -1), [{ type: 'text', text: 'one and two' }], payload);
+    }
+  });
+
+  test('joined runs keep their place around thinking tags, tool calls and reasoning events', async () => {
+    const body = Buffer.concat([
+      text('<thin'),
+      text('king>plan'),
+      text(' it</thinking>'),
+      text('\n\nDo'),
+      text('ing'),
+      toolUse({ name: 'run', toolUseId: 't1', input: '{"cmd":"ls"}' }),
+      text('wait'),
+      text('ed'),
+      toolUse({ name: 'run', toolUseId: 't1', stop: true }),
+      text(' done'),
+      event('reasoningContentEvent', { text: 'more' }),
+      text('!'),
+    ]);
+    const whole = await collect([body]);
+    assert.deepEqual(whole.slice(0, -1).map((e) => (e.type === 'thinking_signature' ? { type: e.type } : e)), [
+      { type: 'thinking', text: 'plan it' },
+      { type: 'thinking_signature' },
+      { type: 'text', text: 'Doing' },
+      { type: 'tool_start', id: 't1', name: 'run' },
+      { type: 'tool_input', id: 't1', partialJson: '{"cmd":"ls"}' },
+      { type: 'tool_end', id: 't1', input: { cmd: 'ls' } },
+      // Text that came while the call was open waits for its end, then goes on with what follows.
+      { type: 'text', text: 'waited done' },
+      { type: 'thinking', text: 'more' },
+      { type: 'thinking_signature' },
+      { type: 'text', text: '!' },
+    ]);
+    // Frame by frame, the same reply in more events.
+    const single = await collect(chunked(body, Array(body.length).fill(1)));
+    assert.equal(joined(single, 'text'), joined(whole, 'text'));
+    assert.equal(joined(single, 'thinking'), joined(whole, 'thinking'));
+    assert.deepEqual(kinds(single), kinds(whole));
+  });
+
+  test('text after ContentLengthExceeded in the same run is dropped; text before it is kept', async () => {
+    const events = await collect([Buffer.concat([text('Hel'), text('lo'), exception('ContentLengthExceededException', 'too long'), text(' ignored'), text(' too')])]);
+    assert.deepEqual(events.slice(0, -1), [{ type: 'text', text: 'Hello' }]);
+    assert.equal(endOf(events).stopReason, 'max_tokens');
   });
 });

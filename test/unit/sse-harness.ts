@@ -15,6 +15,10 @@ export class MemorySink implements SseSink {
   async send(data: string, event?: string): Promise<void> {
     this.text += formatSseEvent(data, event);
   }
+  /** Every delta its own event, as the renderer made it (the writer's joining is tested on its own). */
+  async sendDelta(_key: string, text: string, render: (text: string) => string, event?: string): Promise<void> {
+    this.text += formatSseEvent(render(text), event);
+  }
   /** The events as [event name, parsed data] pairs. */
   events(): Array<[string | undefined, unknown]> {
     return this.text
@@ -70,7 +74,7 @@ export interface ScriptedExchange {
 export function adapterFetch(
   handle: (ctx: ProtocolContext) => Promise<void>,
   errorBody: (error: ProxyError) => unknown,
-  reply: { events?: ReplyEvent[] | (() => AsyncIterable<ReplyEvent>); failWith?: Error; startError?: Error; pingIntervalMs?: number },
+  reply: { events?: ReplyEvent[] | (() => AsyncIterable<ReplyEvent>); failWith?: Error; startError?: Error; pingIntervalMs?: number; params?: Record<string, string> },
   seen: ScriptedExchange = {},
 ): typeof fetch {
   return async (_input, init) => {
@@ -81,8 +85,8 @@ export function adapterFetch(
       req: { headers },
       res,
       body: JSON.parse(String(init?.body)),
-      params: {},
-      query: new URLSearchParams(),
+      params: reply.params ?? {},
+      query: new URL(String(_input), 'http://proxy.test').searchParams,
       exchange: {
         async start(request: ExchangeRequest) {
           seen.request = request;

@@ -113,6 +113,67 @@ describe('SseWriter', () => {
     assert.equal(res.writableEnded, false, 'end() leaves a closed response alone');
   });
 
+  const render = (text: string) => JSON.stringify({ text });
+
+  it('deltas of one key waiting in the same tick leave as one event; another send ends the run in its place', async () => {
+    const res = new FakeResponse();
+    const writer = new SseWriter(asResponse(res));
+    writer.open();
+    for (const piece of ['He', 'llo', ', ']) await writer.sendDelta('a', piece, render, 'd');
+    await writer.send('{"tool":1}', 't');
+    await writer.sendDelta('a', 'wor', render, 'd');
+    await writer.sendDelta('b', 'other', render, 'd');
+    await writer.sendDelta('b', ' key', render, 'd');
+    await writer.sendDelta('a', 'ld', render, 'd');
+    await nextTurn();
+    assert.equal(
+      drain(res),
+      [['d', { text: 'Hello, ' }], ['t', { tool: 1 }], ['d', { text: 'wor' }], ['d', { text: 'other key' }], ['d', { text: 'ld' }]]
+        .map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+        .join(''),
+    );
+    writer.end();
+  });
+
+  it('while a slow client has a full socket, deltas keep coming and leave joined as one event on drain', async () => {
+    const res = new FakeResponse(64);
+    const writer = new SseWriter(asResponse(res));
+    writer.open();
+    await writer.sendDelta('a', 'x'.repeat(100), render); // past the socket's 64 bytes: it is full now
+    const pieces = Array.from({ length: 40 }, (_, i) => `${i},`);
+    for (const piece of pieces) {
+      // Taken at once while the run is small: the renderer goes on reading Kiro.
+      const taken = await Promise.race([writer.sendDelta('a', piece, render).then(() => true), sleep(20).then(() => false)]);
+      assert.equal(taken, true, `delta ${piece} taken while the socket is full`);
+    }
+    let seen = drain(res); // the client reads at last: the socket empties and 'drain' fires
+    await sleep(5);
+    seen += drain(res);
+    await writer.send('{"end":1}', 'e');
+    writer.end();
+    seen += drain(res);
+    assert.equal(
+      seen,
+      `data: ${render('x'.repeat(100))}\n\ndata: ${render(pieces.join(''))}\n\nevent: e\ndata: {"end":1}\n\n`,
+      'one event for everything that came while the socket was full',
+    );
+  });
+
+  it('a held run stops taking deltas once it reaches its bound: then sendDelta waits for drain too', async () => {
+    const res = new FakeResponse(8);
+    const writer = new SseWriter(asResponse(res));
+    writer.open();
+    await writer.sendDelta('a', '0123456789', render);
+    await nextTurn();
+    // The bound is four times the flush size (the socket's high-water mark, 8 here): 32 characters.
+    assert.equal(await Promise.race([writer.sendDelta('a', 'y'.repeat(20), render).then(() => 'taken'), sleep(20).then(() => 'waiting')]), 'taken');
+    assert.equal(await Promise.race([writer.sendDelta('a', 'z'.repeat(20), render).then(() => 'taken'), sleep(20).then(() => 'waiting')]), 'waiting');
+    drain(res);
+    await sleep(5);
+    drain(res);
+    writer.end();
+  });
+
   it('sends heartbeats only after a full interval of silence, and none after end', async () => {
     const res = new FakeResponse();
     const writer = new SseWriter(asResponse(res));

@@ -1,7 +1,7 @@
 // The one undici dispatcher every Kiro call shares: keep-alive connection reuse instead of a
-// client per request, and an optional outbound proxy (plus one client per account proxy, `via`). We use undici's own `request` with an
-// explicit dispatcher, never the global fetch that VS Code patches.
-import { request, type Dispatcher } from 'undici';
+// client per request, and an optional outbound proxy (plus one client per account proxy, `via`).
+// Calls go to the dispatcher's own `request`, never the global fetch that VS Code patches.
+import type { Dispatcher } from 'undici';
 import { proxiedDispatcher } from './outbound-proxy';
 
 export interface KiroHttpOptions {
@@ -41,7 +41,9 @@ export class KiroHttp {
   }
 
   request(url: string, options: Omit<Dispatcher.RequestOptions, 'origin' | 'path'> & { signal?: AbortSignal }) {
-    return request(url, { ...options, dispatcher: this.dispatcher });
+    // Straight to the dispatcher (what undici's `request` calls), with the URL split once per
+    // URL rather than parsed on every call: the chat URL is the same for every request.
+    return this.dispatcher.request({ ...options, ...originAndPath(url) });
   }
 
   /** JSON round trip for the small control-plane calls (refresh, usage, models, OIDC). */
@@ -69,4 +71,17 @@ export class KiroHttp {
     await Promise.all([...this.proxied.values()].map((http) => http.close()));
     await this.dispatcher.close();
   }
+}
+
+const splitUrls = new Map<string, { origin: string; path: string }>();
+
+function originAndPath(url: string): { origin: string; path: string } {
+  let split = splitUrls.get(url);
+  if (!split) {
+    const parsed = new URL(url);
+    split = { origin: parsed.origin, path: parsed.pathname + parsed.search };
+    if (splitUrls.size >= 64) splitUrls.clear(); // bounded: a handful of Kiro and auth URLs
+    splitUrls.set(url, split);
+  }
+  return split;
 }

@@ -1,12 +1,14 @@
 // Turns Kiro's decoded event-stream frames into ReplyEvents (protocol doc §4.3–4.9, §3.4):
 // text with its leading `<thinking>` block split off, reasoning events, tool calls (structured
 // and bracket-style in text), usage, the stop reason, and in-stream exceptions.
-import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { ProxyError } from '../errors';
 import { isRecord } from '../records';
+import { randomHex } from '../random-id';
 import type { ReplyEvent, StopReason, Usage } from '../model';
 import { tokenWeight } from '../tokens';
 import { BracketCallExtractor } from './bracket-calls';
+import { ContentRun } from './content-run';
 import { EventStreamDecoder, type KiroFrame } from './eventstream';
 import { ThinkingTagSplitter } from './thinking-tags';
 
@@ -27,8 +29,11 @@ export interface ReplyDecoderOptions {
  * The events of one network chunk are yielded together, with adjacent text (and adjacent
  * thinking) deltas merged into one event: Kiro sends 1–10 characters per frame, so a 16 KB
  * chunk holds ~150 frames, and an event per frame made every later stage (async-generator
- * hops, the renderer's JSON and the socket writes) pay per frame. Merging keeps every
- * ReplyEvent invariant (it only joins deltas of the same run) and the concatenated text.
+ * hops, the renderer's JSON and the socket writes) pay per frame. Runs of plain text frames
+ * are joined from their bytes before they reach the ReplyDecoder (see ./content-run). The
+ * body is read with whatever it has buffered each time, so while the client is slow to read,
+ * what Kiro sent meanwhile becomes one larger event, not a queue of small ones. Merging keeps
+ * every ReplyEvent invariant (it only joins deltas of the same run) and the concatenated text.
  */
 export async function* decodeKiroStream(
   body: AsyncIterable<Uint8Array>,
@@ -36,17 +41,24 @@ export async function* decodeKiroStream(
 ): AsyncGenerator<ReplyEvent> {
   const frames = new EventStreamDecoder();
   const reply = new ReplyDecoder(opts);
+  const run = new ContentRun();
   for await (const chunk of body) {
     const decoded = frames.push(chunk);
     if (decoded.length === 0) continue;
     const batch: ReplyEvent[] = [];
     let failure: { error: unknown } | undefined;
     try {
-      for (const frame of decoded) appendMerged(batch, reply.push(frame));
+      for (const frame of decoded) {
+        if (run.add(frame)) continue;
+        appendMerged(batch, reply.content(run.take()));
+        appendMerged(batch, reply.push(frame));
+      }
     } catch (error) {
       // An exception frame: what came before it in the chunk is still delivered first.
       failure = { error };
     }
+    // Always emptied here, before the yield: the run's buffer is shared by every stream.
+    appendMerged(batch, reply.content(run.take()));
     for (const event of batch) yield event;
     if (failure) throw failure.error;
   }
@@ -110,13 +122,6 @@ export class ReplyDecoder {
       this.onException(frame);
       return [];
     }
-    if (frame.eventType === 'assistantResponseEvent') {
-      const content = plainContent(frame.payload);
-      if (content !== undefined) {
-        this.onText(content);
-        return this.blocks.take();
-      }
-    }
     const payload = parsePayload(frame);
     if (!payload) return [];
     switch (frame.eventType) {
@@ -144,6 +149,13 @@ export class ReplyDecoder {
         break;
       // Anything else (followupPromptEvent, initial-response, codeReferenceEvent, …) is UI-only.
     }
+    return this.blocks.take();
+  }
+
+  /** Events for answer text taken from plain content frames by a ContentRun ('' gives none). */
+  content(text: string): ReplyEvent[] {
+    if (this.contentLengthExceeded || !text) return [];
+    this.onText(text);
     return this.blocks.take();
   }
 
@@ -240,7 +252,7 @@ export class ReplyDecoder {
   private emitBracketCall(name: string, argumentsJson: string, input: Record<string, unknown>): void {
     const clientName = this.clientToolName(name);
     if (this.callKeys.has(callKey(clientName, input))) return;
-    const id = `toolu_${randomBytes(12).toString('hex')}`;
+    const id = `toolu_${randomHex(24)}`;
     this.blocks.startTool(id, clientName);
     this.outputWeight += tokenWeight(argumentsJson);
     this.blocks.toolInput(id, argumentsJson);
@@ -432,23 +444,6 @@ class BlockWriter {
     this.thinkingRun = undefined;
     this.emit({ type: 'thinking_signature', signature });
   }
-}
-
-const PLAIN_CONTENT_HEAD = '{"content":"';
-
-/**
- * The text of the commonest frame, `{"content":"…"}` with no escapes in it, read without
- * JSON.parse (a parse and an object per 1–10 character delta); undefined for anything else.
- */
-function plainContent(payload: string): string | undefined {
-  const end = payload.length - 2;
-  if (end < PLAIN_CONTENT_HEAD.length || !payload.startsWith(PLAIN_CONTENT_HEAD)) return undefined;
-  if (payload.charCodeAt(end) !== 0x22 || payload.charCodeAt(end + 1) !== 0x7d) return undefined;
-  const text = payload.slice(PLAIN_CONTENT_HEAD.length, end);
-  // A quote would end the string early (more members follow); a backslash needs JSON's unescaping.
-  // Raw control characters are invalid JSON: leave them to JSON.parse to reject as before.
-  if (text.indexOf('"') >= 0 || text.indexOf('\\') >= 0 || /[\u0000-\u001f]/.test(text)) return undefined;
-  return text;
 }
 
 function parsePayload(frame: KiroFrame): Record<string, unknown> | undefined {

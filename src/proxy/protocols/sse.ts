@@ -6,6 +6,13 @@ import type { ServerResponse } from 'node:http';
 export interface SseSink {
   /** Resolves once the event is accepted; a no-op after the client has gone. */
   send(data: string, event?: string): Promise<void>;
+  /**
+   * Sends a text delta as the event `render(text)`. Deltas of one `key` that are still waiting
+   * to be written (sent in the same tick, or while a slow client's socket is full) leave as ONE
+   * event, rendered from their joined text: the client reads the same text in fewer events.
+   * Anything sent in between ends the run, so events never change order.
+   */
+  sendDelta(key: string, text: string, render: (text: string) => string, event?: string): Promise<void>;
 }
 
 /** One event in SSE wire format. Multi-line data becomes one `data:` line per line. */
@@ -34,18 +41,29 @@ export interface Heartbeat {
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
+/** A run of deltas of one key, rendered into one event when it is written. */
+interface DeltaRun {
+  key: string;
+  text: string;
+  render: (text: string) => string;
+  event?: string;
+}
+
 /**
  * Writes events to the response. The events of one tick (a renderer turning one upstream
  * chunk into many events) are joined and leave in a single write at the end of the tick:
- * one chunk and one syscall instead of one per event. `send` resolves when the event is
- * buffered; once a write finds the socket full, sends wait for 'drain', so a client that
- * reads slowly holds back the upstream read as before (at most one tick of events is held).
+ * one chunk and one syscall instead of one per event. Once a write finds the socket full,
+ * nothing more is written until 'drain': `send` waits for it, so a client that reads slowly
+ * holds back the upstream read, while `sendDelta` keeps taking deltas of the same run (up to
+ * `maxHeldDeltaChars`) so that what Kiro sent meanwhile leaves as one larger event on drain.
  */
 export class SseWriter implements SseSink {
   private heartbeat?: NodeJS.Timeout;
   private clientGone = false;
   /** Events of the current tick, not yet written. */
   private pending = '';
+  /** Deltas after `pending`, joined until something else is sent or they are written. */
+  private run?: DeltaRun;
   private flushQueued = false;
   /** Something (the headers at least) went to the socket. */
   private started = false;
@@ -53,14 +71,18 @@ export class SseWriter implements SseSink {
   private draining?: Promise<void>;
   /** Above this many buffered characters the batch is written at once, not at the end of the tick. */
   private readonly flushAt: number;
+  /** Delta text held for a full socket before sendDelta waits too: bounds a slow stream's memory. */
+  private readonly maxHeldDeltaChars: number;
   private readonly flushTick = () => this.flush();
 
   constructor(private readonly res: SseResponse) {
     this.flushAt = Math.max(1, Math.min(64 * 1024, res.writableHighWaterMark || 16 * 1024));
+    this.maxHeldDeltaChars = 4 * this.flushAt;
     // Writing to a response whose socket closed emits an 'error' nobody listens for.
     res.once('close', () => {
       this.clientGone = true;
       this.pending = '';
+      this.run = undefined;
       clearTimeout(this.heartbeat);
     });
   }
@@ -90,10 +112,27 @@ export class SseWriter implements SseSink {
     return this.writeRaw(formatSseEvent(data, event));
   }
 
+  sendDelta(key: string, text: string, render: (text: string) => string, event?: string): Promise<void> {
+    if (this.closed) return RESOLVED;
+    this.heartbeat?.refresh();
+    if (this.run?.key === key) this.run.text += text;
+    else {
+      this.closeRun();
+      this.run = { key, text, render, event };
+    }
+    if (!this.draining) {
+      if (this.pending.length + this.run.text.length >= this.flushAt) this.flush();
+      else this.queueFlush();
+    }
+    // While the socket is full the run is held, not written, up to its bound; past it, wait for drain.
+    return !this.draining || (this.run?.text.length ?? 0) < this.maxHeldDeltaChars ? RESOLVED : this.draining;
+  }
+
   /** Writes what is buffered along with the end of the response. */
   end(): void {
     clearTimeout(this.heartbeat);
     if (this.closed) return;
+    this.closeRun();
     const rest = this.pending;
     this.pending = '';
     if (rest) this.res.end(rest);
@@ -103,6 +142,7 @@ export class SseWriter implements SseSink {
   private writeRaw(chunk: string): Promise<void> {
     if (this.closed) return RESOLVED;
     this.heartbeat?.refresh();
+    this.closeRun();
     this.pending += chunk;
     if (this.pending.length >= this.flushAt) this.flush();
     else this.queueFlush();
@@ -115,9 +155,19 @@ export class SseWriter implements SseSink {
     process.nextTick(this.flushTick);
   }
 
+  /** Renders the delta run into `pending`, where it keeps its place before what follows. */
+  private closeRun(): void {
+    const run = this.run;
+    if (!run) return;
+    this.run = undefined;
+    this.pending += formatSseEvent(run.render(run.text), run.event);
+  }
+
   private flush(): void {
     this.flushQueued = false;
-    if (this.closed) return;
+    // A full socket takes nothing more: what waits is written, joined, on 'drain'.
+    if (this.closed || this.draining) return;
+    this.closeRun();
     const chunk = this.pending;
     this.pending = '';
     if (!chunk) {
@@ -127,9 +177,10 @@ export class SseWriter implements SseSink {
       return;
     }
     this.started = true;
-    if (this.res.write(chunk) || this.draining) return;
+    if (this.res.write(chunk)) return;
     this.draining = this.drained().then(() => {
       this.draining = undefined;
+      this.flush();
     });
   }
 

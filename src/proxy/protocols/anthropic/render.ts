@@ -1,6 +1,6 @@
 // Anthropic's non-streaming `message` body, and the pieces the stream renderer shares with it.
-import { randomUUID } from 'node:crypto';
 import type { Reply, StopReason, Usage } from '../../model';
+import { randomHex } from '../../random-id';
 import { reportedStopReason } from '../reply';
 import { sealThinking } from '../thinking-seal';
 import type { MessageHead } from './types';
@@ -15,10 +15,7 @@ export const STOP_REASONS: Record<StopReason, string> = {
 };
 
 export function newMessageId(): string {
-  // 24 hex digits from a v4 UUID (92 random bits): randomUUID draws on a cached entropy pool,
-  // where randomBytes(12) made a synchronous randomFillSync call on every request.
-  const uuid = randomUUID();
-  return `msg_${uuid.slice(0, 8)}${uuid.slice(9, 13)}${uuid.slice(14, 18)}${uuid.slice(19, 23)}`;
+  return `msg_${randomHex(24)}`;
 }
 
 /** The non-streaming response body. */

@@ -37,9 +37,12 @@ export async function renderMessageStream(
     await emit('content_block_stop', { index });
   };
   const delta = (payload: object) => emit('content_block_delta', { index, delta: payload });
-  // The hot events, built as text: the same bytes JSON.stringify gives the object form.
-  const textDelta = (type: 'text_delta' | 'thinking_delta', key: 'text' | 'thinking', text: string) =>
-    sink.send(`{"type":"content_block_delta","index":${index},"delta":{"type":"${type}","${key}":${JSON.stringify(text)}}}`, 'content_block_delta');
+  // The hot events, built as text: the same bytes JSON.stringify gives the object form. Deltas
+  // still waiting for the socket join into one (the key: same block, same kind).
+  const textDelta = (type: 'text_delta' | 'thinking_delta', key: 'text' | 'thinking', text: string) => {
+    const at = index;
+    return sink.sendDelta(`${at}:${type}`, text, (joined) => `{"type":"content_block_delta","index":${at},"delta":{"type":"${type}","${key}":${JSON.stringify(joined)}}}`, 'content_block_delta');
+  };
 
   try {
     await emit('message_start', { message: messageShell(head) });

@@ -29,7 +29,11 @@ export async function handleStreamGenerateContent(ctx: ProtocolContext): Promise
   if (ctx.query.get('alt') === 'sse') {
     writer.open({ intervalMs: ctx.config.pingIntervalMs, frame: ': keep-alive\n\n' });
     try {
-      await renderGenerateContentStream(events, { chunk: (value) => writer.send(JSON.stringify(value)) }, head);
+      const sink: ChunkSink = {
+        chunk: (value) => writer.send(JSON.stringify(value)),
+        textChunk: (key, text, render) => writer.sendDelta(key, text, (joined) => JSON.stringify(render(joined))),
+      };
+      await renderGenerateContentStream(events, sink, head);
     } finally {
       writer.end();
     }

@@ -1,6 +1,6 @@
 // The non-streaming GenerateContentResponse, and the chunk shape the stream renderer shares with it.
-import { randomBytes } from 'node:crypto';
 import type { Reply, StopReason, Usage, WebSearchBlock } from '../../model';
+import { randomHex } from '../../random-id';
 import { promptTokens, reportedStopReason } from '../reply';
 import type { GeminiHead } from './types';
 
@@ -13,7 +13,7 @@ export const FINISH_REASONS: Record<StopReason, string> = {
 };
 
 export function newGeminiHead(model: string, inputTokens: number): GeminiHead {
-  return { model, responseId: randomBytes(12).toString('base64url'), inputTokens };
+  return { model, responseId: Buffer.from(randomHex(24), 'hex').toString('base64url'), inputTokens };
 }
 
 type Part = Record<string, unknown>;

@@ -9,6 +9,11 @@ import type { GeminiHead } from './types';
 /** Where stream chunks go: SSE events, or elements of one JSON array. */
 export interface ChunkSink {
   chunk(value: unknown): Promise<void>;
+  /**
+   * A text or thought chunk, `render(text)`; an SSE sink joins those of one key still waiting
+   * for the socket into one chunk (see SseSink.sendDelta). Without it, each goes to `chunk`.
+   */
+  textChunk?(key: 'text' | 'thought', text: string, render: (text: string) => unknown): Promise<void>;
 }
 
 /**
@@ -20,6 +25,8 @@ export async function renderGenerateContentStream(events: AsyncIterable<ReplyEve
   const names = new Map<string, string>();
   // Gemini tells its searches once, in the last chunk's groundingMetadata.
   const searches: WebSearchBlock[] = [];
+  const textChunk = (key: 'text' | 'thought', text: string, render: (text: string) => unknown) =>
+    sink.textChunk ? sink.textChunk(key, text, render) : sink.chunk(render(text));
   try {
     for await (const event of events) {
       switch (event.type) {
@@ -27,10 +34,10 @@ export async function renderGenerateContentStream(events: AsyncIterable<ReplyEve
           searches.push(event);
           break;
         case 'thinking':
-          await sink.chunk(chunkOf(head, [{ text: event.text, thought: true }]));
+          await textChunk('thought', event.text, (text) => chunkOf(head, [{ text, thought: true }]));
           break;
         case 'text':
-          await sink.chunk(chunkOf(head, [{ text: event.text }]));
+          await textChunk('text', event.text, (text) => chunkOf(head, [{ text }]));
           break;
         case 'tool_end':
           await sink.chunk(chunkOf(head, [callPart(event.id, names.get(event.id) ?? 'unknown', event.input)]));

@@ -1,6 +1,6 @@
 // The non-streaming `chat.completion` body, and the pieces the chunk renderer shares with it.
-import { randomBytes } from 'node:crypto';
 import type { Reply, StopReason, Usage } from '../../model';
+import { randomHex } from '../../random-id';
 import { searchSourcesText } from '../../web-search';
 import { promptTokens, reportedStopReason } from '../reply';
 import type { CompletionHead } from './types';
@@ -14,7 +14,7 @@ export const FINISH_REASONS: Record<StopReason, string> = {
 };
 
 export function newCompletionHead(model: string): CompletionHead {
-  return { id: `chatcmpl-${randomBytes(12).toString('hex')}`, model, created: Math.floor(Date.now() / 1000) };
+  return { id: `chatcmpl-${randomHex(24)}`, model, created: Math.floor(Date.now() / 1000) };
 }
 
 /** OpenAI's usage: `prompt_tokens` includes cached tokens, `prompt_tokens_details.cached_tokens` says how many (§11.5). */

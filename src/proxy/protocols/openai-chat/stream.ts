@@ -19,20 +19,22 @@ export async function renderCompletionStream(
   head: CompletionHead,
   includeUsage: boolean,
 ): Promise<void> {
-  const chunk = (choices: object[], usage?: object) =>
-    sink.send(
-      JSON.stringify({
-        id: head.id,
-        object: 'chat.completion.chunk',
-        created: head.created,
-        model: head.model,
-        choices,
-        // With include_usage every chunk carries `usage`, null until the last one.
-        ...(includeUsage && { usage: usage ?? null }),
-      }),
-    );
-  const choice = (delta: object, finishReason: string | null = null) =>
-    chunk([{ index: 0, delta, logprobs: null, finish_reason: finishReason }]);
+  const chunkJson = (choices: object[], usage?: object) =>
+    JSON.stringify({
+      id: head.id,
+      object: 'chat.completion.chunk',
+      created: head.created,
+      model: head.model,
+      choices,
+      // With include_usage every chunk carries `usage`, null until the last one.
+      ...(includeUsage && { usage: usage ?? null }),
+    });
+  const chunk = (choices: object[], usage?: object) => sink.send(chunkJson(choices, usage));
+  const choiceOf = (delta: object, finishReason: string | null = null) => [{ index: 0, delta, logprobs: null, finish_reason: finishReason }];
+  const choice = (delta: object, finishReason: string | null = null) => chunk(choiceOf(delta, finishReason));
+  // Text and reasoning deltas still waiting for the socket join into one chunk.
+  const textChoice = (field: 'content' | 'reasoning_content', text: string) =>
+    sink.sendDelta(field, text, (joined) => chunkJson(choiceOf({ [field]: joined })));
   const toolIndexes = new Map<string, { index: number; argumentsSent: boolean }>();
   const toolDelta = (index: number, fields: object) => choice({ tool_calls: [{ index, ...fields }] });
 
@@ -41,12 +43,12 @@ export async function renderCompletionStream(
     for await (const event of events) {
       switch (event.type) {
         case 'thinking':
-          await choice({ reasoning_content: event.text });
+          await textChoice('reasoning_content', event.text);
           break;
         case 'thinking_signature':
           break; // chat completions have no place for it
         case 'text':
-          await choice({ content: event.text });
+          await textChoice('content', event.text);
           break;
         case 'web_search':
           await choice({ content: searchSourcesText(event) });

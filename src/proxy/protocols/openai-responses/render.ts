@@ -1,15 +1,15 @@
 // The Response object and its output items, for the non-streaming body and the stream alike.
-import { randomBytes } from 'node:crypto';
 import { TOO_LONG_MESSAGE, type ProxyError } from '../../errors';
 import type { Reply, Usage, WebSearchBlock } from '../../model';
+import { randomHex } from '../../random-id';
 import { promptTokens, reportedStopReason } from '../reply';
 import type { ClientTool, ResponseHead } from './types';
 
 export function newResponseId(): string {
-  return `resp_${randomBytes(16).toString('hex')}`;
+  return `resp_${randomHex(32)}`;
 }
 
-export const itemId = (prefix: string) => `${prefix}_${randomBytes(12).toString('hex')}`;
+export const itemId = (prefix: string) => `${prefix}_${randomHex(24)}`;
 
 export type OutputItem = Record<string, unknown> & { type: string; id: string };
 

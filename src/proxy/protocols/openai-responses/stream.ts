@@ -16,7 +16,7 @@ export interface StreamResult {
  * Renders reply events as Responses stream events, each with `type` and `sequence_number`.
  * A failure after the start becomes `response.failed` carrying the error.
  */
-export async function renderResponseStream(events: AsyncIterable<ReplyEvent>, sink: SseSink, head: ResponseHead): Promise<StreamResult> {
+export async function renderResponseStream(events: AsyncIterable<ReplyEvent>, sink: Pick<SseSink, 'send'>, head: ResponseHead): Promise<StreamResult> {
   let sequence = 0;
   const emit = (type: string, payload: object) => sink.send(JSON.stringify({ type, sequence_number: sequence++, ...payload }), type);
   const output: OutputItem[] = [];
