@@ -174,20 +174,29 @@ describe('SseWriter', () => {
     writer.end();
   });
 
-  it('sends heartbeats only after a full interval of silence, and none after end', async () => {
+  it('sends heartbeats only after a full interval of silence, and none after end', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
     const res = new FakeResponse();
     const writer = new SseWriter(asResponse(res));
     writer.open({ intervalMs: 60, frame: ': hb\n\n' });
     for (let i = 0; i < 5; i++) {
-      await sleep(10);
+      t.mock.timers.tick(50);
       await writer.send('busy');
     }
     await nextTurn();
-    assert.match(drain(res), /^(data: busy\n\n){5}$/, 'writes reset the heartbeat timer: no hb among them');
-    await sleep(150);
-    assert.match(drain(res), /^(: hb\n\n){2}$/);
+    assert.match(drain(res), /^(data: busy\n\n){5}$/, 'writes put the heartbeat off: none among 250 ms of writes 50 ms apart');
+    t.mock.timers.tick(59);
+    await nextTurn();
+    assert.equal(drain(res), '', 'not before a full interval of silence');
+    t.mock.timers.tick(1);
+    await nextTurn();
+    assert.equal(drain(res), ': hb\n\n');
+    t.mock.timers.tick(60);
+    await nextTurn();
+    assert.equal(drain(res), ': hb\n\n', 'and again each interval while silent');
     writer.end();
-    await sleep(80);
+    t.mock.timers.tick(600);
+    await nextTurn();
     assert.equal(drain(res), '');
   });
 });

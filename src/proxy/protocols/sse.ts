@@ -59,6 +59,8 @@ interface DeltaRun {
  */
 export class SseWriter implements SseSink {
   private heartbeat?: NodeJS.Timeout;
+  /** When something was last written (only kept while a heartbeat runs). */
+  private lastWriteAt = 0;
   private clientGone = false;
   /** Events of the current tick, not yet written. */
   private pending = '';
@@ -96,12 +98,28 @@ export class SseWriter implements SseSink {
     this.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     this.queueFlush();
     if (heartbeat && heartbeat.intervalMs > 0 && !this.closed) {
-      // One timer, re-armed on every write: it only fires after a full interval of silence.
-      this.heartbeat = setTimeout(() => {
-        this.heartbeat?.refresh();
-        void this.writeRaw(heartbeat.frame);
-      }, heartbeat.intervalMs);
+      this.lastWriteAt = Date.now();
+      this.armHeartbeat(heartbeat, heartbeat.intervalMs);
     }
+  }
+
+  /**
+   * One timer for the stream. Writes only note the time; when the timer fires early (there
+   * was a write meanwhile) it waits out the rest of the interval, so a heartbeat leaves only
+   * after a full interval of silence. (Not `Timeout.refresh()` per write: fake timers in
+   * tests cannot drive it.)
+   */
+  private armHeartbeat(heartbeat: Heartbeat, delayMs: number): void {
+    this.heartbeat = setTimeout(() => {
+      const silentMs = Date.now() - this.lastWriteAt;
+      if (silentMs < heartbeat.intervalMs) return this.armHeartbeat(heartbeat, heartbeat.intervalMs - silentMs);
+      void this.writeRaw(heartbeat.frame);
+      if (!this.closed) this.armHeartbeat(heartbeat, heartbeat.intervalMs);
+    }, delayMs);
+  }
+
+  private noteWrite(): void {
+    if (this.heartbeat) this.lastWriteAt = Date.now();
   }
 
   get closed(): boolean {
@@ -114,7 +132,7 @@ export class SseWriter implements SseSink {
 
   sendDelta(key: string, text: string, render: (text: string) => string, event?: string): Promise<void> {
     if (this.closed) return RESOLVED;
-    this.heartbeat?.refresh();
+    this.noteWrite();
     if (this.run?.key === key) this.run.text += text;
     else {
       this.closeRun();
@@ -141,7 +159,7 @@ export class SseWriter implements SseSink {
 
   private writeRaw(chunk: string): Promise<void> {
     if (this.closed) return RESOLVED;
-    this.heartbeat?.refresh();
+    this.noteWrite();
     this.closeRun();
     this.pending += chunk;
     if (this.pending.length >= this.flushAt) this.flush();
