@@ -70,6 +70,15 @@ describe('Kiro API keys through the CLI', { timeout: 60_000 }, () => {
     assert.equal(stored().length, 1);
   });
 
+  it('the serving CLI refuses a malformed KIRO_API_KEY before it listens, and stores nothing', async () => {
+    fresh();
+    const result = await run([], { key: 'ksk_tooshort' });
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /not a Kiro API key/);
+    assert.doesNotMatch(result.stdout, /listening on/);
+    assert.deepEqual(stored(), []);
+  });
+
   it('without KIRO_API_KEY the key comes from standard input', async () => {
     fresh();
     const result = await run(['import', '--api-key'], { input: `${KEY}\n` });
