@@ -218,6 +218,34 @@ describe('Kiro Proxy in the extension host', function () {
     assert.equal(api.engine.pool.get(account.id)?.state, 'active');
   });
 
+  it('"Set Outbound Proxy…" on a tree item sets the account\'s own proxy (checked as typed), shows it without credentials, and clears it', async () => {
+    const account = api.engine.pool.list()[0];
+    const w = vscode.window as unknown as Record<string, unknown>;
+    const original = w.showInputBox;
+    const answers = ['socks5h://alice:Pr0xyPw@127.0.0.1:1080', ''];
+    const boxes: vscode.InputBoxOptions[] = [];
+    w.showInputBox = async (options: vscode.InputBoxOptions) => {
+      boxes.push(options);
+      assert.match(String(await options.validateInput?.('ftp://127.0.0.1:21')), /socks5/, 'another scheme is refused as typed');
+      assert.equal(await options.validateInput?.(answers[0]), undefined);
+      return answers[boxes.length - 1];
+    };
+    try {
+      await vscode.commands.executeCommand('kiro.account.setProxy', account.id);
+      assert.equal(api.engine.pool.get(account.id)?.proxy, 'socks5h://127.0.0.1:1080');
+      // Markdown escapes the dots.
+      const tooltip = String((api.accountsTree.getTreeItem(account.id).tooltip as vscode.MarkdownString)?.value ?? '').replace(/\\/g, '');
+      assert.match(tooltip, /Outbound proxy: socks5h:\/\/127\.0\.0\.1:1080/);
+      assert.ok(!tooltip.includes('Pr0xyPw'));
+      await vscode.commands.executeCommand('kiro.account.setProxy', account.id);
+      assert.equal(api.engine.pool.get(account.id)?.proxy, undefined, 'cleared');
+    } finally {
+      w.showInputBox = original;
+      await api.engine.pool.setProxy(account.id, undefined); // later tests use this account directly
+    }
+    assert.equal(boxes[1].value, 'socks5h://127.0.0.1:1080', 'the box shows the proxy without its credentials');
+  });
+
   it('"Add Account" → IAM Identity Center signs in an organisation account by device code', async () => {
     const before = new Set(api.engine.pool.list().map((a) => a.id));
     const w = vscode.window as unknown as Record<string, unknown>;
