@@ -5,7 +5,7 @@ import type { ProxyConfig } from './config';
 import { RequestLog } from './log';
 import { redactingLogger, registerSecret, silentLogger, type Logger } from './logger';
 import { KiroHttp } from './kiro/http';
-import { kiroHosts } from './kiro/endpoints';
+import { kiroHosts, type KiroHosts } from './kiro/endpoints';
 import { KiroExchange } from './exchange';
 import { AccountPool } from './pool/pool';
 import type { AccountStore } from './pool/store';
@@ -45,6 +45,7 @@ export class Engine extends EventEmitter<{ state: [EngineState] }> {
    */
   readonly exchange: KiroExchange;
   private readonly http: KiroHttp;
+  private readonly hosts: KiroHosts;
   private server?: ProxyServer;
   private current: EngineState = { status: 'stopped' };
 
@@ -59,6 +60,8 @@ export class Engine extends EventEmitter<{ state: [EngineState] }> {
       headersTimeoutMs: config.firstByteTimeoutMs,
       bodyTimeoutMs: config.idleTimeoutMs,
     });
+    // One instance: the per-account endpoint memory is shared by every call of the account.
+    this.hosts = kiroHosts(config.kiroEndpoint, { mode: () => config.kiroEndpoints, kiroVersion: () => config.kiroVersion });
     this.pool = new AccountPool({
       config,
       http: this.http,
@@ -66,7 +69,7 @@ export class Engine extends EventEmitter<{ state: [EngineState] }> {
       logger: this.logger,
       scanWhenEmpty: options.scanTokenDirWhenEmpty ?? true,
     });
-    this.exchange = new KiroExchange({ config, http: this.http, hosts: kiroHosts(config.kiroEndpoint), pool: this.pool, log: this.log });
+    this.exchange = new KiroExchange({ config, http: this.http, hosts: this.hosts, pool: this.pool, log: this.log });
   }
 
   get config(): ProxyConfig {

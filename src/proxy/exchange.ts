@@ -284,10 +284,9 @@ export class KiroExchange implements Exchange {
     try {
       const res = await sendChat(http.via(lease.proxy), hosts, lease.credentials, requestJson, abort.signal);
       if (res.status !== 200) {
-        const text = await res.body.text().catch(() => '');
         clearTimeout(firstByteTimer);
         unlink();
-        return { failure: classifyKiroFailure(res.status, text, res.headers) };
+        return { failure: classifyKiroFailure(res.status, res.text ?? '', res.headers) };
       }
       const estimatedInputTokens = this.calibration.estimate(kiroModel, rawInputTokens);
       const events = decodeKiroStream(res.body, {

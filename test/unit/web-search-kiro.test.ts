@@ -123,8 +123,11 @@ describe('Kiro web search client', () => {
 describe('web search host', () => {
   it('the ARN goes in a header on q.*.amazonaws.com and at the body root on runtime.*.kiro.dev (§11.1.1)', () => {
     const creds = { accessToken: 't', authMethod: 'social', profileArn: 'arn:aws:codewhisperer:eu-central-1:1:profile/X', region: 'us-east-1', machineId: 'm' } as const;
-    assert.deepEqual(webSearchTarget(kiroHosts(), creds), { url: 'https://q.eu-central-1.amazonaws.com/mcp', profileArnIn: 'header' });
-    const runtime = { ...kiroHosts(), q: (region: string) => `https://runtime.${region}.kiro.dev` };
-    assert.deepEqual(webSearchTarget(runtime, creds), { url: 'https://runtime.eu-central-1.kiro.dev/mcp', profileArnIn: 'body' });
+    const pick = ({ url, profileArnIn }: { url: string; profileArnIn: string }) => ({ url, profileArnIn });
+    assert.deepEqual(pick(webSearchTarget(kiroHosts(), creds, 'legacy')), { url: 'https://q.eu-central-1.amazonaws.com/mcp', profileArnIn: 'header' });
+    assert.deepEqual(pick(webSearchTarget(kiroHosts(), creds, 'kiro.dev')), { url: 'https://runtime.eu-central-1.kiro.dev/mcp', profileArnIn: 'body' });
+    // Where the account's calls go now: kiro.dev first in auto, the legacy host when forced.
+    assert.equal(webSearchTarget(kiroHosts(), creds).url, 'https://runtime.eu-central-1.kiro.dev/mcp');
+    assert.equal(webSearchTarget(kiroHosts(undefined, { mode: () => 'legacy' }), creds).url, 'https://q.eu-central-1.amazonaws.com/mcp');
   });
 });
