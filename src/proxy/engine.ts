@@ -65,6 +65,7 @@ export class Engine extends EventEmitter<{ state: [EngineState] }> {
     this.pool = new AccountPool({
       config,
       http: this.http,
+      hosts: this.hosts,
       store: options.store,
       logger: this.logger,
       scanWhenEmpty: options.scanTokenDirWhenEmpty ?? true,

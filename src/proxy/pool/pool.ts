@@ -60,7 +60,7 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     super();
     const clock = (this.clock = opts.clock ?? systemClock);
     const logger = (this.logger = opts.logger ?? silentLogger);
-    const hosts = (this.hosts = kiroHosts(opts.config.kiroEndpoint));
+    const hosts = (this.hosts = opts.hosts ?? kiroHosts(opts.config.kiroEndpoint, { mode: () => opts.config.kiroEndpoints }));
     const config = () => this.config;
     // Views already see the end lazily; the event reports what they saw before it.
     this.stateTimers = new StateTimers(clock, (id) => this.accounts.has(id), (a, was) => this.mutate(a.id, (b) => setHealth(b, HEALTHY), was));
