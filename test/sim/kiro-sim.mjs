@@ -11,7 +11,7 @@ import { buildStream, isErrorReply } from './reply.mjs';
 import { PromptCache } from './cache.mjs';
 import { writeStream, sleep } from './wire.mjs';
 import { authRoutes } from './auth.mjs';
-import { LISTED_MODEL_IDS, contextWindowFor, listModelsBody, usageLimitsBody } from './catalog.mjs';
+import { LISTED_MODEL_IDS, MODEL_CATALOG, contextWindowFor, listModelsBody, takesImages, usageLimitsBody } from './catalog.mjs';
 import { webSearchRoutes } from './web-search.mjs';
 import { RUNTIME_CHAT_TARGET, hostOf, runtimeErrorBody } from './hosts.mjs';
 
@@ -434,9 +434,14 @@ export class KiroSimulator {
     if (invalid) { record.validation = invalid.detail; return this.sendError(res, invalid); }
     const current = body.conversationState.currentMessage.userInputMessage;
     // Plan-gated model: Kiro answers with the generic 400 (§3.3).
-    if (account.models && current.modelId && LISTED_MODEL_IDS.includes(current.modelId) && !account.models.includes(current.modelId)) {
+    const catalogued = MODEL_CATALOG.some((m) => m.modelId === current.modelId);
+    const allowed = account.models ?? LISTED_MODEL_IDS;
+    if (current.modelId && catalogued && !allowed.includes(current.modelId)) {
       return fail({ error: 'improperlyFormed' }, `model ${current.modelId} not available to ${account.id}`);
     }
+    // A text-only model refuses images anywhere in the conversation (§11.6).
+    const withImages = [current, ...(body.conversationState.history ?? []).map((h) => h.userInputMessage).filter(Boolean)].some((m) => m.images?.length);
+    if (withImages && !takesImages(current.modelId)) return fail({ error: 'improperlyFormed' }, `model ${current.modelId} takes no images`);
     if (this.config.enforceUsageLimits) {
       const u = this.accounts.usage(account);
       if (u.used >= u.limit) return fail({ error: 'monthlyLimit' }, 'usage limit reached');

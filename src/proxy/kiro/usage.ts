@@ -3,7 +3,6 @@
 import type { KiroHosts } from './endpoints';
 import type { KiroCredentials } from './credentials';
 import { kiroControlCall } from './control';
-import { listModelCatalog, type KiroModelInfo } from './catalog';
 import type { KiroHttp } from './http';
 import { optionalNumber as num, optionalString as str, recordsOf as asArray } from '../records';
 
@@ -99,7 +98,3 @@ function precise(obj: Json, field: string): number {
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
-/** The account's models as a plain list (the pool's current use; it moves to the catalog with the pool split). */
-export async function listAvailableModels(http: KiroHttp, hosts: KiroHosts, creds: KiroCredentials): Promise<KiroModelInfo[]> {
-  return (await listModelCatalog(http, hosts, creds)).models;
-}

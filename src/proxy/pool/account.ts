@@ -3,6 +3,7 @@
 import type { AuthMethod, KiroCredentials } from '../kiro/credentials';
 import { proxyLabel } from '../kiro/outbound-proxy';
 import type { Quota } from '../kiro/usage';
+import type { KiroModelInfo } from '../kiro/catalog';
 
 /** What the views show. Derived from the stored status, the clock and the token expiry. */
 export type AccountState = 'active' | 'cooldown' | 'expired' | 'needs-login' | 'exhausted' | 'suspended' | 'disabled';
@@ -52,6 +53,8 @@ export interface AccountRecord {
   quota?: Quota;
   /** Kiro model ids the account may use (ListAvailableModels), when known. */
   models?: string[];
+  /** What Kiro said of each of those models (limits, images, credits); the engine's catalog joins them. */
+  catalog?: KiroModelInfo[];
   source?: AccountSource;
   /** This account's outbound proxy URL (may hold credentials: a secret); else the global one. */
   proxy?: string;

@@ -16,6 +16,7 @@ import { KiroCallError, type KiroFailure } from '../kiro/errors';
 import { parseOutboundProxy } from '../kiro/outbound-proxy';
 import { machineIdFor } from '../kiro/headers';
 import type { SocialProvider } from '../kiro/login';
+import { joinCatalogs, type CatalogModel } from './catalog';
 import { HEALTHY, isNewer, labelOf, setHealth, stateOf, viewOf, type AccountState, type AccountView, type StoredAccount } from './account';
 import { systemClock, type Clock } from './clock';
 import { judgeFailure } from './failure-policy';
@@ -285,6 +286,19 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     return ids.size ? ids : undefined;
   }
 
+  /** False when an enabled account lists the model as text-only (no IMAGE input, §11.6). */
+  takesImages(modelId: string): boolean {
+    for (const account of this.accounts.values()) {
+      if (account.enabled && account.catalog?.some((m) => m.modelId === modelId && !m.supportsImages)) return false;
+    }
+    return true;
+  }
+
+  /** Every model an enabled account lists, with what Kiro says of it (see catalog.ts). */
+  catalog(): CatalogModel[] {
+    return joinCatalogs(this.accounts.values());
+  }
+
   /** Asks Kiro for the account's credits (and e-mail and models); an exhausted account learns its reset date. */
   async refreshQuota(id: string): Promise<void> {
     const account = this.require(id);
@@ -300,7 +314,10 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     this.mutate(id, (a) => {
       a.quota = quota;
       if (quota.email) a.email = quota.email;
-      if (models) a.models = models;
+      if (models) {
+        a.models = models.map((m) => m.modelId);
+        a.catalog = models;
+      }
       if (a.status === 'exhausted' && quota.resetAt && quota.resetAt > this.clock.now()) setHealth(a, { ...a, until: quota.resetAt });
     });
     await this.saves.save();
