@@ -19,13 +19,14 @@ const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
 const USAGE = `kiro-proxy ${VERSION}
 Usage:
   kiro-proxy [options]                 serve the Anthropic and OpenAI APIs over your Kiro accounts
-  kiro-proxy accounts [options]        list accounts
+  kiro-proxy accounts [options]        list accounts (with each one's Kiro profile and region)
+  kiro-proxy accounts --set-profile <id> <arn>   choose an organisation account's Kiro profile
   kiro-proxy accounts --set-proxy <id> <url|none>   send that account's Kiro calls through its own proxy
   kiro-proxy import <file> [options]   import a Kiro token JSON file
   kiro-proxy import --kiro-cli [db]    import kiro-cli's sign-in (default ~/.local/share/kiro-cli/data.sqlite3; Node 22.12+)
   kiro-proxy import --api-key          add a Kiro API key (ksk_…) read from KIRO_API_KEY, else from standard input
   kiro-proxy login --google|--github|--builder-id [options]
-  kiro-proxy login --idc <start-url> [--region <r>]   your organisation's IAM Identity Center
+  kiro-proxy login --idc <start-url> [--region <r>] [--profile <arn>]   your organisation's IAM Identity Center
                                        (start URL https://d-xxxxxxxxxx.awsapps.com/start, region default us-east-1)
 
 Options:
@@ -171,6 +172,8 @@ async function main(): Promise<number> {
       'builder-id': { type: 'boolean' },
       idc: { type: 'string' },
       region: { type: 'string' },
+      profile: { type: 'string' },
+      'set-profile': { type: 'string' },
       'kiro-cli': { type: 'boolean' },
       'outbound-proxy': { type: 'string' },
       'set-proxy': { type: 'string' },

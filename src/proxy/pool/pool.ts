@@ -17,6 +17,7 @@ import { parseOutboundProxy } from '../kiro/outbound-proxy';
 import { machineIdFor } from '../kiro/headers';
 import type { SocialProvider } from '../kiro/login';
 import { joinCatalogs, type CatalogModel } from './catalog';
+import { chooseProfile, findProfile, needsProfileSearch, type ProfileDeps } from './profiles';
 import { HEALTHY, isNewer, labelOf, setHealth, stateOf, viewOf, type AccountState, type AccountView, type StoredAccount } from './account';
 import { systemClock, type Clock } from './clock';
 import { judgeFailure } from './failure-policy';
@@ -294,6 +295,21 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     return true;
   }
 
+  /**
+   * The account's Kiro profile, chosen among those Kiro lists for it (an organisation account
+   * with several, §11.2). Anything else is refused with the list, and nothing changes.
+   */
+  async setProfile(id: string, arn: string): Promise<AccountView> {
+    const account = this.require(id);
+    await chooseProfile(this.profileDeps, id, arn.trim(), await this.freshness.fresh(account));
+    await this.saves.save();
+    return this.view(id);
+  }
+
+  private get profileDeps(): ProfileDeps {
+    return { http: this.opts.http, hosts: this.hosts, require: (id) => this.require(id), mutate: (id, change) => this.mutate(id, change) };
+  }
+
   /** Every model an enabled account lists, with what Kiro says of it (see catalog.ts). */
   catalog(): CatalogModel[] {
     return joinCatalogs(this.accounts.values());
@@ -304,6 +320,12 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     const account = this.require(id);
     let answer: QuotaAnswer;
     try {
+      if (needsProfileSearch(account)) {
+        // The usage and model calls below then carry the profile and go to its region.
+        await findProfile(this.profileDeps, id, await this.freshness.fresh(account)).catch((err) => {
+          this.logger.warn(`could not look up the Kiro profile of ${labelOf(account)}: ${messageOf(err)}`);
+        });
+      }
       answer = await askQuota(this.opts.http, this.hosts, this.freshness, account, () => this.clock.now());
     } catch (err) {
       // A refused API key is out for good, like a suspension; a refused token gets its refresh first.
