@@ -74,10 +74,9 @@ describe('kiro.dev endpoints, social account', () => {
     assert.equal(call.type, 'application/x-amz-json-1.0');
     assert.ok(call.body.profileArn, 'profileArn at the body root');
     assert.equal('systemPrompt' in call.body, false, 'system text travels in history, never as systemPrompt');
-    const sent = proxy.sim.requests.filter((r: any) => r.seq <= proxy.sim.requests.at(-1).seq);
-    const attribution = sent.find((r: any) => r.family === 'kiro.dev')?.headers['x-amzn-kiro-client-attribution'];
-    assert.equal(attribution, 'kiro-ide');
-    assert.match(sent.find((r: any) => r.family === 'kiro.dev')?.headers['user-agent'], /api\/kiroruntime#1\.0\.0 .*KiroIDE-1\.0\.437-[0-9a-f]{64}$/);
+    const runtime = proxy.sim.requests.find((r: any) => r.family === 'kiro.dev' && r.headers['x-amz-target'] === call.target)!;
+    assert.equal(runtime.headers['x-amzn-kiro-client-attribution'], 'kiro-ide');
+    assert.match(runtime.headers['user-agent'], /api\/kiroruntime#1\.0\.0 .*KiroIDE-1\.0\.437-[0-9a-f]{64}$/);
   });
 });
 

@@ -22,6 +22,8 @@ export function healthBody(deps: ServerDeps, full: boolean): unknown {
       label: a.label,
       state: a.state,
       enabled: a.enabled,
+      profileArn: a.profileArn,
+      apiRegion: a.apiRegion,
       cooldownUntil: a.cooldownUntil,
       reason: a.reason,
     })),
