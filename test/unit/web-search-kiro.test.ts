@@ -35,7 +35,8 @@ async function failureOf(promise: Promise<unknown>): Promise<KiroCallError> {
 describe('Kiro web search client', () => {
   it('sends a JSON-RPC tools/call with the id format, the ARN header and the IDE headers, and reads the double-JSON result', async () => {
     const account = bench.sim.addAccount({});
-    const answer = await kiroWebSearch(bench.http, kiroHosts(bench.sim.url), credentialsOf(account), 'tide tables');
+    // The legacy host reads the ARN from a header (§11.1.1); the next test covers kiro.dev.
+    const answer = await kiroWebSearch(bench.http, kiroHosts(bench.sim.url, { mode: () => 'legacy' }), credentialsOf(account), 'tide tables');
     assert.equal(answer.query, 'tide tables');
     assert.equal(answer.results.length, 3);
     assert.match(answer.results[0].snippet, new RegExp(`${CANNED_SEARCH_PHRASE}-1`));
@@ -50,6 +51,16 @@ describe('Kiro web search client', () => {
     assert.equal(call.headers['x-amzn-kiro-profile-arn'], account.profileArn);
     assert.equal(call.body.profileArn, undefined);
     assert.match(call.headers['user-agent'], /KiroIDE-/);
+  });
+
+  it('on runtime.*.kiro.dev (auto, an account with a profile) the ARN goes at the body root', async () => {
+    const account = bench.sim.addAccount({});
+    const before = bench.sim.searchRequests().length;
+    await kiroWebSearch(bench.http, kiroHosts(bench.sim.url), credentialsOf(account), 'tide tables');
+    const call = bench.sim.searchRequests()[before];
+    assert.equal(call.headers.host, 'runtime.us-east-1.kiro.dev');
+    assert.equal(call.body.profileArn, account.profileArn);
+    assert.equal(call.headers['x-amzn-kiro-profile-arn'], undefined);
   });
 
   it('makes ids of the documented shape, different each time', () => {
