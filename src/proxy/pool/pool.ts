@@ -301,13 +301,14 @@ export class AccountPool extends EventEmitter<PoolEvents> {
    */
   async setProfile(id: string, arn: string): Promise<AccountView> {
     const account = this.require(id);
-    await chooseProfile(this.profileDeps, id, arn.trim(), await this.freshness.fresh(account));
+    await chooseProfile(this.profileDeps(account), id, arn.trim(), await this.freshness.fresh(account));
     await this.saves.save();
     return this.view(id);
   }
 
-  private get profileDeps(): ProfileDeps {
-    return { http: this.opts.http, hosts: this.hosts, require: (id) => this.require(id), mutate: (id, change) => this.mutate(id, change) };
+  /** What profile discovery needs; its calls go through the account's own proxy, like all of its calls. */
+  private profileDeps(account: StoredAccount): ProfileDeps {
+    return { http: this.opts.http.via(account.proxy), hosts: this.hosts, require: (id) => this.require(id), mutate: (id, change) => this.mutate(id, change) };
   }
 
   /** Every model an enabled account lists, with what Kiro says of it (see catalog.ts). */
@@ -322,7 +323,7 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     try {
       if (needsProfileSearch(account)) {
         // The usage and model calls below then carry the profile and go to its region.
-        await findProfile(this.profileDeps, id, await this.freshness.fresh(account)).catch((err) => {
+        await findProfile(this.profileDeps(account), id, await this.freshness.fresh(account)).catch((err) => {
           this.logger.warn(`could not look up the Kiro profile of ${labelOf(account)}: ${messageOf(err)}`);
         });
       }
