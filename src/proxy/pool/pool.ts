@@ -2,7 +2,9 @@
 // accounts, announces every change as a `change` event (nothing polls) and persists it; the jobs
 // live in their own modules: leases (which account serves), failure-policy (what a failure does
 // to it), freshness (its tokens), sources and sign-in (where accounts come from), saves (when
-// they are written), scheduler (background refresh) and watch (the IDE's token folder).
+// they are written), scheduler (background refresh), watch (the IDE's token folder), quota,
+// profiles (an organisation account's Kiro profile) and catalog (the models). Past 500 lines for
+// a reason: one short method per thing its users ask of it, each handing the work to a module.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { ProxyConfig } from '../config';
