@@ -1,21 +1,29 @@
 // The CLI's account subcommands: `accounts`, `import <file>`, `import --kiro-cli [db]`,
 // `import --api-key` (the key from KIRO_API_KEY or standard input),
-// `login --google|--github|--builder-id|--idc <start-url> [--region <r>]`.
+// `login --google|--github|--builder-id|--idc <start-url> [--region <r>] [--profile <arn>]`,
+// `accounts --set-profile <id> <arn>` (an organisation account's Kiro profile).
 import * as readline from 'node:readline';
 import { Writable } from 'node:stream';
 import type { Engine } from './proxy/engine';
 import { awsRegion, identityCenterStartUrl } from './proxy/kiro/login';
+import { isProfileArn } from './proxy/kiro/endpoints';
 import type { AccountView } from './proxy/pool/account';
 import type { ImportResult } from './proxy/pool/pool';
 
 type Flags = Record<string, string | boolean | undefined>;
 
-const LOGIN_USAGE = 'usage: kiro-proxy login --google|--github|--builder-id|--idc <start-url> [--region <aws-region>]';
+const LOGIN_USAGE = 'usage: kiro-proxy login --google|--github|--builder-id|--idc <start-url> [--region <aws-region>] [--profile <arn>]';
 
 export async function runAccountCommand(engine: Engine, command: string, args: string[], flags: Flags): Promise<number> {
   switch (command) {
     case 'accounts':
       if (typeof flags['set-proxy'] === 'string') return setProxy(engine, flags['set-proxy'], args);
+      if (typeof flags['set-profile'] === 'string') {
+        if (args.length !== 1) throw new Error('usage: kiro-proxy accounts --set-profile <account-id> <profile-arn>');
+        const account = await engine.pool.setProfile(flags['set-profile'], args[0]);
+        process.stdout.write(`${account.label} (${account.id}) now uses profile ${account.profileArn} in ${account.apiRegion}\n`);
+        return 0;
+      }
       printAccounts(engine.pool.list());
       return 0;
     case 'import': {
@@ -54,11 +62,17 @@ function printAccounts(accounts: AccountView[]): void {
     process.stdout.write('No accounts. Run "kiro-proxy login --google" or sign in with the Kiro IDE.\n');
     return;
   }
-  const rows = accounts.map((a) => [a.id, a.label, a.state, a.enabled ? 'yes' : 'no', String(a.counters.requests), a.reason ?? '']);
-  const header = ['ID', 'LABEL', 'STATE', 'ENABLED', 'REQUESTS', 'REASON'];
+  const profile = (a: AccountView) => (a.profileArn ? `${a.profileArn.split('/').pop()} (${a.apiRegion})` : a.profileChoices ? 'choose one (below)' : '-');
+  const rows = accounts.map((a) => [a.id, a.label, a.state, a.enabled ? 'yes' : 'no', String(a.counters.requests), profile(a), a.reason ?? '']);
+  const header = ['ID', 'LABEL', 'STATE', 'ENABLED', 'REQUESTS', 'PROFILE', 'REASON'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   for (const row of [header, ...rows]) {
     process.stdout.write(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd() + '\n');
+  }
+  // Several profiles: we never pick one silently (they may offer different models).
+  for (const a of accounts.filter((x) => x.profileChoices)) {
+    process.stdout.write(`\n${a.label} (${a.id}) has several Kiro profiles; choose one with\n  kiro-proxy accounts --set-profile ${a.id} <arn>\n`);
+    for (const p of a.profileChoices!) process.stdout.write(`  ${p.arn}  ${p.region}${p.name ? `  ${p.name}` : ''}\n`);
   }
 }
 
@@ -77,13 +91,21 @@ async function login(engine: Engine, flags: Flags): Promise<number> {
     const organisation = typeof flags.idc === 'string'
       ? { startUrl: identityCenterStartUrl(flags.idc), region: awsRegion(typeof flags.region === 'string' ? flags.region : 'us-east-1') }
       : {};
-    const account = await engine.pool.loginWithBuilderId({
+    const profileArn = typeof flags.profile === 'string' ? flags.profile.trim() : undefined;
+    // Checked before the sign-in: a mistyped ARN should not cost a device-code round.
+    if (profileArn !== undefined && !isProfileArn(profileArn)) {
+      throw new Error(`--profile "${profileArn}" is not a Kiro profile ARN (arn:aws:codewhisperer:<region>:<12 digits>:profile/<id>).`);
+    }
+    let account = await engine.pool.loginWithBuilderId({
       ...organisation,
       signal: abort.signal,
       onUserCode: ({ userCode, verificationUri }) =>
         process.stdout.write(`Open ${verificationUri} and enter the code ${userCode}. Waiting…\n`),
     });
     process.stdout.write(`Signed in: ${account.label} (${account.id})\n`);
+    if (profileArn) account = await engine.pool.setProfile(account.id, profileArn);
+    if (account.profileArn) process.stdout.write(`Kiro profile: ${account.profileArn} (${account.apiRegion})\n`);
+    else if (account.profileChoices) printAccounts([account]);
     return 0;
   }
   const provider = flags.google ? 'Google' : flags.github ? 'Github' : undefined;

@@ -3,7 +3,8 @@
 //   kiro-proxy accounts | import <file> | import --kiro-cli [db] | login --google|--github|--builder-id|--idc <url>
 import { parseArgs } from 'node:util';
 import * as path from 'node:path';
-import { defaultConfig, shownKiroEndpoint, type ProxyConfig, type SelectionStrategy } from './proxy/config';
+import { defaultConfig, KIRO_ENDPOINT_MODES, shownKiroEndpoint, type KiroEndpointMode, type ProxyConfig, type SelectionStrategy } from './proxy/config';
+import { isKiroVersion } from './proxy/kiro/headers';
 import { Engine } from './proxy/engine';
 import { redactError, type Logger } from './proxy/logger';
 import { parseOutboundProxy } from './proxy/kiro/outbound-proxy';
@@ -18,13 +19,14 @@ const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
 const USAGE = `kiro-proxy ${VERSION}
 Usage:
   kiro-proxy [options]                 serve the Anthropic and OpenAI APIs over your Kiro accounts
-  kiro-proxy accounts [options]        list accounts
+  kiro-proxy accounts [options]        list accounts (with each one's Kiro profile and region)
+  kiro-proxy accounts --set-profile <id> <arn>   choose an organisation account's Kiro profile
   kiro-proxy accounts --set-proxy <id> <url|none>   send that account's Kiro calls through its own proxy
   kiro-proxy import <file> [options]   import a Kiro token JSON file
   kiro-proxy import --kiro-cli [db]    import kiro-cli's sign-in (default ~/.local/share/kiro-cli/data.sqlite3; Node 22.12+)
   kiro-proxy import --api-key          add a Kiro API key (ksk_…) read from KIRO_API_KEY, else from standard input
   kiro-proxy login --google|--github|--builder-id [options]
-  kiro-proxy login --idc <start-url> [--region <r>]   your organisation's IAM Identity Center
+  kiro-proxy login --idc <start-url> [--region <r>] [--profile <arn>]   your organisation's IAM Identity Center
                                        (start URL https://d-xxxxxxxxxx.awsapps.com/start, region default us-east-1)
 
 Options:
@@ -44,6 +46,9 @@ Options:
   --max-wait-seconds <n>    how long a request waits when every account is cooling (default 30)
   --empty-reply-retries <n> times an empty Kiro reply is asked again before the client gets an error (default 1)
   --allow-private-image-urls  fetch image URLs on loopback and private addresses too (default: public only)
+  --kiro-endpoints <m>      auto (default: kiro.dev hosts, legacy q.*.amazonaws.com where refused)
+                            | kiro.dev | legacy                                KIRO_PROXY_KIRO_ENDPOINTS
+  --kiro-version <v>        Kiro IDE version our user agent names (default 1.0.437) KIRO_PROXY_KIRO_VERSION
 Limits (each also settable as an environment variable, the flag wins):
   --max-body-bytes <n>        largest request body (default 10485760)       KIRO_PROXY_MAX_BODY_BYTES
   --max-concurrent <n>        requests handled at once, more get 429 (1000) KIRO_PROXY_MAX_CONCURRENT
@@ -122,6 +127,18 @@ function configFrom(values: Record<string, string | boolean | undefined>): Proxy
   if (typeof values['model-mapping'] === 'string') overrides.modelMapping = parseModelMapping(values['model-mapping']);
   if (typeof values['default-model'] === 'string') overrides.defaultModel = values['default-model'];
   if (values['allow-private-image-urls'] === true) overrides.allowPrivateImageUrls = true;
+  const endpoints = typeof values['kiro-endpoints'] === 'string' ? values['kiro-endpoints'] : process.env.KIRO_PROXY_KIRO_ENDPOINTS;
+  if (endpoints) {
+    if (!KIRO_ENDPOINT_MODES.includes(endpoints as KiroEndpointMode)) {
+      throw new Error(`--kiro-endpoints must be one of ${KIRO_ENDPOINT_MODES.join(', ')}, got "${endpoints}"`);
+    }
+    overrides.kiroEndpoints = endpoints as KiroEndpointMode;
+  }
+  const kiroVersion = typeof values['kiro-version'] === 'string' ? values['kiro-version'] : process.env.KIRO_PROXY_KIRO_VERSION;
+  if (kiroVersion) {
+    if (!isKiroVersion(kiroVersion)) throw new Error(`--kiro-version must look like 1.0.437, got "${kiroVersion}"`);
+    overrides.kiroVersion = kiroVersion;
+  }
   const config = defaultConfig(overrides);
   if (!isLoopbackHost(config.host) && !config.apiKey) {
     throw new Error(`Listening on ${config.host} exposes your Kiro accounts to the network; it needs --api-key.`);
@@ -147,12 +164,16 @@ async function main(): Promise<number> {
       'model-mapping': { type: 'string' },
       'default-model': { type: 'string' },
       'allow-private-image-urls': { type: 'boolean' },
+      'kiro-endpoints': { type: 'string' },
+      'kiro-version': { type: 'string' },
       ...Object.fromEntries(LIMITS.map(([flag]) => [flag, { type: 'string' as const }])),
       google: { type: 'boolean' },
       github: { type: 'boolean' },
       'builder-id': { type: 'boolean' },
       idc: { type: 'string' },
       region: { type: 'string' },
+      profile: { type: 'string' },
+      'set-profile': { type: 'string' },
       'kiro-cli': { type: 'boolean' },
       'outbound-proxy': { type: 'string' },
       'set-proxy': { type: 'string' },

@@ -20,6 +20,7 @@ import { apiKeyRequired, type ProxySettings } from './host/settingsModel';
 import { isLoopbackHost } from './proxy/local-host';
 import { explainStart } from './host/startFeedback';
 import { watchTokenFileNotices } from './host/tokenFileNotices';
+import { askForProfiles } from './host/profileChoice';
 import { listen, toDisposable } from './host/lifecycle';
 import { createAccountsView, type AccountsTreeProvider } from './views/accountsTree';
 import { StatusBarController } from './views/statusBar';
@@ -88,6 +89,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<KiroTe
     statusBar,
     listen(controller, 'status', updateContext),
     controller.onSession(() => watchTokenFileNotices(engine.pool, logger)),
+    askForProfiles(engine.pool, logger),
     ...registerProxyCommands({
       engine,
       controller,

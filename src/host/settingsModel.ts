@@ -3,7 +3,7 @@
 // shares the one proxy, so we read only the user's (global) value for them, and a cloned
 // repository's .vscode/settings.json can never change them.
 import * as path from 'node:path';
-import { defaultConfig, defaultTokenDir, type ProxyConfig, type SelectionStrategy } from '../proxy/config';
+import { defaultConfig, defaultTokenDir, KIRO_ENDPOINT_MODES, type KiroEndpointMode, type ProxyConfig, type SelectionStrategy } from '../proxy/config';
 import { expandHome } from '../proxy/home';
 import { bindHost, isLoopbackHost } from '../proxy/local-host';
 
@@ -15,6 +15,7 @@ export const APPLICATION_SCOPED_KEYS = [
   'host',
   'requireApiKey',
   'outboundProxy',
+  'kiroEndpoints',
   'tokenCacheDir',
   'strategy',
   'cooldownSeconds',
@@ -41,7 +42,7 @@ export interface SettingsSource {
 /** Settings that are engine config fields as they stand, so they share the engine's types. */
 type ConfigSettings = Pick<
   ProxyConfig,
-  'port' | 'host' | 'cooldownSeconds' | 'stickinessSeconds' | 'strategy' | 'maxWaitSeconds' | 'emptyReplyRetries' | 'modelMapping' | 'defaultModel' | 'refreshAheadMinutes' | 'logRetention' | 'allowPrivateImageUrls'
+  'port' | 'host' | 'kiroEndpoints' | 'cooldownSeconds' | 'stickinessSeconds' | 'strategy' | 'maxWaitSeconds' | 'emptyReplyRetries' | 'modelMapping' | 'defaultModel' | 'refreshAheadMinutes' | 'logRetention' | 'allowPrivateImageUrls'
 >;
 
 export interface ProxySettings extends ConfigSettings {
@@ -90,12 +91,18 @@ export function readProxySettings(source: SettingsSource): ReadResult {
   const strategyValue = appScoped<string>('strategy');
   const strategy = STRATEGIES.includes(strategyValue as SelectionStrategy) ? (strategyValue as SelectionStrategy) : d.strategy;
   if (strategyValue !== undefined && strategy !== strategyValue) problems.push(`${SECTION}.strategy "${String(strategyValue)}" is unknown; using ${d.strategy}.`);
+  const endpointsValue = appScoped<string>('kiroEndpoints');
+  const kiroEndpoints = KIRO_ENDPOINT_MODES.includes(endpointsValue as KiroEndpointMode) ? (endpointsValue as KiroEndpointMode) : d.kiroEndpoints;
+  if (endpointsValue !== undefined && kiroEndpoints !== endpointsValue) {
+    problems.push(`${SECTION}.kiroEndpoints "${String(endpointsValue)}" is unknown; using ${d.kiroEndpoints}.`);
+  }
 
   return {
     problems,
     settings: {
       port: int(appScoped('port'), 'port', d.port, 0, 65535),
       host,
+      kiroEndpoints,
       requireApiKey: bool(appScoped('requireApiKey'), false),
       outboundProxy: str(appScoped('outboundProxy'), 'outboundProxy', ''),
       tokenCacheDir: str(appScoped('tokenCacheDir'), 'tokenCacheDir', ''),
@@ -134,6 +141,7 @@ export function toProxyConfig(
     ...base,
     host: bindHost(settings.host),
     port: settings.port,
+    kiroEndpoints: settings.kiroEndpoints,
     tokenDir: settings.tokenCacheDir ? path.resolve(expandHome(settings.tokenCacheDir, env.homeDir)) : base.tokenDir || defaultTokenDir(),
     cooldownSeconds: settings.cooldownSeconds,
     stickinessSeconds: settings.stickinessSeconds,

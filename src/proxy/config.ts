@@ -5,6 +5,13 @@ import * as path from 'node:path';
 
 export type SelectionStrategy = 'least-used' | 'round-robin' | 'priority';
 
+/**
+ * Which Kiro hosts to use (docs/kiro-protocol.md §11.4): `auto` tries runtime./management.kiro.dev
+ * and falls back per account to the legacy q.{region}.amazonaws.com; the others force one family.
+ */
+export type KiroEndpointMode = 'auto' | 'kiro.dev' | 'legacy';
+export const KIRO_ENDPOINT_MODES: readonly KiroEndpointMode[] = ['auto', 'kiro.dev', 'legacy'];
+
 export interface ProxyConfig {
   host: string;
   port: number;
@@ -16,6 +23,10 @@ export interface ProxyConfig {
   dataDir: string;
   /** Base URL that replaces every Kiro host (tests point it at the simulator). */
   kiroEndpoint?: string;
+  /** Which Kiro host family to use; read per call. */
+  kiroEndpoints: KiroEndpointMode;
+  /** The Kiro IDE version our user agent names; undefined = the built-in current release. */
+  kiroVersion?: string;
   /** Outbound HTTP proxy for Kiro calls. */
   outboundProxy?: string;
   /** Image URLs may name loopback, private and link-local addresses (off: only public ones are fetched). */
@@ -80,6 +91,7 @@ export function defaultConfig(overrides: Partial<ProxyConfig> = {}): ProxyConfig
     dataDir: path.join(os.homedir(), '.kiro-proxy'),
     kiroEndpoint: process.env.KIRO_PROXY_ENDPOINT || undefined,
     allowPrivateImageUrls: false,
+    kiroEndpoints: 'auto',
     cooldownSeconds: 300,
     stickinessSeconds: 60,
     strategy: 'least-used',

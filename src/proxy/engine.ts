@@ -5,9 +5,10 @@ import type { ProxyConfig } from './config';
 import { RequestLog } from './log';
 import { redactingLogger, registerSecret, silentLogger, type Logger } from './logger';
 import { KiroHttp } from './kiro/http';
-import { kiroHosts } from './kiro/endpoints';
+import { kiroHosts, type KiroHosts } from './kiro/endpoints';
 import { KiroExchange } from './exchange';
 import { AccountPool } from './pool/pool';
+import type { CatalogModel } from './pool/catalog';
 import type { AccountStore } from './pool/store';
 import { ProxyServer } from './server/server';
 import { urlHost } from './local-host';
@@ -35,7 +36,13 @@ export interface EngineOptions {
   scanTokenDirWhenEmpty?: boolean;
 }
 
-export class Engine extends EventEmitter<{ state: [EngineState] }> {
+export type { CatalogModel } from './pool/catalog';
+
+/**
+ * `state`: the server started, stopped or failed. `models`: the catalog (`models()`) changed, an
+ * account reported a new list or was enabled, disabled, added or removed.
+ */
+export class Engine extends EventEmitter<{ state: [EngineState]; models: [CatalogModel[]] }> {
   readonly log: RequestLog;
   readonly pool: AccountPool;
   readonly logger: Logger;
@@ -45,6 +52,7 @@ export class Engine extends EventEmitter<{ state: [EngineState] }> {
    */
   readonly exchange: KiroExchange;
   private readonly http: KiroHttp;
+  private readonly hosts: KiroHosts;
   private server?: ProxyServer;
   private current: EngineState = { status: 'stopped' };
 
@@ -59,14 +67,32 @@ export class Engine extends EventEmitter<{ state: [EngineState] }> {
       headersTimeoutMs: config.firstByteTimeoutMs,
       bodyTimeoutMs: config.idleTimeoutMs,
     });
+    // One instance: the per-account endpoint memory is shared by every call of the account.
+    this.hosts = kiroHosts(config.kiroEndpoint, { mode: () => config.kiroEndpoints, kiroVersion: () => config.kiroVersion });
     this.pool = new AccountPool({
       config,
       http: this.http,
+      hosts: this.hosts,
       store: options.store,
       logger: this.logger,
       scanWhenEmpty: options.scanTokenDirWhenEmpty ?? true,
     });
-    this.exchange = new KiroExchange({ config, http: this.http, hosts: kiroHosts(config.kiroEndpoint), pool: this.pool, log: this.log });
+    this.exchange = new KiroExchange({ config, http: this.http, hosts: this.hosts, pool: this.pool, log: this.log });
+    // Pool changes are frequent (counters); only a different catalog is announced.
+    let shown = '';
+    this.pool.on('change', () => {
+      if (this.listenerCount('models') === 0) return;
+      const models = this.models();
+      const signature = JSON.stringify(models);
+      if (signature === shown) return;
+      shown = signature;
+      this.emit('models', models);
+    });
+  }
+
+  /** Every model any enabled account lists, with what Kiro says of it; see `CatalogModel`. */
+  models(): CatalogModel[] {
+    return this.pool.catalog();
   }
 
   get config(): ProxyConfig {

@@ -29,6 +29,8 @@ export interface ExchangeResult {
    * Iterate it (to its end, or break out): that ends the Kiro call and releases the account.
    */
   events: AsyncIterable<ReplyEvent>;
+  /** What the client should be told once, beside the reply (e.g. images left out for a text-only model). */
+  warnings?: string[];
 }
 
 /** One web search the client's hosted search tool asked for. */

@@ -14,10 +14,10 @@ import type { KiroHosts } from './kiro/endpoints';
 import type { KiroHttp } from './kiro/http';
 import { sendChat } from './kiro/chat';
 import { buildKiroRequest } from './kiro/request';
-import { hasUrlImages, resolveImageUrls } from './kiro/images';
+import { hasUrlImages, replaceImagesWithNotes, resolveImageUrls } from './kiro/images';
 import { isPublicAddress } from './kiro/public-address';
 import { LightAbortController, abortWith } from './abort';
-import { contextWindowOf, resolveKiroModel } from './kiro/models';
+import { contextWindowOf, resolveKiroModel, unlistedModel } from './kiro/models';
 import { decodeKiroStream } from './kiro/reply';
 import { KiroCallError, classifyKiroFailure, networkFailure, type KiroFailure } from './kiro/errors';
 import { kiroWebSearch, type WebSearchAnswer } from './kiro/web-search';
@@ -82,12 +82,24 @@ export class KiroExchange implements Exchange {
     const started = Date.now();
     const { conversation } = request;
     const { config } = this.deps;
-    const kiroModel = resolveKiroModel(conversation.model, config.modelMapping, config.defaultModel, this.deps.pool.availableModels());
+    const live = this.deps.pool.availableModels();
+    const kiroModel = resolveKiroModel(conversation.model, config.modelMapping, config.defaultModel, live);
     const attempt: Attempt = { count: 0 };
     try {
+      const unlisted = unlistedModel(conversation.model, config.modelMapping, live);
+      if (unlisted) throw new ProxyError('not_found', `No Kiro account offers the model "${unlisted}"; GET /v1/models lists the models they do.`);
+      const warnings: string[] = [];
+      // A text-only model gets a note for each image instead of Kiro's 400 (§11.6); the client is told once.
+      if (!this.deps.pool.takesImages(kiroModel)) {
+        const { conversation: textOnly, replaced } = replaceImagesWithNotes(conversation, kiroModel);
+        if (replaced) {
+          request = { ...request, conversation: textOnly };
+          warnings.push(`${kiroModel} does not accept images: ${replaced} image(s) were replaced by a note.`);
+        }
+      }
       // Skipped, not awaited empty, when there is nothing to fetch: the common case.
-      if (hasUrlImages(conversation)) {
-        await resolveImageUrls(conversation, this.deps.http, {
+      if (hasUrlImages(request.conversation)) {
+        await resolveImageUrls(request.conversation, this.deps.http, {
           maxBytes: 10 * 1024 * 1024,
           timeoutMs: IMAGE_FETCH_TIMEOUT_MS,
           signal: request.signal,
@@ -97,7 +109,7 @@ export class KiroExchange implements Exchange {
       const upstream = await this.connect(request, kiroModel, attempt);
       const events = this.tracked(request, upstream, kiroModel, started, attempt.count);
       this.endIfNeverRead(request.signal, upstream);
-      return { kiroModel, accountId: upstream.lease.accountId, estimatedInputTokens: upstream.estimatedInputTokens, events };
+      return { kiroModel, accountId: upstream.lease.accountId, estimatedInputTokens: upstream.estimatedInputTokens, events, ...(warnings.length ? { warnings } : {}) };
     } catch (err) {
       const error = asProxyError(err);
       this.record(request, {
@@ -284,10 +296,9 @@ export class KiroExchange implements Exchange {
     try {
       const res = await sendChat(http.via(lease.proxy), hosts, lease.credentials, requestJson, abort.signal);
       if (res.status !== 200) {
-        const text = await res.body.text().catch(() => '');
         clearTimeout(firstByteTimer);
         unlink();
-        return { failure: classifyKiroFailure(res.status, text, res.headers) };
+        return { failure: classifyKiroFailure(res.status, res.text ?? '', res.headers) };
       }
       const estimatedInputTokens = this.calibration.estimate(kiroModel, rawInputTokens);
       const events = decodeKiroStream(res.body, {

@@ -95,6 +95,8 @@ export function accountTooltip(account: AccountView, ctx: RowContext): string {
   const lines: string[] = [`**${escapeMarkdown(account.label)}** — ${stateLabel(account.state, t)}`, ''];
   const provider = account.provider ?? (account.authMethod === 'idc' ? 'IdC' : 'Social');
   lines.push(t('Sign-in: {0} ({1})', escapeMarkdown(provider), escapeMarkdown(account.region)));
+  if (account.profileArn) lines.push(t('Kiro profile: {0} ({1})', `\`${account.profileArn}\``, escapeMarkdown(account.apiRegion)));
+  else if (account.profileChoices) lines.push(t('Kiro profile: {0} to choose from', account.profileChoices.length));
   if (account.quota) {
     const q = account.quota;
     lines.push(t('Plan: {0}', escapeMarkdown(q.plan)));

@@ -23,7 +23,8 @@ describe('model lists from ListAvailableModels', () => {
     }
     assert.ok(!listed.includes('claude-sonnet-4-5'), `still listed: ${listed.join()}`);
     assert.ok(listed.includes('claude-haiku-4-5') && listed.includes('gpt-4o-mini'), listed.join());
-    assert.ok(proxy.sim.requests.some((r) => r.path.includes('ListAvailableModels')));
+    // REST on the legacy hosts, AWS JSON at management.kiro.dev's root (§11.4).
+    assert.ok(proxy.sim.requests.some((r) => r.path.includes('ListAvailableModels') || String(r.headers['x-amz-target'] ?? '').endsWith('.ListAvailableModels')));
     const gemini = (await (await fetch(`${proxy.url}/v1beta/models`)).json()) as { models: Array<{ name: string }> };
     assert.deepEqual(gemini.models.map((m) => m.name), listed.map((id) => `models/${id}`));
   });

@@ -25,6 +25,10 @@ import { join } from 'node:path';
  * @property {number} [currentUsage] credits already used before the simulator started
  * @property {number} [nextDateReset] epoch seconds
  * @property {string[]} [models] model ids this account may use / ListAvailableModels shows
+ * @property {Array<{arn?: string, region?: string, name?: string}>} [profiles] the Kiro profiles the token can see
+ *   (ListAvailableProfiles, per region); default: the social profileArn, one us-east-1 profile for Enterprise, none for Builder ID
+ * @property {boolean} [requiresProfile] chat/usage/models need one of `profiles` as profileArn
+ *   (default: social accounts, and accounts given `profiles`)
  * @property {object} [freeTrialInfo] passed through to getUsageLimits
  * @property {object[]} [bonuses] passed through to getUsageLimits
  * @property {boolean} [rotateRefreshToken] refresh returns a new refresh token (old one dies)
@@ -68,11 +72,19 @@ export class AccountStore {
     const id = spec.id ?? `acct-${n}`;
     if (this.byId.has(id)) throw new Error(`account ${id} exists`);
     const region = spec.region ?? 'us-east-1';
+    const provider = spec.provider ?? { social: 'Google', idc: 'BuilderId', api_key: 'API key' }[authMethod];
+    const randomArn = (r) => `arn:aws:codewhisperer:${r}:${rng.int(100000000000, 999999999999)}:profile/${rng.str(12, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')}`;
+    const profileArn = spec.profileArn !== undefined ? spec.profileArn : authMethod === 'social' ? randomArn(region) : null;
+    // The Enterprise default is derived from the id, not drawn: the token sequence stays as before.
+    const derivedArn = () => `arn:aws:codewhisperer:us-east-1:${String(parseInt(createHash('sha1').update(id).digest('hex').slice(0, 10), 16)).padStart(12, '0').slice(0, 12)}:profile/SIM${id.toUpperCase().replace(/[^A-Z0-9]/g, '')}`;
+    const profiles = (spec.profiles ?? (profileArn ? [{ arn: profileArn }] : provider === 'Enterprise' ? [{ arn: derivedArn() }] : []))
+      .map((p, i) => {
+        const arn = p.arn ?? randomArn(p.region ?? 'us-east-1');
+        return { arn, region: arn.split(':')[3], name: p.name ?? `KiroProfile-${i + 1}` };
+      });
     const account = {
-      id, authMethod, region,
-      provider: spec.provider ?? { social: 'Google', idc: 'BuilderId', api_key: 'API key' }[authMethod],
-      profileArn: spec.profileArn !== undefined ? spec.profileArn
-        : authMethod === 'social' ? `arn:aws:codewhisperer:${region}:${rng.int(100000000000, 999999999999)}:profile/${rng.str(12, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')}` : null,
+      id, authMethod, region, provider, profileArn, profiles,
+      requiresProfile: spec.requiresProfile ?? (authMethod === 'social' || spec.profiles !== undefined),
       clientId: authMethod === 'idc' ? spec.clientId ?? rng.str(22) : undefined,
       clientSecret: authMethod === 'idc' ? spec.clientSecret ?? 'eyJ' + rng.str(120) : undefined,
       clientSecretExpiresAt: Math.floor(this.now() / 1000) + 90 * 86400,

@@ -11,8 +11,9 @@ import { buildStream, isErrorReply } from './reply.mjs';
 import { PromptCache } from './cache.mjs';
 import { writeStream, sleep } from './wire.mjs';
 import { authRoutes } from './auth.mjs';
-import { LISTED_MODEL_IDS, contextWindowFor, listModelsBody, usageLimitsBody } from './catalog.mjs';
+import { LISTED_MODEL_IDS, MODEL_CATALOG, contextWindowFor, listModelsBody, takesImages, usageLimitsBody } from './catalog.mjs';
 import { webSearchRoutes } from './web-search.mjs';
+import { RUNTIME_CHAT_TARGET, hostOf, runtimeErrorBody } from './hosts.mjs';
 
 /**
  * @typedef {import('./reply.mjs').ReplyScript} ReplyScript
@@ -21,7 +22,7 @@ import { webSearchRoutes } from './web-search.mjs';
  * @typedef {{seq: number, time: number, method: string, path: string, query: Record<string,string>, headers: import('node:http').IncomingHttpHeaders,
  *            body: any, rawBytes: number, account: string|null, status?: number, outcome?: string, source?: string, validation?: string}} RecordedRequest
  * @typedef {{req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, url: URL, raw: Buffer, body: any,
- *            record: RecordedRequest, signal: AbortSignal}} RouteContext
+ *            record: RecordedRequest, host: ReturnType<typeof hostOf>, signal: AbortSignal}} RouteContext
  *
  * @typedef {object} SimulatorOptions
  * @property {number} [port] default 0 (ephemeral)
@@ -35,7 +36,9 @@ import { webSearchRoutes } from './web-search.mjs';
  * @property {'random'|'frame'|'single'} [chunking] default 'random'
  * @property {number} [maxChunkBytes] largest random write, default 160
  * @property {boolean} [enforceUsageLimits] 402 MONTHLY_REQUEST_COUNT once credits >= limit; default false
- * @property {boolean} [requireProfileArn] social accounts need profileArn; default true
+ * @property {boolean} [requireProfileArn] accounts with `requiresProfile` need a profileArn; default true
+ * @property {string[]} [kiroDevRefuses] account types (authMethod `social`/`idc` or provider `Enterprise`, `BuilderId`…)
+ *   the kiro.dev hosts answer with 403, as they did for IdC tokens in 2026 (§11.4); default none
  * @property {boolean} [rotateRefreshTokens] refresh returns a new refresh token; default false
  * @property {number} [refreshDelayMs]
  * @property {number} [accessTokenLifetimeSec] lifetime of refreshed tokens (default 3600 social / 28800 IdC)
@@ -50,7 +53,7 @@ import { webSearchRoutes } from './web-search.mjs';
 const DEFAULTS = {
   port: 0, host: '127.0.0.1', seed: 1, knownModels: DEFAULT_KNOWN_MODELS, maxBytes: MAX_PAYLOAD_BYTES,
   contextLimitTokens: null, defaultCredits: 0.01, chunking: 'random', maxChunkBytes: 160, enforceUsageLimits: false,
-  requireProfileArn: true, rotateRefreshTokens: false, refreshDelayMs: 0, accessTokenLifetimeSec: undefined,
+  requireProfileArn: true, kiroDevRefuses: [], rotateRefreshTokens: false, refreshDelayMs: 0, accessTokenLifetimeSec: undefined,
   autoApproveLogin: true, allowedRedirectUris: null, loginAccount: {}, keepAlive: false, maxRecordedRequests: 1000,
   device: { pendingPolls: 2, slowDown: false, deny: false, interval: 1, expiresIn: 600 },
 };
@@ -250,7 +253,7 @@ export class KiroSimulator {
   }
 
   /** Chat requests only (what the proxy sent to generateAssistantResponse). */
-  chatRequests() { return this.requests.filter((r) => r.path === '/generateAssistantResponse' || r.headers['x-amz-target'] === CHAT_TARGET); }
+  chatRequests() { return this.requests.filter((r) => r.path === '/generateAssistantResponse' || r.headers['x-amz-target'] === CHAT_TARGET || r.headers['x-amz-target'] === RUNTIME_CHAT_TARGET); }
 
   // ---- helpers used by route modules ------------------------------------------------------------
 
@@ -297,11 +300,14 @@ export class KiroSimulator {
       this.closing.signal.removeEventListener('abort', onAbort);
       record.status ??= res.headersSent ? res.statusCode : undefined;
     });
+    const host = hostOf(req.headers, body?.profileArn ?? url.searchParams.get('profileArn') ?? undefined);
+    record.family = host.family;
+    record.region = host.region;
     const target = req.headers['x-amz-target'];
     const key = req.method === 'POST' && url.pathname === '/' && typeof target === 'string' ? `TARGET ${target}` : `${req.method} ${url.pathname}`;
     const route = this.routes[key];
     /** @type {RouteContext} */
-    const ctx = { req, res, url, raw, body, record, signal: abort.signal };
+    const ctx = { req, res, url, raw, body, record, host, signal: abort.signal };
     if (!route) return this.sendJson(res, 404, { message: `No route for ${key}`, reason: null }, { 'x-amzn-errortype': 'UnknownOperationException' });
     await route(ctx);
   }
@@ -330,32 +336,81 @@ export class KiroSimulator {
     return account;
   }
 
+  /**
+   * The host family's and the profile's rules (§11.2, §11.4); answers and returns true when the
+   * call is refused. kiro.dev: token types in `kiroDevRefuses` get 403, AWS JSON only, a profileArn
+   * for every account, no top-level `systemPrompt`. Both: a profile-bound account needs one of its
+   * own ARNs, of the region the host serves.
+   */
+  #refusedByHost(ctx, account, arn, { chat = false, profileFree = false } = {}) {
+    const { req, res, record, host } = ctx;
+    const refuse = (status, errorType, message, reason = null) => {
+      record.validation = `${host.family}: ${message}`;
+      const body = host.family === 'kiro.dev' ? runtimeErrorBody(errorType, message, reason) : { message, reason };
+      this.sendJson(res, status, body, { 'x-amzn-errortype': errorType });
+      return true;
+    };
+    const rpc = req.method === 'POST' && ctx.url.pathname === '/';
+    if (host.family === 'kiro.dev') {
+      if (this.config.kiroDevRefuses.some((t) => t === account.authMethod || t === account.provider)) {
+        return refuse(403, 'AccessDeniedException', 'The bearer token included in the request is invalid.');
+      }
+      // management. answers only the AWS JSON form (a REST /ListAvailableModels there got 400, kiro-gateway PR #154).
+      if (host.service === 'management' && !rpc) return refuse(400, 'ValidationException', 'Improperly formed request.', 'REQUEST_BODY_INVALID');
+      if (rpc && !String(req.headers['content-type'] ?? '').startsWith('application/x-amz-json-1.0')) {
+        return refuse(400, 'SerializationException', 'Unexpected content type.');
+      }
+      if (!profileFree && !arn) return refuse(400, 'ValidationException', 'profileArn is required for this request.');
+      if (chat && isObject(ctx.body) && 'systemPrompt' in ctx.body) return refuse(400, 'ValidationException', 'Improperly formed request.', 'REQUEST_BODY_INVALID');
+    } else if (host.named && req.headers['x-amz-target'] === RUNTIME_CHAT_TARGET) {
+      return refuse(404, 'UnknownOperationException', `No route for ${RUNTIME_CHAT_TARGET} on ${req.headers.host}`);
+    }
+    if (profileFree) return false;
+    if (!arn) {
+      if (account.requiresProfile && this.config.requireProfileArn) {
+        record.validation = 'profileArn missing';
+        this.sendError(res, resolveError({ error: 'profileArnRequired' }, { userId: account.userId }));
+        return true;
+      }
+      return false;
+    }
+    const own = account.profiles.find((p) => p.arn === arn);
+    if (account.requiresProfile && !own) return refuse(403, 'AccessDeniedException', 'User is not authorized to make this call.');
+    if (own && host.named && own.region !== host.region) return refuse(403, 'AccessDeniedException', `Profile ${own.region} is not served in ${host.region}.`);
+    return false;
+  }
+
   #apiRoutes() {
     const chat = (flavour) => (ctx) => this.#chat(ctx, flavour);
     const usage = (ctx, params) => {
       const account = this.#authenticate(ctx);
-      if (!account) return;
+      if (!account || this.#refusedByHost(ctx, account, params.profileArn)) return;
       this.sendJson(ctx.res, 200, usageLimitsBody(account, this.accounts.usage(account), { includeEmail: params.isEmailRequired === true || params.isEmailRequired === 'true', nowMs: this.now() }));
     };
-    const models = (ctx) => {
+    const models = (ctx, params) => {
       const account = this.#authenticate(ctx);
-      if (account) this.sendJson(ctx.res, 200, listModelsBody(account));
+      if (account && !this.#refusedByHost(ctx, account, params.profileArn)) this.sendJson(ctx.res, 200, listModelsBody(account));
     };
+    // Per region: the Kiro IDE asks us-east-1 and eu-central-1 (§11.2). Builder ID has no profiles.
     const profiles = (ctx) => {
       const account = this.#authenticate(ctx);
-      if (!account) return;
+      if (!account || this.#refusedByHost(ctx, account, undefined, { profileFree: true })) return;
       // API keys carry no profile to list (§11.3, pi-provider-kiro PR #147).
       if (account.authMethod === 'api_key') return this.sendJson(ctx.res, 403, { message: 'Unsupported token type', reason: null }, { 'x-amzn-errortype': 'AccessDeniedException' });
-      const arn = account.profileArn ?? `arn:aws:codewhisperer:${account.region}:000000000000:profile/SIMULATED`;
-      this.sendJson(ctx.res, 200, { profiles: [{ arn, profileName: 'KiroProfile-' + account.region }] });
+      if (account.provider === 'BuilderId') {
+        return this.sendError(ctx.res, { status: 403, errorType: 'AccessDeniedException', message: 'AWS Builder ID is not supported for this operation.', reason: null });
+      }
+      const listed = account.profiles.filter((p) => p.region === ctx.host.region);
+      this.sendJson(ctx.res, 200, { profiles: listed.map((p) => ({ arn: p.arn, profileName: p.name })) });
     };
     return {
       'POST /generateAssistantResponse': chat('rest'),
       [`TARGET ${CHAT_TARGET}`]: chat('cli'),
+      [`TARGET ${RUNTIME_CHAT_TARGET}`]: chat('runtime'),
       'GET /getUsageLimits': (ctx) => usage(ctx, Object.fromEntries(ctx.url.searchParams)),
       'TARGET AmazonCodeWhispererService.GetUsageLimits': (ctx) => usage(ctx, ctx.body ?? {}),
-      'GET /ListAvailableModels': models,
-      'TARGET AmazonCodeWhispererService.ListAvailableModels': models,
+      'GET /ListAvailableModels': (ctx) => models(ctx, Object.fromEntries(ctx.url.searchParams)),
+      'TARGET AmazonCodeWhispererService.ListAvailableModels': (ctx) => models(ctx, ctx.body ?? {}),
       'TARGET AmazonCodeWhispererService.ListProfiles': profiles,
       'TARGET AmazonCodeWhispererService.ListAvailableProfiles': profiles,
     };
@@ -369,9 +424,7 @@ export class KiroSimulator {
     if (!account) return;
     const { body, res, record } = ctx;
     const fail = (script, detail) => { record.validation = detail; this.sendError(res, resolveError(script, { userId: account.userId })); };
-    if (account.authMethod === 'social' && this.config.requireProfileArn && isObject(body) && !body.profileArn) {
-      return fail({ error: 'profileArnRequired' }, 'profileArn missing');
-    }
+    if (this.#refusedByHost(ctx, account, isObject(body) ? body.profileArn : undefined, { chat: true })) return;
     // The safe rule of §11.3: a key's request carries no (unrelated) profile ARN.
     if (account.authMethod === 'api_key' && isObject(body) && body.profileArn) return fail({ error: 'improperlyFormed' }, 'profileArn sent with an API key');
     const invalid = validateKiroRequest(ctx.raw, {
@@ -381,9 +434,14 @@ export class KiroSimulator {
     if (invalid) { record.validation = invalid.detail; return this.sendError(res, invalid); }
     const current = body.conversationState.currentMessage.userInputMessage;
     // Plan-gated model: Kiro answers with the generic 400 (§3.3).
-    if (account.models && current.modelId && LISTED_MODEL_IDS.includes(current.modelId) && !account.models.includes(current.modelId)) {
+    const catalogued = MODEL_CATALOG.some((m) => m.modelId === current.modelId);
+    const allowed = account.models ?? LISTED_MODEL_IDS;
+    if (current.modelId && catalogued && !allowed.includes(current.modelId)) {
       return fail({ error: 'improperlyFormed' }, `model ${current.modelId} not available to ${account.id}`);
     }
+    // A text-only model refuses images anywhere in the conversation (§11.6).
+    const withImages = [current, ...(body.conversationState.history ?? []).map((h) => h.userInputMessage).filter(Boolean)].some((m) => m.images?.length);
+    if (withImages && !takesImages(current.modelId)) return fail({ error: 'improperlyFormed' }, `model ${current.modelId} takes no images`);
     if (this.config.enforceUsageLimits) {
       const u = this.accounts.usage(account);
       if (u.used >= u.limit) return fail({ error: 'monthlyLimit' }, 'usage limit reached');
@@ -438,7 +496,7 @@ export class KiroSimulator {
       defaultText: `Echo: ${defaultEchoText(current)}`,
       defaultCredits: this.config.defaultCredits,
       contextUsagePercentage: Math.round((Math.ceil(ctx.raw.length / 4) / window) * 100 * 100) / 100,
-      cliFlavour: flavour === 'cli',
+      cliFlavour: flavour !== 'rest', // AWS JSON streams (CLI, runtime) open with initial-response
       modelId: current.modelId,
     });
     res.writeHead(200, {

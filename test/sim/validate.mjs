@@ -7,6 +7,9 @@ import { ERROR_PRESETS } from './errors.mjs';
 export const DEFAULT_KNOWN_MODELS = Object.freeze([
   'auto', 'claude-sonnet-4', 'claude-sonnet-4.5', 'claude-haiku-4.5', 'claude-opus-4.5',
   'claude-sonnet-4.6', 'claude-opus-4.6', 'claude-3.7-sonnet',
+  // 2026 (§11.6)
+  'claude-opus-4.7', 'claude-opus-4.8', 'claude-sonnet-5', 'claude-opus-5', 'deepseek-3.2', 'glm-5', 'MiniMax-M2.5',
+  'qwen3-coder-next', 'gpt-5.6',
   'CLAUDE_SONNET_4_20250514_V1_0', 'CLAUDE_3_7_SONNET_20250219_V1_0', 'CLAUDE_3_5_HAIKU_20241022_V1_0',
   'CLAUDE_SONNET_4_5_20250929_V1_0',
 ]);

@@ -3,7 +3,8 @@ import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { NeedsLoginError, refreshIdc, refreshSocial } from '../../src/proxy/kiro/auth';
-import { apiBaseOf, kiroHosts, type KiroHosts } from '../../src/proxy/kiro/endpoints';
+import { kiroHosts, kiroUrls, type KiroHosts } from '../../src/proxy/kiro/endpoints';
+import { DEFAULT_KIRO_VERSION } from '../../src/proxy/kiro/headers';
 import {
   codeFromRedirect,
   createPkce,
@@ -32,7 +33,7 @@ describe('auth and login', () => {
     assert.equal(grant.expiresAt, 1_000 + 3600_000);
     assert.equal(grant.profileArn, a.profileArn);
     const refreshCall = kiro.sim.requests.find((r: any) => r.path === '/refreshToken')!;
-    assert.equal(refreshCall.headers['user-agent'], `KiroIDE-0.11.107-${machineId}`);
+    assert.equal(refreshCall.headers['user-agent'], `KiroIDE-${DEFAULT_KIRO_VERSION}-${machineId}`);
     kiro.sim.revokeRefreshToken(a.id);
     await assert.rejects(refreshSocial(kiro.http, hosts, creds), (err: Error) => err instanceof NeedsLoginError && /invalid_grant/.test(err.message));
   });
@@ -126,10 +127,12 @@ describe('auth and login', () => {
 
 describe('the API host of an account', () => {
   const aws = kiroHosts();
+  const chatUrl = (profileArn: string | undefined, family: 'legacy' | 'kiro.dev' = 'legacy') => kiroUrls(aws, { profileArn }, 'chat', family).url;
   it("is the profileArn's region, else us-east-1, never the token's OIDC region", () => {
-    assert.equal(apiBaseOf(aws, 'arn:aws:codewhisperer:eu-central-1:123456789012:profile/ABC'), 'https://q.eu-central-1.amazonaws.com');
+    assert.equal(chatUrl('arn:aws:codewhisperer:eu-central-1:123456789012:profile/ABC'), 'https://q.eu-central-1.amazonaws.com/generateAssistantResponse');
     // An IdC account of an organisation in eu-west-1 without a profileArn: its OIDC region has no Kiro API.
-    assert.equal(apiBaseOf(aws, undefined), 'https://q.us-east-1.amazonaws.com');
-    assert.equal(apiBaseOf(aws, 'not-an-arn'), 'https://q.us-east-1.amazonaws.com');
+    assert.equal(chatUrl(undefined), 'https://q.us-east-1.amazonaws.com/generateAssistantResponse');
+    assert.equal(chatUrl('not-an-arn'), 'https://q.us-east-1.amazonaws.com/generateAssistantResponse');
+    assert.equal(chatUrl('arn:aws:codewhisperer:eu-central-1:123456789012:profile/ABC', 'kiro.dev'), 'https://runtime.eu-central-1.kiro.dev/');
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { contextWindowOf, KIRO_MODEL_IDS, listClientModels, resolveKiroModel } from '../../src/proxy/kiro/models';
+import { contextWindowOf, KIRO_MODEL_IDS, listClientModels, resolveKiroModel, unlistedModel } from '../../src/proxy/kiro/models';
 
 const DEFAULT = 'claude-sonnet-4.5';
 const resolve = (name: string, mapping: Record<string, string> = {}) => resolveKiroModel(name, mapping, DEFAULT);
@@ -121,4 +121,43 @@ it('a model Kiro lists but our table does not know is reachable by name', () => 
   assert.equal(resolveKiroModel('claude-sonnet-4-7[1m]', {}, 'claude-sonnet-4.5', discovered), 'claude-sonnet-4.7-1m');
   // Without discovery the same name falls back to the best sonnet we know.
   assert.notEqual(resolveKiroModel('claude-sonnet-4-7', {}, 'claude-sonnet-4.5'), 'claude-sonnet-4.7');
+});
+
+describe('resolveKiroModel with the live list (issue 13 §4)', () => {
+  const live = new Set(['auto', 'claude-opus-4.6', 'claude-opus-5', 'claude-sonnet-4.6', 'claude-sonnet-5', 'claude-haiku-4.5', 'glm-5', 'MiniMax-M2.5']);
+  const resolveLive = (name: string) => resolveKiroModel(name, {}, 'claude-sonnet-4.6', live);
+
+  it('takes the exact id, then the client naming styles of it', () => {
+    assert.equal(resolveLive('claude-opus-5'), 'claude-opus-5');
+    assert.equal(resolveLive('claude-opus-5-20260701'), 'claude-opus-5');
+    assert.equal(resolveLive('us.anthropic.claude-opus-5-v1:0'), 'claude-opus-5');
+    assert.equal(resolveLive('claude-opus-5@20260701'), 'claude-opus-5');
+    assert.equal(resolveLive('claude-opus-4-6'), 'claude-opus-4.6');
+    // Kiro's own spelling goes on the wire, whatever the client's case.
+    assert.equal(resolveLive('minimax-m2.5'), 'MiniMax-M2.5');
+    assert.equal(resolveLive('glm-5'), 'glm-5');
+  });
+
+  it('goes to the newest listed model of the same tier, not an old built-in guess', () => {
+    assert.equal(resolveLive('claude-opus-5-5'), 'claude-opus-5', 'the reported bug: it became claude-opus-4.6');
+    assert.equal(resolveLive('claude-opus-4-5'), 'claude-opus-5', 'claude-opus-4.5 is not listed');
+    assert.equal(resolveLive('claude-sonnet-9'), 'claude-sonnet-5');
+    assert.equal(resolveLive('claude-haiku-5'), 'claude-haiku-4.5');
+  });
+
+  it('keeps aliases, and sends names no rule knows to defaultModel', () => {
+    assert.equal(resolveLive('gpt-4o'), 'claude-sonnet-4');
+    assert.equal(resolveLive('gpt-5.1-codex'), 'claude-sonnet-4.6');
+  });
+
+  it('says when an unambiguous model is listed by no account (404), never for aliases or mapped names', () => {
+    assert.equal(unlistedModel('gpt-5.6', {}, live), 'gpt-5.6');
+    assert.equal(unlistedModel('deepseek-3.2', {}, live), 'deepseek-3.2');
+    assert.equal(unlistedModel('glm-5', {}, live), undefined);
+    assert.equal(unlistedModel('MINIMAX-M2.5', {}, live), undefined);
+    assert.equal(unlistedModel('gpt-4o', {}, live), undefined);
+    assert.equal(unlistedModel('gpt-5.1-codex', {}, live), undefined);
+    assert.equal(unlistedModel('gpt-5.6', { 'gpt-5.6': 'claude-opus-5' }, live), undefined);
+    assert.equal(unlistedModel('gpt-5.6', {}, undefined), undefined, 'unknown before any account reported its list');
+  });
 });

@@ -56,7 +56,9 @@ describe('exchange leases', () => {
   const build = (http: KiroHttp) => {
     pool = new AccountPool({ config, http, store: new MemoryAccountStore(), clock, scanWhenEmpty: false, watchTokenDir: false });
     log = new RequestLog(100);
-    exchange = new KiroExchange({ config, http, hosts: kiroHosts(kiro.sim.url), pool, log });
+    // The legacy REST path: the held-call hook below matches it, and the refresh counting is not
+    // about host families (kiro-endpoints.test.ts covers those).
+    exchange = new KiroExchange({ config, http, hosts: kiroHosts(kiro.sim.url, { mode: () => 'legacy' }), pool, log });
   };
 
   beforeEach(() => {

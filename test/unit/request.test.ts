@@ -5,7 +5,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { ProxyError, TOO_LONG_MESSAGE } from '../../src/proxy/errors';
-import { kiroChatHeaders, machineIdFor } from '../../src/proxy/kiro/headers';
+import { DEFAULT_KIRO_VERSION, isKiroVersion, kiroHeaders, machineIdFor } from '../../src/proxy/kiro/headers';
 import { KiroHttp } from '../../src/proxy/kiro/http';
 import { resolveImageUrls, type ImageFetchOptions } from '../../src/proxy/kiro/images';
 import { isPublicAddress } from '../../src/proxy/kiro/public-address';
@@ -161,9 +161,9 @@ describe('buildKiroRequest: alternation', () => {
 });
 
 describe('buildKiroRequest: tool pairing', () => {
-  it('sends "" for tool-call-only assistant turns and pure tool-result user turns (captures)', () => {
+  it('sends " " for tool-call-only assistant turns and "" for pure tool-result user turns (§11.7)', () => {
     const { body } = build(conversation([user('go'), assistant(call('t1')), user(result('t1', 'done'))], { tools: [tool('readFile')] }));
-    assert.equal(assistantAt(body, 1).content, '');
+    assert.equal(assistantAt(body, 1).content, ' ');
     assert.equal(current(body).content, '');
     assert.deepEqual(current(body).userInputMessageContext?.toolResults, [{ toolUseId: 't1', status: 'success', content: [{ text: 'done' }] }]);
     assertKiroAccepts(body);
@@ -557,21 +557,20 @@ describe('buildKiroRequest: realistic conversations pass Kiro strictness', () =>
     });
     const { body } = build(conv);
     assertKiroAccepts(body);
-    // Same tool specs as the IDE sent, same empty contents for tool-only turns.
+    // Same tool specs as the IDE sent; a tool-only turn says " " where the 2025 IDE sent "" (§11.7).
     assert.deepEqual(current(body).userInputMessageContext?.tools, ideTools);
-    assert.equal(assistantAt(body, 3).content, '');
+    assert.equal(assistantAt(body, 3).content, ' ');
     assert.equal(userAt(body, 4).content, '');
     assert.deepEqual(Object.keys(body.conversationState).sort(), Object.keys(captured.conversationState).sort());
   });
 });
 
-describe('kiroChatHeaders', () => {
+describe('kiroHeaders', () => {
   const creds = { accessToken: 'aoa-token', authMethod: 'social' as const, region: 'us-east-1', machineId: machineIdFor('account-uuid') };
 
   it('sends the IDE header set with the account machine id', () => {
-    const headers = kiroChatHeaders(creds, { kiroVersion: '0.11.107', sdkVersion: '1.0.34' });
+    const headers = kiroHeaders(creds, 'legacy', { kiroVersion: '0.11.107', sdkVersion: '1.0.34' });
     assert.equal(headers.authorization, 'Bearer aoa-token');
-    assert.equal(headers['content-type'], 'application/json');
     assert.equal(headers['x-amzn-kiro-agent-mode'], 'vibe');
     assert.equal(headers['x-amzn-codewhisperer-optout'], 'true');
     assert.equal(headers['amz-sdk-request'], 'attempt=1; max=3');
@@ -581,7 +580,16 @@ describe('kiroChatHeaders', () => {
   });
 
   it('uses a fresh invocation id per call', () => {
-    assert.notEqual(kiroChatHeaders(creds)['amz-sdk-invocation-id'], kiroChatHeaders(creds)['amz-sdk-invocation-id']);
+    assert.notEqual(kiroHeaders(creds)['amz-sdk-invocation-id'], kiroHeaders(creds)['amz-sdk-invocation-id']);
+  });
+
+  it('names a current Kiro IDE release by default, and the 1.x runtime client on the kiro.dev hosts (§11.9)', () => {
+    assert.equal(DEFAULT_KIRO_VERSION, '1.0.437');
+    assert.equal(kiroHeaders(creds)['x-amz-user-agent'], `aws-sdk-js/1.0.34 KiroIDE-1.0.437-${creds.machineId}`);
+    const runtime = kiroHeaders(creds, 'kiro.dev', { kiroVersion: '1.1.14' });
+    assert.equal(runtime['x-amz-user-agent'], `aws-sdk-js/1.0.0 KiroIDE-1.1.14-${creds.machineId}`);
+    assert.match(runtime['user-agent'], / api\/kiroruntime#1\.0\.0 m\/N KiroIDE-1\.1\.14-[0-9a-f]{64}$/);
+    assert.ok(isKiroVersion('1.0.437') && !isKiroVersion('latest') && !isKiroVersion('1.0'));
   });
 
   it('derives a stable 64-hex machine id per key', () => {

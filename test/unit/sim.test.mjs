@@ -142,6 +142,14 @@ describe('validateKiroRequest', () => {
     });
   }
 
+  it('accepts " " as well as the captures\' "" in a tool-only assistant turn (§11.7)', () => {
+    const b = base();
+    const toolOnly = b.conversationState.history.map((h) => h.assistantResponseMessage).filter((m) => m?.toolUses?.length && m.content === '');
+    assert.ok(toolOnly.length > 0, 'req2 has a tool-only assistant turn with ""');
+    for (const m of toolOnly) m.content = ' ';
+    assert.equal(validateKiroRequest(b), null);
+  });
+
   const broken = {
     'non-JSON text': () => '{"conversationState": ',
     'missing content': (b) => { delete cur(b).content; },
@@ -585,7 +593,8 @@ describe('simulator: auth, usage and admin API', () => {
     assert.equal(b.profileArn, a.profileArn);
     assert.equal(b.expiresIn, 3600);
     assert.equal(sim.refreshCount(a.id), 1);
-    const usage = await get('/getUsageLimits', b.accessToken);
+    assert.equal((await get('/getUsageLimits', b.accessToken)).status, 400, 'a social account names its profile (§11.2)');
+    const usage = await get(`/getUsageLimits?profileArn=${encodeURIComponent(a.profileArn)}`, b.accessToken);
     assert.equal(usage.status, 200);
   });
 
@@ -722,13 +731,14 @@ describe('simulator: auth, usage and admin API', () => {
     sim.enqueue({ text: 'a', credits: 0.04 }, { account: a.id });
     sim.enqueue({ text: 'b', credits: 0.02 }, { account: a.id });
     for (let i = 0; i < 2; i++) await post('/generateAssistantResponse', chatBody('x', { profileArn: a.profileArn }), { authorization: `Bearer ${a.accessToken}` });
-    const u = json(await get('/getUsageLimits?origin=AI_EDITOR&resourceType=AGENTIC_REQUEST&isEmailRequired=true', a.accessToken));
+    const arn = encodeURIComponent(a.profileArn);
+    const u = json(await get(`/getUsageLimits?origin=AI_EDITOR&resourceType=AGENTIC_REQUEST&isEmailRequired=true&profileArn=${arn}`, a.accessToken));
     assert.equal(u.subscriptionInfo.subscriptionTitle, 'KIRO FREE');
     assert.equal(u.usageBreakdownList[0].currentUsageWithPrecision, 49.96);
     assert.equal(u.usageBreakdownList[0].usageLimitWithPrecision, 50);
     assert.equal(u.userInfo.email, 'me@example.com');
     assert.ok(u.nextDateReset < 1e10 && u.nextDateReset * 1000 > Date.now());
-    assert.equal(json(await get('/getUsageLimits', a.accessToken)).userInfo, undefined);
+    assert.equal(json(await get(`/getUsageLimits?profileArn=${arn}`, a.accessToken)).userInfo, undefined);
     assert.equal(sim.usage(a.id).used, 49.96);
 
     sim.configure({ enforceUsageLimits: true });
@@ -742,11 +752,12 @@ describe('simulator: auth, usage and admin API', () => {
 
   it('ListAvailableModels lists the account models with token limits', async () => {
     const a = sim.addAccount({ models: ['auto', 'claude-haiku-4.5'] });
-    const m = json(await get('/ListAvailableModels?origin=AI_EDITOR', a.accessToken));
+    const m = json(await get(`/ListAvailableModels?origin=AI_EDITOR&profileArn=${encodeURIComponent(a.profileArn)}`, a.accessToken));
     assert.deepEqual(m.models.map((x) => x.modelId), ['auto', 'claude-haiku-4.5']);
     assert.equal(m.models[1].tokenLimits.maxInputTokens, 200000);
     assert.equal(m.defaultModel.modelId, 'auto');
-    const all = json(await get('/ListAvailableModels', sim.addAccount({}).accessToken));
+    const b = sim.addAccount({});
+    const all = json(await get(`/ListAvailableModels?profileArn=${encodeURIComponent(b.profileArn)}`, b.accessToken));
     assert.ok(all.models.some((x) => x.modelId === 'claude-opus-4.6'));
     assert.ok(!all.models.some((x) => x.modelId === 'claude-3.7-sonnet'), 'hidden model is not listed');
   });

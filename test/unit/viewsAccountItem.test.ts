@@ -14,6 +14,7 @@ function account(state: AccountState, extra: Partial<AccountView> = {}): Account
     authMethod: 'social',
     provider: 'Google',
     region: 'us-east-1',
+    apiRegion: 'us-east-1',
     machineId: 'f'.repeat(64),
     state,
     enabled: state !== 'disabled',

@@ -10,7 +10,7 @@ let n = 0;
 function acc(state: AccountState, extra: Partial<AccountView> = {}): AccountView {
   n++;
   return {
-    id: `id${n}`, label: `a${n}`, authMethod: 'social', region: 'us-east-1', machineId: '0'.repeat(64), state,
+    id: `id${n}`, label: `a${n}`, authMethod: 'social', region: 'us-east-1', apiRegion: 'us-east-1', machineId: '0'.repeat(64), state,
     enabled: state !== 'disabled', priority: 0, counters: { requests: 0, errors: 0, credits: 0 }, addedAt: 0, ...extra,
   };
 }

@@ -35,7 +35,8 @@ async function failureOf(promise: Promise<unknown>): Promise<KiroCallError> {
 describe('Kiro web search client', () => {
   it('sends a JSON-RPC tools/call with the id format, the ARN header and the IDE headers, and reads the double-JSON result', async () => {
     const account = bench.sim.addAccount({});
-    const answer = await kiroWebSearch(bench.http, kiroHosts(bench.sim.url), credentialsOf(account), 'tide tables');
+    // The legacy host reads the ARN from a header (§11.1.1); the next test covers kiro.dev.
+    const answer = await kiroWebSearch(bench.http, kiroHosts(bench.sim.url, { mode: () => 'legacy' }), credentialsOf(account), 'tide tables');
     assert.equal(answer.query, 'tide tables');
     assert.equal(answer.results.length, 3);
     assert.match(answer.results[0].snippet, new RegExp(`${CANNED_SEARCH_PHRASE}-1`));
@@ -50,6 +51,16 @@ describe('Kiro web search client', () => {
     assert.equal(call.headers['x-amzn-kiro-profile-arn'], account.profileArn);
     assert.equal(call.body.profileArn, undefined);
     assert.match(call.headers['user-agent'], /KiroIDE-/);
+  });
+
+  it('on runtime.*.kiro.dev (auto, an account with a profile) the ARN goes at the body root', async () => {
+    const account = bench.sim.addAccount({});
+    const before = bench.sim.searchRequests().length;
+    await kiroWebSearch(bench.http, kiroHosts(bench.sim.url), credentialsOf(account), 'tide tables');
+    const call = bench.sim.searchRequests()[before];
+    assert.equal(call.headers.host, 'runtime.us-east-1.kiro.dev');
+    assert.equal(call.body.profileArn, account.profileArn);
+    assert.equal(call.headers['x-amzn-kiro-profile-arn'], undefined);
   });
 
   it('makes ids of the documented shape, different each time', () => {
@@ -123,8 +134,11 @@ describe('Kiro web search client', () => {
 describe('web search host', () => {
   it('the ARN goes in a header on q.*.amazonaws.com and at the body root on runtime.*.kiro.dev (§11.1.1)', () => {
     const creds = { accessToken: 't', authMethod: 'social', profileArn: 'arn:aws:codewhisperer:eu-central-1:1:profile/X', region: 'us-east-1', machineId: 'm' } as const;
-    assert.deepEqual(webSearchTarget(kiroHosts(), creds), { url: 'https://q.eu-central-1.amazonaws.com/mcp', profileArnIn: 'header' });
-    const runtime = { ...kiroHosts(), q: (region: string) => `https://runtime.${region}.kiro.dev` };
-    assert.deepEqual(webSearchTarget(runtime, creds), { url: 'https://runtime.eu-central-1.kiro.dev/mcp', profileArnIn: 'body' });
+    const pick = ({ url, profileArnIn }: { url: string; profileArnIn: string }) => ({ url, profileArnIn });
+    assert.deepEqual(pick(webSearchTarget(kiroHosts(), creds, 'legacy')), { url: 'https://q.eu-central-1.amazonaws.com/mcp', profileArnIn: 'header' });
+    assert.deepEqual(pick(webSearchTarget(kiroHosts(), creds, 'kiro.dev')), { url: 'https://runtime.eu-central-1.kiro.dev/mcp', profileArnIn: 'body' });
+    // Where the account's calls go now: kiro.dev first in auto, the legacy host when forced.
+    assert.equal(webSearchTarget(kiroHosts(), creds).url, 'https://runtime.eu-central-1.kiro.dev/mcp');
+    assert.equal(webSearchTarget(kiroHosts(undefined, { mode: () => 'legacy' }), creds).url, 'https://q.eu-central-1.amazonaws.com/mcp');
   });
 });

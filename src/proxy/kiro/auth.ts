@@ -36,7 +36,7 @@ export function refreshCredentials(http: KiroHttp, hosts: KiroHosts, creds: Kiro
 export async function refreshSocial(http: KiroHttp, hosts: KiroHosts, creds: KiroCredentials, now = Date.now()): Promise<TokenGrant> {
   const refreshToken = requireRefreshToken(creds);
   const url = `${hosts.socialAuth(creds.region || 'us-east-1')}/refreshToken`;
-  const headers = { 'user-agent': `KiroIDE-${DEFAULT_KIRO_VERSION}-${creds.machineId}`, accept: 'application/json, text/plain, */*' };
+  const headers = { 'user-agent': `KiroIDE-${hosts.kiroVersion() ?? DEFAULT_KIRO_VERSION}-${creds.machineId}`, accept: 'application/json, text/plain, */*' };
   const res = await postToken(http, url, headers, { refreshToken });
   return grantFrom(res, now);
 }

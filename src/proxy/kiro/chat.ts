@@ -1,14 +1,22 @@
 // The `generateAssistantResponse` call itself: one POST, the event stream handed back unread.
+// On the kiro.dev hosts it is AWS JSON 1.0 at the root with the runtime target (§11.4 style 2);
+// the body is the same on both families: the builder always puts the profileArn at the root and
+// the system text into history, never a top-level `systemPrompt` (refused on runtime., §11.4).
 import type { Dispatcher } from 'undici';
 import type { KiroCredentials } from './credentials';
-import { apiBaseOf, type KiroHosts } from './endpoints';
+import { kiroUrls, withEndpointFallback, type KiroFamily, type KiroHosts } from './endpoints';
 import type { KiroHttp } from './http';
-import { kiroChatHeaders } from './headers';
+import { kiroHeaders } from './headers';
 
 export interface KiroChatResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
+  /** The event stream of a 200 answer; unread. */
   body: Dispatcher.ResponseData['body'];
+  /** The body of any other answer (Kiro's error envelope), read already. */
+  text?: string;
+  /** The host family that answered. */
+  family: KiroFamily;
 }
 
 export async function sendChat(
@@ -18,12 +26,22 @@ export async function sendChat(
   requestJson: string,
   signal: AbortSignal,
 ): Promise<KiroChatResponse> {
-  const base = apiBaseOf(hosts, credentials.profileArn);
-  const res = await http.request(`${base}/generateAssistantResponse`, {
-    method: 'POST',
-    headers: kiroChatHeaders(credentials),
-    body: requestJson,
-    signal,
-  });
-  return { status: res.statusCode, headers: res.headers, body: res.body };
+  return withEndpointFallback(
+    hosts,
+    credentials.machineId,
+    credentials,
+    async (family) => {
+      const target = kiroUrls(hosts, credentials, 'chat', family);
+      const res = await http.request(target.url, {
+        method: 'POST',
+        headers: { ...kiroHeaders(credentials, family, { kiroVersion: hosts.kiroVersion() }), ...target.headers },
+        body: requestJson,
+        signal,
+      });
+      // Error bodies are small, and whether to fall back depends on what they say.
+      const text = res.statusCode === 200 ? undefined : await res.body.text().catch(() => '');
+      return { status: res.statusCode, headers: res.headers, body: res.body, family, ...(text === undefined ? {} : { text }) };
+    },
+    () => undefined,
+  );
 }

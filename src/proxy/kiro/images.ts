@@ -157,3 +157,25 @@ function describe(url: string): string {
   const base = url.split('?')[0];
   return base.length > 120 ? `${base.slice(0, 120)}…` : base;
 }
+
+/**
+ * The conversation with every image replaced by a short note, for a model that takes text only
+ * (its `supportedInputTypes` lack IMAGE, §11.6): Kiro would refuse the request with a 400.
+ * Returns the number of images replaced; 0 leaves the conversation as it was.
+ */
+export function replaceImagesWithNotes(conv: Conversation, kiroModel: string): { conversation: Conversation; replaced: number } {
+  let replaced = 0;
+  const note = `[An image was left out here: ${kiroModel} does not accept images.]`;
+  const messages = conv.messages.map((message) => {
+    if (!message.content.some((block) => block.type === 'image')) return message;
+    return {
+      ...message,
+      content: message.content.map((block) => {
+        if (block.type !== 'image') return block;
+        replaced++;
+        return { type: 'text' as const, text: note };
+      }),
+    };
+  });
+  return { conversation: replaced ? { ...conv, messages } : conv, replaced };
+}

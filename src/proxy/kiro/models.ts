@@ -69,25 +69,30 @@ const OLD_STYLE = /^claude-(\d+)(?:[-.](\d{1,2}))?-(opus|sonnet|haiku)$/;
 const FAMILY = /opus|sonnet|haiku/;
 
 /**
- * The Kiro model id for a client's model name. The user's mapping (exact names) wins and its
- * value is sent as is; then aliases, Kiro ids, Anthropic-style names, the family's best model,
- * and finally `defaultModel` for names no rule knows.
- */
-/**
- * `discovered` holds the ids Kiro's ListAvailableModels reported for the accounts, so a model
- * newer than our table (say `claude-sonnet-4.7`) is reachable by name as soon as Kiro offers it.
+ * The Kiro model id for a client's model name, in this order (issue 13 §4): the user's mapping
+ * (exact names, sent as is); the exact id in the accounts' live list (`live`, the union of their
+ * ListAvailableModels, matched without regard to case and passed on in Kiro's own spelling); the
+ * client's naming styles of it (`claude-opus-5-20260701`, `claude-opus-4-6`, Bedrock and Vertex
+ * forms, `[1m]`); then the newest listed model of the same Claude tier (`claude-opus-5-5` →
+ * `claude-opus-5` when that is the newest Opus an account lists); then `defaultModel`.
+ * Before any account reported its list, the built-in table stands in for it.
  */
 export function resolveKiroModel(
   requested: string,
   mapping: Record<string, string>,
   defaultModel: string,
-  discovered?: ReadonlySet<string>,
+  live?: ReadonlySet<string>,
 ): string {
   if (Object.hasOwn(mapping, requested)) return mapping[requested];
+  const listed = listedIn(live);
   const raw = requested.trim();
-  if (KNOWN.has(raw) || discovered?.has(raw)) return raw;
+  // Upper-case legacy wire ids work without being listed ("hidden", §1.4).
+  const exact = listed(raw) ?? (KNOWN.has(raw) && !/^[a-z]/.test(raw) ? raw : undefined);
+  if (exact) return exact;
   // Provider prefixes (`anthropic/claude-…`) carry no information for us.
   let name = raw.toLowerCase().replace(/^.*\//, '');
+  const byName = listed(name);
+  if (byName) return byName;
   const alias = ALIASES[name];
   if (alias) return alias;
 
@@ -96,16 +101,52 @@ export function resolveKiroModel(
   while (IGNORED_SUFFIX.test(name)) name = name.replace(IGNORED_SUFFIX, '');
 
   const normalised = normaliseClaudeName(name);
-  if (normalised && (KNOWN.has(normalised) || LEGACY_IDS[normalised])) {
-    return withContextVariant(LEGACY_IDS[normalised] ?? normalised, wantsOneMillion);
-  }
-  if (normalised && discovered?.has(normalised)) {
-    const wide = `${normalised}-1m`;
-    return wantsOneMillion && discovered.has(wide) ? wide : normalised;
-  }
+  if (normalised && LEGACY_IDS[normalised]) return LEGACY_IDS[normalised];
+  const known = normalised && listed(normalised);
+  if (known) return withContextVariant(known, wantsOneMillion, listed, !!live);
   const family = FAMILY.exec(name)?.[0] as ClaudeFamily | undefined;
-  if (family) return withContextVariant(FAMILY_BEST[family], wantsOneMillion);
+  if (family) {
+    const newest = live ? newestOfTier(live, family) : undefined;
+    return withContextVariant(newest ?? FAMILY_BEST[family], wantsOneMillion, listed, !!live);
+  }
   return defaultModel;
+}
+
+/**
+ * Kiro ids of models that are not Claude (§11.6). Asked for by one of these names while no
+ * account lists it, the client gets a 404 instead of another model: the name is unambiguous.
+ * Other unknown names (say `gpt-5.1-codex`, Codex's default) still go to `defaultModel`.
+ */
+const OTHER_KIRO_MODELS = new Set(['gpt-5.6', 'deepseek-3.2', 'glm-5', 'minimax-m2.5', 'qwen3-coder-next']);
+
+/**
+ * The requested name when it is a Kiro model no account lists (so it must not be served as
+ * another), else undefined. Unknown until some account has reported its list.
+ */
+export function unlistedModel(requested: string, mapping: Record<string, string>, live: ReadonlySet<string> | undefined): string | undefined {
+  if (!live || Object.hasOwn(mapping, requested)) return undefined;
+  const name = requested.trim().toLowerCase().replace(/^.*\//, '');
+  return OTHER_KIRO_MODELS.has(name) && !listedIn(live)(name) ? requested : undefined;
+}
+
+/** Looks an id up in the live list without regard to case; without a list, in the built-in table. */
+function listedIn(live: ReadonlySet<string> | undefined): (id: string) => string | undefined {
+  if (!live) return (id) => (KNOWN.has(id) ? id : undefined);
+  const byLower = new Map([...live].map((id) => [id.toLowerCase(), id]));
+  return (id) => byLower.get(id.toLowerCase());
+}
+
+/** The highest-versioned `claude-<tier>-<version>` the accounts list (no `-1m` variants). */
+function newestOfTier(live: ReadonlySet<string>, tier: ClaudeFamily): string | undefined {
+  let best: { id: string; major: number; minor: number } | undefined;
+  for (const id of live) {
+    const match = new RegExp(`^claude-${tier}-(\\d+)(?:\\.(\\d+))?$`).exec(id);
+    if (!match) continue;
+    const major = Number(match[1]);
+    const minor = Number(match[2] ?? 0);
+    if (!best || major > best.major || (major === best.major && minor > best.minor)) best = { id, major, minor };
+  }
+  return best?.id;
 }
 
 /** `claude-<family>-<major>[.<minor>]` or `claude-<major>[.<minor>]-<family>`, or undefined. */
@@ -126,9 +167,10 @@ function version(major: string, minor: string | undefined): string {
  * A client asking for 1M context (`[1m]`, `-1m`) gets the explicit `-1m` id when Kiro has one
  * and the plain model is smaller; 4.6+ models already have 1M, and their `-1m` ids are [S].
  */
-function withContextVariant(id: string, wantsOneMillion: boolean): string {
-  const variant = `${id}-1m`;
-  return wantsOneMillion && KNOWN.has(variant) && contextWindowOf(id) < LARGE_CONTEXT_WINDOW ? variant : id;
+function withContextVariant(id: string, wantsOneMillion: boolean, listed: (id: string) => string | undefined, live: boolean): string {
+  const variant = wantsOneMillion ? listed(`${id}-1m`) : undefined;
+  // A listed `-1m` id is Kiro's own answer (§11.6); from our table only where the plain one is smaller.
+  return variant && (live || contextWindowOf(id) < LARGE_CONTEXT_WINDOW) ? variant : id;
 }
 
 const DEFAULT_CONTEXT_WINDOW = 200_000;

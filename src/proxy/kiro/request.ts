@@ -95,6 +95,8 @@ const MAX_THINKING_BUDGET = 24_576;
 
 /** Kiro rejects empty user content except in pure tool-result turns. */
 const CONTINUE = 'Continue';
+/** Content of an assistant turn that only calls tools (§11.7). */
+const TOOL_ONLY_CONTENT = ' ';
 /** The real IDE's reply to its own system prompt (kiro2api captures). */
 const SYSTEM_ACK = 'I will follow these instructions.';
 const HISTORY_TOOL_DESCRIPTION = 'Tool used in conversation history';
@@ -315,10 +317,13 @@ function userMessage(turn: Turn, modelId: string): KiroUserInputMessage {
 
 function historyEntry(turn: Turn, modelId: string): KiroHistoryEntry {
   if (turn.role === 'user') return { userInputMessage: userMessage(turn, modelId) };
-  // Only-tool-call turns send "" like the real IDE (captures req2/req4).
+  const text = turn.texts.join('\n');
   return {
     assistantResponseMessage: {
-      content: turn.texts.join('\n'),
+      // Tool-only turns send one space (§11.7): the 2025 IDE captures sent "", but kiro.rs met a
+      // 422 for it in 2026 and has sent " " since, with no report of " " failing; the newer
+      // evidence wins, and a space adds nothing to the context. Tool-result-only user turns keep "".
+      content: text.trim() || !turn.toolUses.length ? text : TOOL_ONLY_CONTENT,
       ...(turn.toolUses.length ? { toolUses: turn.toolUses } : {}),
     },
   };

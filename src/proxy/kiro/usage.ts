@@ -1,10 +1,10 @@
-// Credits and models of one account: `getUsageLimits` and `ListAvailableModels`
-// (docs/kiro-protocol.md §1.3, §1.4, §7), normalised into small shapes the views can show.
-import { apiBaseOf, type KiroHosts } from './endpoints';
+// Credits of one account: `getUsageLimits` (docs/kiro-protocol.md §1.3, §7), normalised into a
+// small shape the views can show.
+import type { KiroHosts } from './endpoints';
 import type { KiroCredentials } from './credentials';
-import { kiroJson } from './errors';
-import { kiroChatHeaders } from './headers';
+import { kiroControlCall } from './control';
 import type { KiroHttp } from './http';
+import { optionalNumber as num, optionalString as str, recordsOf as asArray } from '../records';
 
 export interface QuotaPart {
   name: string;
@@ -30,15 +30,6 @@ export interface Quota {
   fetchedAt: number;
 }
 
-export interface KiroModelInfo {
-  modelId: string;
-  name?: string;
-  description?: string;
-  maxInputTokens?: number;
-  maxOutputTokens?: number;
-  rateMultiplier?: number;
-}
-
 type Json = Record<string, unknown>;
 
 export async function getUsageLimits(
@@ -47,50 +38,9 @@ export async function getUsageLimits(
   creds: KiroCredentials,
   options: { now?: number; signal?: AbortSignal } = {},
 ): Promise<Quota> {
-  const query = new URLSearchParams({ origin: 'AI_EDITOR', resourceType: 'AGENTIC_REQUEST', isEmailRequired: 'true' });
-  if (creds.profileArn) query.set('profileArn', creds.profileArn);
-  const res = await kiroJson(http, `${apiBaseOf(hosts, creds.profileArn)}/getUsageLimits?${query}`, {
-    method: 'GET',
-    headers: controlPlaneHeaders(creds),
-    signal: options.signal,
-  });
+  const params = { origin: 'AI_EDITOR', resourceType: 'AGENTIC_REQUEST', isEmailRequired: true, profileArn: creds.profileArn };
+  const res = await kiroControlCall(http, hosts, creds, 'usage', params, { signal: options.signal });
   return normaliseQuota((res.body ?? {}) as Json, options.now ?? Date.now());
-}
-
-/** Every model the account may use; follows `nextToken` pages. */
-export async function listAvailableModels(
-  http: KiroHttp,
-  hosts: KiroHosts,
-  creds: KiroCredentials,
-  options: { signal?: AbortSignal } = {},
-): Promise<KiroModelInfo[]> {
-  const models: KiroModelInfo[] = [];
-  let nextToken: string | undefined;
-  do {
-    const query = new URLSearchParams({ origin: 'AI_EDITOR' });
-    if (creds.profileArn) query.set('profileArn', creds.profileArn);
-    if (nextToken) query.set('nextToken', nextToken);
-    const res = await kiroJson(http, `${apiBaseOf(hosts, creds.profileArn)}/ListAvailableModels?${query}`, {
-      method: 'GET',
-      headers: controlPlaneHeaders(creds),
-      signal: options.signal,
-    });
-    const body = (res.body ?? {}) as Json;
-    for (const m of asArray(body.models)) {
-      if (typeof m.modelId !== 'string') continue;
-      const limits = (m.tokenLimits ?? {}) as Json;
-      models.push({
-        modelId: m.modelId,
-        name: str(m.modelName),
-        description: str(m.description),
-        maxInputTokens: num(limits.maxInputTokens),
-        maxOutputTokens: num(limits.maxOutputTokens),
-        rateMultiplier: num(m.rateMultiplier),
-      });
-    }
-    nextToken = str(body.nextToken);
-  } while (nextToken);
-  return models;
 }
 
 /** Pure normalisation of a `getUsageLimits` body (exported for tests and the simulator's checks). */
@@ -137,12 +87,6 @@ export function epochMs(value: unknown): number | undefined {
   return n < 1e10 ? Math.round(n * 1000) : Math.round(n);
 }
 
-/** The chat call's headers (same bearer and IDE fingerprint) minus the JSON body type. */
-function controlPlaneHeaders(creds: KiroCredentials): Record<string, string> {
-  const { 'content-type': _json, ...headers } = kiroChatHeaders(creds);
-  return { ...headers, 'amz-sdk-request': 'attempt=1; max=1' };
-}
-
 function isActive(part: QuotaPart, now: number): boolean {
   if (part.expiresAt !== undefined && part.expiresAt <= now) return false;
   return part.status === undefined || part.status.toUpperCase() === 'ACTIVE';
@@ -153,6 +97,4 @@ function precise(obj: Json, field: string): number {
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
-const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
-const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-const asArray = (v: unknown): Json[] => (Array.isArray(v) ? v.filter((x): x is Json => !!x && typeof x === 'object') : []);
+

@@ -4,9 +4,9 @@ import { randomBytes } from 'node:crypto';
 import type { WebSearchResult } from '../model';
 import { isRecord } from '../records';
 import type { KiroCredentials } from './credentials';
-import { apiBaseOf, type KiroHosts } from './endpoints';
+import { kiroUrls, withEndpointFallback, type KiroFamily, type KiroHosts } from './endpoints';
 import { KiroCallError, classifyKiroFailure, networkFailure, safeMessage, type KiroFailure } from './errors';
-import { kiroChatHeaders } from './headers';
+import { kiroHeaders } from './headers';
 import type { KiroHttp } from './http';
 
 export interface WebSearchAnswer {
@@ -18,19 +18,22 @@ export interface WebSearchAnswer {
 /** Where an account's search goes and where its profileArn travels (§11.1.1). */
 export interface WebSearchTarget {
   url: string;
+  /** Dialect headers of the host (content type; the real host name under redirection). */
+  headers: Record<string, string>;
   /** `header`: `x-amzn-kiro-profile-arn` (q.*.amazonaws.com); `body`: at the body root (runtime.*.kiro.dev). */
   profileArnIn: 'header' | 'body';
 }
 
 /**
- * The one place that picks the search host, so it follows wherever the account's chat goes (today
- * q.{region}.amazonaws.com for every account). The ARN rides where that host reads it (§11.1.1):
- * in a header on q.*.amazonaws.com, the only placement reported to work there for IdC accounts as
- * well as social ones; at the body root on runtime.*.kiro.dev, which ignores the header.
+ * The search URL of an account on one host family, from `kiroUrls` like every other call, so it
+ * follows wherever the account's calls go (kiro.dev or the legacy hosts, with their fallback).
+ * The ARN rides where that host reads it (§11.1.1): in a header on q.*.amazonaws.com, the only
+ * placement reported to work there for IdC accounts as well as social ones; at the body root on
+ * runtime.*.kiro.dev, which ignores the header.
  */
-export function webSearchTarget(hosts: KiroHosts, creds: KiroCredentials): WebSearchTarget {
-  const base = apiBaseOf(hosts, creds.profileArn);
-  return { url: `${base}/mcp`, profileArnIn: /\.kiro\.dev$/.test(new URL(base).hostname) ? 'body' : 'header' };
+export function webSearchTarget(hosts: KiroHosts, creds: KiroCredentials, family: KiroFamily = hosts.choice.current(creds.machineId, creds)): WebSearchTarget {
+  const target = kiroUrls(hosts, creds, 'mcp', family);
+  return { url: target.url, headers: target.headers, profileArnIn: family === 'kiro.dev' ? 'body' : 'header' };
 }
 
 /**
@@ -45,23 +48,26 @@ export async function kiroWebSearch(
   query: string,
   signal?: AbortSignal,
 ): Promise<WebSearchAnswer> {
-  const target = webSearchTarget(hosts, creds);
   const id = webSearchRequestId();
-  const body: Record<string, unknown> = {
-    id,
-    jsonrpc: '2.0',
-    method: 'tools/call',
-    params: { name: 'web_search', arguments: { query } },
+  const attempt = (family: KiroFamily) => {
+    const target = webSearchTarget(hosts, creds, family);
+    const body: Record<string, unknown> = {
+      id,
+      jsonrpc: '2.0',
+      method: 'tools/call',
+      params: { name: 'web_search', arguments: { query } },
+    };
+    // The full chat header set: the bare three-header call is what IdC accounts saw refused (§11.1.1).
+    const headers = { ...kiroHeaders(creds, family, { kiroVersion: hosts.kiroVersion() }), ...target.headers };
+    if (creds.profileArn) {
+      if (target.profileArnIn === 'body') body.profileArn = creds.profileArn;
+      else headers['x-amzn-kiro-profile-arn'] = creds.profileArn;
+    }
+    return http.json(target.url, { method: 'POST', headers, body, signal });
   };
-  // The full chat header set: the bare three-header call is what IdC accounts saw refused (§11.1.1).
-  const headers = kiroChatHeaders(creds);
-  if (creds.profileArn) {
-    if (target.profileArnIn === 'body') body.profileArn = creds.profileArn;
-    else headers['x-amzn-kiro-profile-arn'] = creds.profileArn;
-  }
   let res: Awaited<ReturnType<KiroHttp['json']>>;
   try {
-    res = await http.json(target.url, { method: 'POST', headers, body, signal });
+    res = await withEndpointFallback(hosts, creds.machineId, creds, attempt, () => undefined);
   } catch (err) {
     if (signal?.aborted) throw err;
     throw new KiroCallError(networkFailure(err));

@@ -3,6 +3,9 @@
 import type { AuthMethod, KiroCredentials } from '../kiro/credentials';
 import { proxyLabel } from '../kiro/outbound-proxy';
 import type { Quota } from '../kiro/usage';
+import type { KiroModelInfo } from '../kiro/catalog';
+import type { KiroProfile } from '../kiro/profiles';
+import { apiRegionOf } from '../kiro/endpoints';
 
 /** What the views show. Derived from the stored status, the clock and the token expiry. */
 export type AccountState = 'active' | 'cooldown' | 'expired' | 'needs-login' | 'exhausted' | 'suspended' | 'disabled';
@@ -52,6 +55,10 @@ export interface AccountRecord {
   quota?: Quota;
   /** Kiro model ids the account may use (ListAvailableModels), when known. */
   models?: string[];
+  /** The Kiro profiles ListAvailableProfiles offered this (IdC) account; [] when none; undefined = not asked. */
+  profiles?: KiroProfile[];
+  /** What Kiro said of each of those models (limits, images, credits); the engine's catalog joins them. */
+  catalog?: KiroModelInfo[];
   source?: AccountSource;
   /** This account's outbound proxy URL (may hold credentials: a secret); else the global one. */
   proxy?: string;
@@ -68,6 +75,10 @@ export interface AccountView {
   provider?: string;
   region: string;
   profileArn?: string;
+  /** Where the account's chat, usage and model calls go: its profile's region (us-east-1 without one). */
+  apiRegion: string;
+  /** Profiles to choose from, when Kiro offered several and none is chosen yet. */
+  profileChoices?: KiroProfile[];
   machineId: string;
   state: AccountState;
   enabled: boolean;
@@ -140,6 +151,8 @@ export function viewOf(account: StoredAccount, now: number): AccountView {
     ...(c.provider ? { provider: c.provider } : {}),
     region: c.region,
     ...(c.profileArn ? { profileArn: c.profileArn } : {}),
+    apiRegion: apiRegionOf(c.profileArn),
+    ...(!c.profileArn && (account.profiles?.length ?? 0) > 1 ? { profileChoices: account.profiles!.map((p) => ({ ...p })) } : {}),
     machineId: c.machineId,
     state,
     enabled: account.enabled,

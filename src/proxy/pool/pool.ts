@@ -2,7 +2,9 @@
 // accounts, announces every change as a `change` event (nothing polls) and persists it; the jobs
 // live in their own modules: leases (which account serves), failure-policy (what a failure does
 // to it), freshness (its tokens), sources and sign-in (where accounts come from), saves (when
-// they are written), scheduler (background refresh) and watch (the IDE's token folder).
+// they are written), scheduler (background refresh), watch (the IDE's token folder), quota,
+// profiles (an organisation account's Kiro profile) and catalog (the models). Past 500 lines for
+// a reason: one short method per thing its users ask of it, each handing the work to a module.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { ProxyConfig } from '../config';
@@ -16,6 +18,8 @@ import { KiroCallError, type KiroFailure } from '../kiro/errors';
 import { parseOutboundProxy } from '../kiro/outbound-proxy';
 import { machineIdFor } from '../kiro/headers';
 import type { SocialProvider } from '../kiro/login';
+import { joinCatalogs, type CatalogModel } from './catalog';
+import { chooseProfile, findProfile, needsProfileSearch, type ProfileDeps } from './profiles';
 import { HEALTHY, isNewer, labelOf, setHealth, stateOf, viewOf, type AccountState, type AccountView, type StoredAccount } from './account';
 import { systemClock, type Clock } from './clock';
 import { judgeFailure } from './failure-policy';
@@ -60,7 +64,7 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     super();
     const clock = (this.clock = opts.clock ?? systemClock);
     const logger = (this.logger = opts.logger ?? silentLogger);
-    const hosts = (this.hosts = kiroHosts(opts.config.kiroEndpoint));
+    const hosts = (this.hosts = opts.hosts ?? kiroHosts(opts.config.kiroEndpoint, { mode: () => opts.config.kiroEndpoints }));
     const config = () => this.config;
     // Views already see the end lazily; the event reports what they saw before it.
     this.stateTimers = new StateTimers(clock, (id) => this.accounts.has(id), (a, was) => this.mutate(a.id, (b) => setHealth(b, HEALTHY), was));
@@ -285,11 +289,46 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     return ids.size ? ids : undefined;
   }
 
+  /** False when an enabled account lists the model as text-only (no IMAGE input, §11.6). */
+  takesImages(modelId: string): boolean {
+    for (const account of this.accounts.values()) {
+      if (account.enabled && account.catalog?.some((m) => m.modelId === modelId && !m.supportsImages)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * The account's Kiro profile, chosen among those Kiro lists for it (an organisation account
+   * with several, §11.2). Anything else is refused with the list, and nothing changes.
+   */
+  async setProfile(id: string, arn: string): Promise<AccountView> {
+    const account = this.require(id);
+    await chooseProfile(this.profileDeps(account), id, arn.trim(), await this.freshness.fresh(account));
+    await this.saves.save();
+    return this.view(id);
+  }
+
+  /** What profile discovery needs; its calls go through the account's own proxy, like all of its calls. */
+  private profileDeps(account: StoredAccount): ProfileDeps {
+    return { http: this.opts.http.via(account.proxy), hosts: this.hosts, require: (id) => this.require(id), mutate: (id, change) => this.mutate(id, change) };
+  }
+
+  /** Every model an enabled account lists, with what Kiro says of it (see catalog.ts). */
+  catalog(): CatalogModel[] {
+    return joinCatalogs(this.accounts.values());
+  }
+
   /** Asks Kiro for the account's credits (and e-mail and models); an exhausted account learns its reset date. */
   async refreshQuota(id: string): Promise<void> {
     const account = this.require(id);
     let answer: QuotaAnswer;
     try {
+      if (needsProfileSearch(account)) {
+        // The usage and model calls below then carry the profile and go to its region.
+        await findProfile(this.profileDeps(account), id, await this.freshness.fresh(account)).catch((err) => {
+          this.logger.warn(`could not look up the Kiro profile of ${labelOf(account)}: ${messageOf(err)}`);
+        });
+      }
       answer = await askQuota(this.opts.http, this.hosts, this.freshness, account, () => this.clock.now());
     } catch (err) {
       // A refused API key is out for good, like a suspension; a refused token gets its refresh first.
@@ -300,7 +339,10 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     this.mutate(id, (a) => {
       a.quota = quota;
       if (quota.email) a.email = quota.email;
-      if (models) a.models = models;
+      if (models) {
+        a.models = models.map((m) => m.modelId);
+        a.catalog = models;
+      }
       if (a.status === 'exhausted' && quota.resetAt && quota.resetAt > this.clock.now()) setHealth(a, { ...a, until: quota.resetAt });
     });
     await this.saves.save();

@@ -3,14 +3,15 @@
 import type { KiroHosts } from '../kiro/endpoints';
 import { KiroCallError } from '../kiro/errors';
 import type { KiroHttp } from '../kiro/http';
-import { getUsageLimits, listAvailableModels, type Quota } from '../kiro/usage';
+import { getUsageLimits, type Quota } from '../kiro/usage';
+import { listModelCatalog, type KiroModelInfo } from '../kiro/catalog';
 import type { StoredAccount } from './account';
 import type { TokenFreshness } from './freshness';
 
 export interface QuotaAnswer {
   quota: Quota;
-  /** Model ids the account may use; undefined when Kiro did not say. */
-  models?: string[];
+  /** The models the account may use, with what Kiro says of each; undefined when Kiro did not say. */
+  models?: KiroModelInfo[];
 }
 
 export async function askQuota(http: KiroHttp, hosts: KiroHosts, freshness: TokenFreshness, account: StoredAccount, now: () => number): Promise<QuotaAnswer> {
@@ -21,6 +22,6 @@ export async function askQuota(http: KiroHttp, hosts: KiroHosts, freshness: Toke
     if (!(err instanceof KiroCallError) || err.failure.kind !== 'bearer_invalid') throw err;
     return usage(await freshness.renew(account.id, first.accessToken));
   });
-  const models = await listAvailableModels(via, hosts, creds).catch(() => undefined);
-  return { quota, ...(models?.length ? { models: models.map((m) => m.modelId) } : {}) };
+  const list = await listModelCatalog(via, hosts, creds).catch(() => undefined);
+  return { quota, ...(list?.models.length ? { models: list.models } : {}) };
 }

@@ -2,6 +2,7 @@
 import type { ProxyConfig } from '../config';
 import type { Logger } from '../logger';
 import type { KiroHttp } from '../kiro/http';
+import type { KiroHosts } from '../kiro/endpoints';
 import type { AccountState, AccountView } from './account';
 import type { Clock } from './clock';
 import type { AccountStore } from './store';
@@ -32,4 +33,6 @@ export interface AccountPoolOptions {
   watchTokenDir?: boolean;
   /** Background quota refresh interval (default 30 min). */
   quotaIntervalMs?: number;
+  /** The engine's Kiro hosts, shared with the chat calls (one endpoint memory per account). */
+  hosts?: KiroHosts;
 }

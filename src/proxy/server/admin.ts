@@ -5,7 +5,8 @@ import { sendJson } from '../protocols/reply';
 import { ProxyError } from '../errors';
 import { isRecord } from '../records';
 import { shownKiroEndpoint } from '../config';
-import { modelsListBody } from '../protocols/gemini';
+import { modelsListBody, type GeminiModel } from '../protocols/gemini';
+import type { CatalogModel } from '../pool/catalog';
 import { contextWindowOf, listClientModels, resolveKiroModel } from '../kiro/models';
 
 export function healthBody(deps: ServerDeps, full: boolean): unknown {
@@ -21,44 +22,111 @@ export function healthBody(deps: ServerDeps, full: boolean): unknown {
       label: a.label,
       state: a.state,
       enabled: a.enabled,
+      profileArn: a.profileArn,
+      apiRegion: a.apiRegion,
       cooldownUntil: a.cooldownUntil,
       reason: a.reason,
     })),
   };
 }
 
-/** The client-facing model ids: built-in names the accounts can use (per `ListAvailableModels`), aliases, mapped names. */
-export function clientModelIds(deps: ServerDeps): string[] {
-  return listClientModels(deps.config.modelMapping, deps.pool.availableModels(), deps.config.defaultModel);
+/** One model as the listings show it; the protocols pick their own fields from it. */
+interface ListedModel {
+  id: string;
+  displayName: string;
+  description?: string;
+  contextWindow: number;
+  maxOutputTokens: number;
+  /** What Kiro said of it; absent for built-in names shown before any account reported its list. */
+  kiro?: CatalogModel;
 }
 
-/** One list every SDK can read: OpenAI's `{object, data[{id, object, owned_by}]}` and Anthropic's `{data[{type, id, display_name}], has_more}` and Gemini's `{models[{name, …}]}`. */
-export function modelsBody(deps: ServerDeps): unknown {
-  const ids = clientModelIds(deps);
-  const created = 1_735_689_600;
-  const data = ids.map((id) => ({
+const DEFAULT_OUTPUT_TOKENS = 64_000;
+
+/**
+ * The models the listings show: every model an enabled account lists (Kiro's ids, verbatim), then
+ * the client-style names (`claude-sonnet-4-5`, `gpt-4o`, the user's mapped names) of models an
+ * account can use; before any account reported its list, the built-in names and aliases.
+ */
+function listedModels(deps: ServerDeps): ListedModel[] {
+  const { modelMapping, defaultModel } = deps.config;
+  const catalog = deps.pool.catalog();
+  const fromKiro = (id: string, model: CatalogModel): ListedModel => ({
     id,
+    displayName: id === model.id ? model.name : id,
+    ...(model.description ? { description: model.description } : {}),
+    contextWindow: model.contextWindow ?? contextWindowOf(model.id),
+    maxOutputTokens: model.maxOutputTokens ?? DEFAULT_OUTPUT_TOKENS,
+    kiro: model,
+  });
+  const builtIn = (id: string): ListedModel => ({
+    id,
+    displayName: id,
+    contextWindow: contextWindowOf(resolveKiroModel(id, modelMapping, defaultModel)),
+    maxOutputTokens: DEFAULT_OUTPUT_TOKENS,
+  });
+  if (catalog.length === 0) return listClientModels(modelMapping, undefined, defaultModel).map(builtIn);
+  const live = new Set(catalog.map((m) => m.id));
+  const clientNames = listClientModels(modelMapping, live, defaultModel).filter((name) => !live.has(name));
+  return [
+    ...catalog.map((m) => fromKiro(m.id, m)),
+    ...clientNames.map((name) => {
+      const target = catalog.find((m) => m.id === resolveKiroModel(name, modelMapping, defaultModel, live));
+      return target ? fromKiro(name, target) : builtIn(name);
+    }),
+  ];
+}
+
+/** Kiro's facts in snake case, for the OpenAI/Anthropic list (neither has fields of its own for them). */
+function kiroFacts(model: CatalogModel): Record<string, unknown> {
+  return {
+    context_window: model.contextWindow,
+    max_output_tokens: model.maxOutputTokens,
+    input_types: model.supportsImages ? ['text', 'image'] : ['text'],
+    credit_multiplier: model.rateMultiplier,
+    credit_unit: model.rateUnit,
+    prompt_caching: model.promptCaching,
+    accounts: model.accounts,
+  };
+}
+
+/**
+ * One list every SDK can read: OpenAI's `{object, data[{id, object, owned_by}]}` and Anthropic's
+ * `{data[{type, id, display_name}], has_more}` and Gemini's `{models[{name, …}]}`. What Kiro says
+ * of a model (context window, images, credit rate, caching) is under `kiro` in `data`, and in
+ * Gemini's own fields (`inputTokenLimit`, `outputTokenLimit`, `description`) in `models`.
+ */
+export function modelsBody(deps: ServerDeps): unknown {
+  const listed = listedModels(deps);
+  const created = 1_735_689_600;
+  const data = listed.map((m) => ({
+    id: m.id,
     object: 'model',
     type: 'model',
-    display_name: id,
+    display_name: m.displayName,
     created,
     created_at: new Date(created * 1000).toISOString(),
     owned_by: 'kiro-proxy',
+    ...(m.kiro ? { kiro: kiroFacts(m.kiro) } : {}),
   }));
   // `models` is the Gemini list shape: Google's SDK (v1 API) reads this same path.
-  const models = (modelsListBody(geminiModels(deps)) as { models: unknown[] }).models;
-  return { object: 'list', data, has_more: false, first_id: ids[0] ?? null, last_id: ids[ids.length - 1] ?? null, models };
+  const models = (modelsListBody(listed.map(asGeminiModel)) as { models: unknown[] }).models;
+  return { object: 'list', data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, models };
 }
 
-/** The same ids for the Gemini list (`GET /v1beta/models`), with each one's context window. */
-export function geminiModels(deps: ServerDeps): Array<{ id: string; displayName: string; inputTokenLimit: number; outputTokenLimit: number }> {
-  const { modelMapping, defaultModel } = deps.config;
-  return clientModelIds(deps).map((id) => ({
-    id,
-    displayName: id,
-    inputTokenLimit: contextWindowOf(resolveKiroModel(id, modelMapping, defaultModel)),
-    outputTokenLimit: 64_000,
-  }));
+/** The same models for the Gemini list (`GET /v1beta/models`). */
+export function geminiModels(deps: ServerDeps): GeminiModel[] {
+  return listedModels(deps).map(asGeminiModel);
+}
+
+function asGeminiModel(m: ListedModel): GeminiModel {
+  return {
+    id: m.id,
+    displayName: m.displayName,
+    ...(m.description ? { description: m.description } : {}),
+    inputTokenLimit: m.contextWindow,
+    outputTokenLimit: m.maxOutputTokens,
+  };
 }
 
 export function adminRoutes(deps: ServerDeps): Route[] {

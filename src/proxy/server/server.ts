@@ -1,6 +1,7 @@
 // Layer 6: the HTTP server. Routing, guards and limits; each model endpoint is handed to its
 // protocol adapter, and every error leaves in the shape of the protocol the client speaks.
 import * as http from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ProxyConfig } from '../config';
 import { ProxyError, asProxyError, invalidRequest } from '../errors';
@@ -15,6 +16,7 @@ import { LightAbortController } from '../abort';
 import { healthBody } from './admin';
 import { routeTable } from './routes';
 import type { Protocol, Route, ServerDeps } from './types';
+import type { Exchange } from '../exchange';
 
 export { routeTable } from './routes';
 
@@ -121,7 +123,7 @@ export class ProxyServer {
         body,
         params,
         query: url.searchParams,
-        exchange: this.deps.exchange,
+        exchange: warningsAsHeader(this.deps.exchange, res),
         config: this.deps.config,
         signal: abort.signal,
       });
@@ -202,4 +204,23 @@ function sendError(req: http.IncomingMessage, res: http.ServerResponse, protocol
   // at the client's pace: answer, then close the connection.
   if (hasBody(req) && !req.complete) headers.connection = 'close';
   sendJson(res, error.status, body, headers);
+}
+
+/** The header that tells a client what the proxy changed in its request (once per reply). */
+export const WARNING_HEADER = 'x-kiro-proxy-warning';
+
+/**
+ * The exchange as an adapter sees it: the warnings of a started reply become a header, set
+ * before the adapter writes its status line, so every protocol tells its client the same way.
+ */
+function warningsAsHeader(exchange: Exchange, res: ServerResponse): Exchange {
+  return {
+    countTokens: (conversation) => exchange.countTokens(conversation),
+    search: (request) => exchange.search(request),
+    start: async (request) => {
+      const result = await exchange.start(request);
+      if (result.warnings?.length && !res.headersSent) res.setHeader(WARNING_HEADER, result.warnings.join(' '));
+      return result;
+    },
+  };
 }

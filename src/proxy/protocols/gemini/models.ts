@@ -6,6 +6,8 @@ import { modelFromPath } from './parse';
 export interface GeminiModel {
   id: string;
   displayName: string;
+  /** Kiro's description of the model, when it gives one. */
+  description?: string;
   inputTokenLimit: number;
   outputTokenLimit: number;
 }
@@ -21,7 +23,7 @@ export function modelBody(model: GeminiModel): unknown {
     baseModelId: model.id,
     version: '001',
     displayName: model.displayName,
-    description: `${model.displayName} through Kiro`,
+    description: model.description ?? `${model.displayName} through Kiro`,
     inputTokenLimit: model.inputTokenLimit,
     outputTokenLimit: model.outputTokenLimit,
     supportedGenerationMethods: ['generateContent', 'streamGenerateContent', 'countTokens'],
