@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { accountModelIds, displayName, kiroChatModels } from '../../src/host/chatModels/catalog';
+import { accountModels, displayName, kiroChatModels } from '../../src/host/chatModels/catalog';
+import type { CatalogModel } from '../../src/proxy/pool/catalog';
 import { conversationOf } from '../../src/host/chatModels/messages';
 import { languageModelError, reportReply } from '../../src/host/chatModels/reply';
 import { CHAT_MODEL_DEFAULTS, readChatModelSettings, thinkingConfigOf } from '../../src/host/chatModels/settings';
@@ -116,12 +117,26 @@ describe('conversationOf (VS Code messages → the engine conversation)', () => 
 });
 
 describe('the chat model list', () => {
-  it('lists lower-case Kiro ids with names and context windows, minus the hidden ones', () => {
-    const models = kiroChatModels(['claude-sonnet-4.5', 'CLAUDE_SONNET_4_20250514_V1_0', 'auto', 'claude-opus-4.6', 'claude-haiku-4.5'], [' Claude-Haiku-4.5 ']);
+  it('lists lower-case Kiro ids with names, context windows and image input, minus the hidden ones', () => {
+    const model = (id: string, more: Partial<CatalogModel> = {}): CatalogModel => ({ id, name: id, supportsImages: true, accounts: 1, ...more });
+    const models = kiroChatModels(
+      [
+        model('claude-sonnet-4.5'),
+        model('CLAUDE_SONNET_4_20250514_V1_0'),
+        model('auto'),
+        model('claude-opus-4.6'),
+        model('claude-haiku-4.5'),
+        model('glm-5', { name: 'GLM-5', contextWindow: 200_000, maxOutputTokens: 32_000, supportsImages: false }),
+        model('MiniMax-M2.5', { name: 'MiniMax M2.5', contextWindow: 196_000 }),
+      ],
+      [' Claude-Haiku-4.5 '],
+    );
     assert.deepEqual(models, [
-      { id: 'auto', name: 'Auto', maxInputTokens: 200_000, maxOutputTokens: 64_000 },
-      { id: 'claude-opus-4.6', name: 'Claude Opus 4.6', maxInputTokens: 1_000_000, maxOutputTokens: 64_000 },
-      { id: 'claude-sonnet-4.5', name: 'Claude Sonnet 4.5', maxInputTokens: 200_000, maxOutputTokens: 64_000 },
+      { id: 'auto', name: 'Auto', maxInputTokens: 200_000, maxOutputTokens: 64_000, imageInput: true },
+      { id: 'claude-opus-4.6', name: 'Claude Opus 4.6', maxInputTokens: 1_000_000, maxOutputTokens: 64_000, imageInput: true },
+      { id: 'claude-sonnet-4.5', name: 'Claude Sonnet 4.5', maxInputTokens: 200_000, maxOutputTokens: 64_000, imageInput: true },
+      { id: 'glm-5', name: 'GLM-5', maxInputTokens: 200_000, maxOutputTokens: 32_000, imageInput: false },
+      { id: 'MiniMax-M2.5', name: 'MiniMax M2.5', maxInputTokens: 196_000, maxOutputTokens: 64_000, imageInput: true },
     ]);
     assert.equal(displayName('claude-sonnet-4.5-1m'), 'Claude Sonnet 4.5 (1M)');
   });
@@ -156,14 +171,18 @@ describe('VS Code chat requests through the engine, the HTTP proxy stopped', () 
     for (const account of engine.pool.list()) await engine.pool.remove(account.id);
   });
 
-  it('the model list follows the enabled accounts and what Kiro reported for them', async () => {
-    assert.deepEqual(accountModelIds(engine.pool), [], 'no account, no models');
-    const account = await importSimAccount(engine.pool, kiro.sim, { models: ['claude-sonnet-4.5', 'claude-opus-4.6'] });
-    assert.deepEqual(accountModelIds(engine.pool), ['claude-sonnet-4.5', 'claude-haiku-4.5', 'claude-opus-4.5', 'claude-sonnet-4'], 'before Kiro said: the confirmed ones');
+  it('the model list follows the enabled accounts and the catalog Kiro reported for them', async () => {
+    const ids = () => accountModels(engine).map((m) => m.id);
+    assert.deepEqual(ids(), [], 'no account, no models');
+    const account = await importSimAccount(engine.pool, kiro.sim, { models: ['claude-sonnet-4.5', 'glm-5'] });
+    assert.deepEqual(ids(), ['claude-sonnet-4.5', 'claude-haiku-4.5', 'claude-opus-4.5', 'claude-sonnet-4'], 'before Kiro said: the confirmed ones');
     await engine.pool.refreshQuota(account.id);
-    assert.deepEqual(accountModelIds(engine.pool).sort(), ['claude-opus-4.6', 'claude-sonnet-4.5']);
+    assert.deepEqual(ids().sort(), ['claude-sonnet-4.5', 'glm-5']);
+    const glm = accountModels(engine).find((m) => m.id === 'glm-5');
+    assert.equal(glm?.supportsImages, false, "Kiro's text-only model says so");
+    assert.ok(glm?.contextWindow, 'with its context window from the catalog');
     await engine.pool.setEnabled(account.id, false);
-    assert.deepEqual(accountModelIds(engine.pool), [], 'a disabled account offers nothing');
+    assert.deepEqual(ids(), [], 'a disabled account offers nothing');
   });
 
   it('sends images, tool results and tools to Kiro, and logs the request as "VS Code chat"', async () => {

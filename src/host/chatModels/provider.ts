@@ -57,7 +57,7 @@ export class KiroChatProvider implements LanguageModelChatProvider, vscode.Dispo
       tooltip: vscode.l10n.t('{0} through your Kiro accounts', model.name),
       maxInputTokens: model.maxInputTokens,
       maxOutputTokens: model.maxOutputTokens,
-      capabilities: { imageInput: true, toolCalling: true },
+      capabilities: { imageInput: model.imageInput, toolCalling: true },
     }));
   }
 

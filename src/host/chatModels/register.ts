@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { Engine } from '../../proxy/engine';
 import type { Logger } from '../../proxy/logger';
 import { DisposableStore, listen, toDisposable, type Disposable } from '../lifecycle';
-import { accountModelIds, kiroChatModels } from './catalog';
+import { accountModels, kiroChatModels } from './catalog';
 import { KiroChatProvider } from './provider';
 import { CHAT_MODELS_SECTION, readChatModelSettings, thinkingConfigOf } from './settings';
 import type { LanguageModelProviderApi } from './vscodeLm';
@@ -37,7 +37,7 @@ export function registerChatModels(engine: Engine, logger: Logger): Disposable {
   const provider = new KiroChatProvider({
     api,
     exchange: engine.exchange,
-    models: () => kiroChatModels(accountModelIds(engine.pool), settings().hidden),
+    models: () => kiroChatModels(accountModels(engine), settings().hidden),
     thinking: () => thinkingConfigOf(settings().thinking),
   });
   let registration: Disposable | undefined;
@@ -53,8 +53,10 @@ export function registerChatModels(engine: Engine, logger: Logger): Disposable {
   apply();
   owned.add(provider);
   owned.add(toDisposable(() => registration?.dispose()));
-  // Accounts (and the models they report) change: VS Code hears of it when the list differs.
+  // Accounts come and go (the confirmed list appears or empties) and their catalogs change:
+  // VS Code hears of it when the list differs.
   owned.add(listen(engine.pool, 'change', () => provider.refresh()));
+  owned.add(listen(engine, 'models', () => provider.refresh()));
   owned.add(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(CHAT_MODELS_SECTION)) apply();
