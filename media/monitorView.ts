@@ -49,6 +49,8 @@ function accountItem(a: AccountRow, ctx: PageContext): HTMLElement {
     if (a.quota.resetAt) caption.append(countdown(h('span'), a.quota.resetAt, s.resetsIn));
     lines.push(meter(ratio, level), caption);
   }
+  const where = a.profile ? fmt.t(s.accountProfile, a.region, a.profile) : fmt.t(s.accountRegion, a.region);
+  lines.push(h('div', { className: 'muted account-region', text: where }));
   lines.push(h('div', { className: 'muted', text: fmt.t(s.accountUsage, fmt.int(a.requests), fmt.int(a.errors), fmt.number(a.credits)) }));
   return h('li', { className: `account account-${a.state}`, attrs: { 'data-account': a.id } }, ...lines);
 }

@@ -52,8 +52,8 @@ const snapshot: MonitorSnapshot = {
     lastHour: Array.from({ length: 60 }, (_, i) => ({ minute: 29_000_000 + i, requests: i % 7, errors: i % 13 === 0 ? 1 : 0, avgMs: 500 + i * 10 })),
   },
   accounts: [
-    { id: 'a1', label: 'alice@example.com', state: 'active', quota: { plan: 'KIRO PRO', used: 450, limit: 1000, resetAt: Date.now() + 86_400_000 }, requests: 30, errors: 1, credits: 1 },
-    { id: 'a2', label: '<img src=x onerror=alert(1)>', state: 'cooldown', until: Date.now() + 95_000, reason: 'throttled', requests: 12, errors: 1, credits: 0.5 },
+    { id: 'a1', label: 'alice@example.com', state: 'active', quota: { plan: 'KIRO PRO', used: 450, limit: 1000, resetAt: Date.now() + 86_400_000 }, region: 'eu-central-1', profile: 'EHGA3GRVQMUK', requests: 30, errors: 1, credits: 1 },
+    { id: 'a2', label: '<img src=x onerror=alert(1)>', state: 'cooldown', until: Date.now() + 95_000, reason: 'throttled', region: 'us-east-1', requests: 12, errors: 1, credits: 0.5 },
   ],
 };
 
@@ -111,6 +111,8 @@ test('monitor page renders under the strict CSP and speaks the protocol', async 
     // Untrusted text stays text.
     assert.equal(await page.locator('img').count(), 0);
     assert.ok((await page.textContent('#accounts'))?.includes('<img src=x onerror=alert(1)>'));
+    // Where each account's calls go: its region, and its organisation profile when it has one.
+    assert.deepEqual(await page.locator('.account-region').allTextContents(), ['Region eu-central-1 · profile EHGA3GRVQMUK', 'Region us-east-1']);
     assert.match((await page.textContent('.countdown')) ?? '', /1:3\d/);
     const testing = [{ accountId: 'a1', label: 'alice@example.com' }, { accountId: 'a2', label: 'bob@example.com' }];
     await post(page, { type: 'speedTest', test: { state: 'running', accounts: testing, results: [] } });

@@ -114,7 +114,7 @@ test('snapshot: service, stats per minute and account rows', () => {
   log.add({ ...failed, time: now - 1000, status: 200, durationMs: 100 });
   log.add({ ...failed, time: now - 500, status: 500, durationMs: 300 });
   const account = {
-    id: 'a', label: 'a@x', state: 'cooldown', cooldownUntil: now + 60_000, reason: `throttled ${JWT}`, profileArn: ARN,
+    id: 'a', label: 'a@x', state: 'cooldown', cooldownUntil: now + 60_000, reason: `throttled ${JWT}`, profileArn: ARN, apiRegion: 'us-east-1',
     quota: { plan: 'KIRO PRO', used: 10, limit: 100, resetAt: now + 1, fetchedAt: now, email: 'a@x' },
     counters: { requests: 3, errors: 1, credits: 0.5 },
   } as unknown as AccountView;
@@ -126,7 +126,8 @@ test('snapshot: service, stats per minute and account rows', () => {
   assert.equal(snap.stats.lastHour.length, 60);
   assert.deepEqual(accountRow(account), {
     id: 'a', label: 'a@x', state: 'cooldown', reason: 'throttled [redacted]', until: now + 60_000,
-    quota: { plan: 'KIRO PRO', used: 10, limit: 100, resetAt: now + 1 }, requests: 3, errors: 1, credits: 0.5,
+    quota: { plan: 'KIRO PRO', used: 10, limit: 100, resetAt: now + 1 }, region: 'us-east-1', profile: ARN.slice(ARN.lastIndexOf('/') + 1),
+    requests: 3, errors: 1, credits: 0.5,
   });
   assert.ok(!JSON.stringify(snap).includes(ARN));
 });

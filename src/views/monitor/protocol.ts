@@ -33,6 +33,9 @@ export interface AccountRow {
   /** End of a cooldown or exhaustion, epoch ms (host clock). */
   until?: number;
   quota?: { plan: string; used: number; limit: number; resetAt?: number };
+  /** Where its calls go, and its organisation profile's id (the ARN's last part: the ARN names the AWS account). */
+  region: string;
+  profile?: string;
   requests: number;
   errors: number;
   credits: number;

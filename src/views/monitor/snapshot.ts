@@ -1,5 +1,5 @@
 // Turns engine data into the page's view types. Pure; the only place that decides what of an
-// entry or account may reach the webview (no tokens, no profile ARNs, errors scrubbed).
+// entry or account may reach the webview (no tokens, no whole profile ARNs, errors scrubbed).
 import type { EngineState } from '../../proxy/engine';
 import type { RequestLogEntry, RequestStats } from '../../proxy/log';
 import type { AccountView } from '../../proxy/pool/account';
@@ -34,10 +34,17 @@ export function accountRow(a: AccountView): AccountRow {
     ...(a.reason ? { reason: scrubString(a.reason) } : {}),
     ...(until !== undefined ? { until } : {}),
     ...(a.quota ? { quota: { plan: a.quota.plan, used: a.quota.used, limit: a.quota.limit, ...(a.quota.resetAt ? { resetAt: a.quota.resetAt } : {}) } } : {}),
+    region: a.apiRegion,
+    ...(a.profileArn ? { profile: profileIdOf(a.profileArn) } : {}),
     requests: a.counters.requests,
     errors: a.counters.errors,
     credits: a.counters.credits,
   };
+}
+
+/** `arn:aws:codewhisperer:eu-central-1:123456789012:profile/ABCDEF` → `ABCDEF`. */
+function profileIdOf(arn: string): string {
+  return arn.slice(arn.lastIndexOf('/') + 1);
 }
 
 export function buildSnapshot(state: EngineState, stats: RequestStats, accounts: AccountView[], now: number): MonitorSnapshot {

@@ -36,6 +36,8 @@ const en = {
   availableIn: 'available again in {0}',
   // Label-value form: no plural rules needed for "1 errors".
   accountUsage: 'Requests {0} · Errors {1} · Credits {2}',
+  accountRegion: 'Region {0}',
+  accountProfile: 'Region {0} · profile {1}',
   'state.active': 'active',
   'state.cooldown': 'cooling down',
   'state.expired': 'token expired',
@@ -114,6 +116,8 @@ const zhCn: MonitorStrings = {
   resetsIn: '{0} 后重置',
   availableIn: '{0} 后恢复',
   accountUsage: '{0} 次请求 · {1} 次错误 · {2} 积分',
+  accountRegion: '区域 {0}',
+  accountProfile: '区域 {0} · 配置文件 {1}',
   'state.active': '可用',
   'state.cooldown': '冷却中',
   'state.expired': '令牌已过期',
