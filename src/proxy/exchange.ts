@@ -1,6 +1,7 @@
 // Layer 4: ties an account to a Kiro call. Takes a conversation, picks an account from the
 // pool, calls Kiro, classifies failures and fails over before the client sees a byte, then
-// yields decoded reply events and records the request log entry.
+// yields decoded reply events and records the request log entry. Just over 500 lines: one class
+// whose chat, web-search and count paths share the failover loop and the log entry's bookkeeping.
 import { randomUUID } from 'node:crypto';
 import type { Conversation, ReplyEvent, Usage } from './model';
 import type { Exchange, ExchangeRequest, ExchangeResult, WebSearchRequest, WebSearchRun } from './exchange-types';
