@@ -315,6 +315,45 @@ describe('Kiro Proxy in the extension host', function () {
     // It stays: the secrets test below checks the key went to SecretStorage only.
   });
 
+  it('an organisation account with several Kiro profiles: a quick pick asks once, the pick is its profile and region', async () => {
+    const team = 'arn:aws:codewhisperer:us-east-1:111122223333:profile/TEAMUSEAST1';
+    const eu = 'arn:aws:codewhisperer:eu-central-1:444455556666:profile/TEAMEUROPE1';
+    const tokens = { accessToken: 'aoa' + 'ProfileSuite'.repeat(8), refreshToken: 'aor' + 'ProfileSuite'.repeat(8), clientId: 'profileSuiteClient1', clientSecret: 'eyJ' + 'p'.repeat(60) };
+    await simPost('/__sim/accounts', {
+      id: 'acct-profiles', authMethod: 'idc', provider: 'Enterprise', region: 'eu-west-1', profileArn: null, email: 'org@example.com', ...tokens,
+      profiles: [{ arn: team, name: 'Team US' }, { arn: eu, name: 'Team Europe' }],
+    });
+    const w = vscode.window as unknown as Record<string, unknown>;
+    const original = w.showQuickPick;
+    const asked: Array<{ items: vscode.QuickPickItem[]; title?: string }> = [];
+    w.showQuickPick = async (items: readonly (vscode.QuickPickItem & { arn?: string })[], options?: vscode.QuickPickOptions) => {
+      const list = [...(await items)];
+      asked.push({ items: list, title: options?.title });
+      return list.find((i) => i.arn === eu);
+    };
+    try {
+      const view = await api.engine.pool.add({
+        credentials: { ...tokens, expiresAt: Date.now() + 3_600_000, authMethod: 'idc', provider: 'Enterprise', region: 'eu-west-1' },
+      });
+      // The quota call looks the profiles up; with two, none is picked for the user.
+      await api.engine.pool.refreshQuota(view.id).catch(() => undefined);
+      const chosen = await until('the picked profile saved', async () => {
+        const account = api.engine.pool.list().find((a) => a.id === view.id);
+        return account?.profileArn === eu ? account : undefined;
+      });
+      assert.equal(chosen.apiRegion, 'eu-central-1', "its calls now go to the profile's region");
+      assert.equal(asked.length, 1, 'asked once');
+      assert.deepEqual(asked[0].items.map((i) => [i.label, i.description]), [['Team US', 'us-east-1'], ['Team Europe', 'eu-central-1']]);
+      assert.match(asked[0].title ?? '', /Kiro profile for/);
+      // Nothing more is asked when the account changes again (counters, a later quota refresh).
+      await api.engine.pool.refreshQuota(view.id);
+      assert.equal(asked.length, 1, 'not asked again');
+      await api.engine.pool.remove(view.id);
+    } finally {
+      w.showQuickPick = original;
+    }
+  });
+
   it('the Claude Code writer produces .claude/settings.local.json (and its .gitignore line)', async () => {
     await withPrompts(
       {
