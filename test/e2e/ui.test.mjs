@@ -268,7 +268,7 @@ for (const cs of versions) {
     // VS Code 1.104 finalized the language model provider API; 1.99 has none, and no Kiro models.
     if (cs.name !== '1.99') step("the chat view's model picker lists the Kiro models the accounts reported", async () => {
       // The models the simulator's ListAvailableModels gives every account (test/sim/catalog.mjs).
-      const expected = ['Auto', 'Claude Haiku 4.5', 'Claude Opus 4.5', 'Claude Opus 4.6', 'Claude Sonnet 4', 'Claude Sonnet 4.5', 'Claude Sonnet 4.6'];
+      const expected = ['Auto', 'Claude Haiku 4.5', 'Claude Opus 4.5', 'Claude Opus 4.6', 'Claude Sonnet 4', 'Claude Sonnet 4.5', 'Claude Sonnet 4.6', 'GLM-5'];
       await page.keyboard.press('Escape');
       await page.keyboard.press('Control+Alt+I'); // Chat: Open Chat
       const picker = page.locator('.interactive-input-part .action-label[aria-label^="Models"]').first();

@@ -558,8 +558,10 @@ export class KiroSimulator {
         ok(ctx);
       }),
       'GET /__sim/requests': (ctx) => {
+        // `kind=chat`: chat calls of either style (REST path, or the JSON 1.0 target at the root).
         const path = ctx.url.searchParams.get('path');
-        ok(ctx, { requests: path ? this.requests.filter((r) => r.path === path) : this.requests });
+        const chat = ctx.url.searchParams.get('kind') === 'chat';
+        ok(ctx, { requests: chat ? this.chatRequests() : path ? this.requests.filter((r) => r.path === path) : this.requests });
       },
       'GET /__sim/replies': (ctx) => ok(ctx, { replies: this.replies }),
       'GET /__sim/searches': (ctx) => ok(ctx, { searches: this.searches }),

@@ -348,7 +348,7 @@ describe('Kiro Proxy in the extension host', function () {
       // Nothing more is asked when the account changes again (counters, a later quota refresh).
       await api.engine.pool.refreshQuota(view.id);
       assert.equal(asked.length, 1, 'not asked again');
-      await api.engine.pool.remove(view.id);
+      // It stays: the secrets test below checks its tokens went to SecretStorage only.
     } finally {
       w.showQuickPick = original;
     }

@@ -17,7 +17,12 @@ const [major, minor] = vscode.version.split('.').map(Number);
 /** VS Code 1.104 finalized `lm.registerLanguageModelChatProvider`. */
 const HAS_PROVIDER_API = major > 1 || minor >= 104;
 /** What the simulator's ListAvailableModels lists for its accounts (test/sim/catalog.mjs). */
-const SIM_MODELS = ['auto', 'claude-haiku-4.5', 'claude-opus-4.5', 'claude-opus-4.6', 'claude-sonnet-4', 'claude-sonnet-4.5', 'claude-sonnet-4.6'];
+// Every model the suite's accounts list: the simulator's 2026 catalog (test/sim/catalog.mjs, all but
+// the opt-in gpt-5.6), in sort order. The fixture's two accounts list fewer; the ones the suite adds, all.
+const SIM_MODELS = [
+  'MiniMax-M2.5', 'auto', 'claude-haiku-4.5', 'claude-opus-4.5', 'claude-opus-4.6', 'claude-opus-4.7', 'claude-opus-4.8', 'claude-opus-5',
+  'claude-sonnet-4', 'claude-sonnet-4.5', 'claude-sonnet-4.6', 'claude-sonnet-5', 'deepseek-3.2', 'glm-5', 'qwen3-coder-next',
+];
 /** A real 1×1 PNG: the workbench decodes images it passes on, and a broken one fails there. */
 const PNG = Uint8Array.from(Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64'));
 
@@ -56,7 +61,7 @@ async function model(id: string): Promise<vscode.LanguageModelChat> {
 }
 
 async function lastChat(): Promise<RecordedChat> {
-  const { requests } = await simGet<{ requests: RecordedChat[] }>('/__sim/requests?path=/generateAssistantResponse');
+  const { requests } = await simGet<{ requests: RecordedChat[] }>('/__sim/requests?kind=chat');
   assert.ok(requests.length > 0, 'the simulator received a chat request');
   return requests[requests.length - 1];
 }

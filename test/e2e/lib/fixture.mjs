@@ -15,9 +15,12 @@ export async function kiroFixture() {
   const tokenDir = path.join(dir, 'kiro-cache');
   const workspace = path.join(dir, 'workspace');
   const sim = await startSimulator({ seed: 7 });
+  // Fewer models than the 2026 catalog, so the chat view's model picker shows them all at once;
+  // glm-5 is one of Kiro's text-only models.
+  const models = ['auto', 'claude-sonnet-4', 'claude-sonnet-4.5', 'claude-haiku-4.5', 'claude-opus-4.5', 'claude-sonnet-4.6', 'claude-opus-4.6', 'glm-5'];
   const accounts = [
-    sim.addAccount({ id: 'acct-1', authMethod: 'social', provider: 'Google', email: 'alice@example.com' }),
-    sim.addAccount({ id: 'acct-2', authMethod: 'idc', email: 'bob@example.com' }),
+    sim.addAccount({ id: 'acct-1', authMethod: 'social', provider: 'Google', email: 'alice@example.com', models }),
+    sim.addAccount({ id: 'acct-2', authMethod: 'idc', email: 'bob@example.com', models }),
   ];
   sim.makeTokenFile(tokenDir, accounts[0], { fileName: 'kiro-auth-token.json' });
   sim.makeTokenFile(tokenDir, accounts[1], { fileName: 'kiro-account-2.json' });
