@@ -65,7 +65,10 @@ export async function startRaw(upstreamUrl) {
 /** Our proxy, as a user runs it: the CLI with its own token cache and data folder. */
 export async function startProxy({ simUrl, tokenDir, cli = join(ROOT, 'dist', 'cli.js'), nodeArgs = [] }) {
   const dataDir = mkdtempSync(join(tmpdir(), 'kiro-bench-data-'));
-  const { child, match, stderr } = await spawnReady([...nodeArgs, cli, '--port', '0', '--token-dir', tokenDir, '--data-dir', dataDir], {
+  // Legacy REST hosts: direct and the raw pass-through replay the Kiro request the proxy sent,
+  // and a raw pass-through cannot keep the kiro.dev host name the simulator tells styles apart by.
+  // Both styles cost the proxy the same (a path and a header differ).
+  const { child, match, stderr } = await spawnReady([...nodeArgs, cli, '--port', '0', '--token-dir', tokenDir, '--data-dir', dataDir, '--kiro-endpoints', 'legacy'], {
     env: { KIRO_PROXY_ENDPOINT: simUrl }, ready: /listening on (http:\/\/\S+)/, name: 'kiro-proxy',
   });
   return {
