@@ -196,16 +196,18 @@ describe('upstream faults (2 accounts, first-byte timeout 800 ms, idle timeout 1
     // a never answers, b is healthy: requests go on until a was tried; all are answered.
     proxy.sim.setBehavior(a.id, { firstByteDelayMs: 20_000 });
     const fromSeq = proxy.sim.state.requestCount;
-    const chat = (r: any) => r.seq > fromSeq && r.path === '/generateAssistantResponse' && r.account === a.id;
-    for (let i = 0; i < 12 && !proxy.sim.requests.some(chat); i++) {
+    // Chat calls of either Kiro style (REST path, or the kiro.dev JSON 1.0 target at the root).
+    const chat = (r: any) => r.seq > fromSeq && r.account === a.id;
+    const triedSilent = () => proxy.sim.chatRequests().some(chat);
+    for (let i = 0; i < 12 && !triedSilent(); i++) {
       const started = Date.now();
       const res = await postJson(proxy.url, '/v1/messages', { ...MESSAGE(i % 2 === 1), messages: [{ role: 'user', content: `question ${i}` }] });
       assert.equal(res.status, 200, res.text);
       assert.ok(Date.now() - started < 5000, `answered after ${Date.now() - started} ms`);
     }
-    assert.ok(proxy.sim.requests.some(chat), 'the silent account was tried');
+    assert.ok(triedSilent(), 'the silent account was tried');
     // The stalled upstream requests were aborted, not left hanging at the simulator.
-    await waitFor(() => proxy.sim.requests.filter((r: any) => chat(r) && r.outcome !== 'aborted').length === 0, 3000, 'stalled calls aborted');
+    await waitFor(() => proxy.sim.chatRequests().filter((r: any) => chat(r) && r.outcome !== 'aborted').length === 0, 3000, 'stalled calls aborted');
   });
 
   it('a first byte that never comes on every account: a timeout error, quickly', async () => {
