@@ -40,7 +40,8 @@ describe('an outbound proxy per account', { timeout: 90_000 }, () => {
   before(async () => {
     socks = await startSocks5Proxy(SOCKS_AUTH);
     connect = await startConnectProxy(HTTP_AUTH);
-    proxy = await startProxy({ accounts: 3 });
+    // Legacy hosts: the counting proxies tell Kiro's calls apart by their REST paths.
+    proxy = await startProxy({ accounts: 3, args: ['--kiro-endpoints', 'legacy'] });
     anthropic = new Anthropic({ baseURL: proxy.url, apiKey: 'unused', maxRetries: 0 });
   });
   after(async () => {
@@ -158,7 +159,7 @@ describe('outbound proxies from the command line', { timeout: 90_000 }, () => {
   it('--outbound-proxy socks5h:// carries every account through one SOCKS5 proxy, host names resolved by the proxy', async () => {
     const socks = await startSocks5Proxy();
     try {
-      const proxy = await startProxy({ accounts: 2, args: ['--outbound-proxy', socks.url.replace('socks5:', 'socks5h:')] });
+      const proxy = await startProxy({ accounts: 2, args: ['--outbound-proxy', socks.url.replace('socks5:', 'socks5h:'), '--kiro-endpoints', 'legacy'] });
       try {
         const anthropic = new Anthropic({ baseURL: proxy.url, apiKey: 'unused', maxRetries: 0 });
         for (let i = 0; i < 3; i++) await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: `g${i}` }] });
