@@ -27,12 +27,9 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
       size += chunk.length;
       if (size > maxBytes) {
         done();
-        // What leaving a `for await` loop early did (the stream destroyer for a server
-        // request): the request is destroyed detached from its socket, so the rest of the
-        // upload is dropped while the 413 can still be sent on the connection.
-        (req as { socket: unknown }).socket = null;
-        req.on('error', () => undefined);
-        req.destroy(Object.assign(new Error('The operation was aborted'), { name: 'AbortError', code: 'ABORT_ERR' }));
+        // The rest of the upload is dropped as it arrives (see server/linger.ts), so the 413
+        // reaches a client that is still sending.
+        req.resume();
         reject(tooLarge(maxBytes));
         return;
       }

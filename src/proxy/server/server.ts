@@ -12,6 +12,7 @@ import * as gemini from '../protocols/gemini';
 import { sendJson } from '../protocols/reply';
 import { allowedHosts, checkApiKey, checkHost, checkJsonContentType, checkOrigin, keyMatches, presentedKey } from './guards';
 import { readJsonBody } from './body';
+import { closeAfterDraining } from './linger';
 import { LightAbortController } from '../abort';
 import { healthBody } from './admin';
 import { routeTable } from './routes';
@@ -201,8 +202,11 @@ function sendError(req: http.IncomingMessage, res: http.ServerResponse, protocol
   const headers: Record<string, string> = {};
   if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)));
   // A request body we did not read (413, 415, 401 before the upload ended) must not be drained
-  // at the client's pace: answer, then close the connection.
-  if (hasBody(req) && !req.complete) headers.connection = 'close';
+  // at the client's pace: answer, then close the connection once the client stops sending.
+  if (hasBody(req) && !req.complete) {
+    headers.connection = 'close';
+    closeAfterDraining(req, res);
+  }
   sendJson(res, error.status, body, headers);
 }
 
