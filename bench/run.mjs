@@ -51,8 +51,9 @@ const CFG = {
     : [{ mb: 1, chunk: 160, runs: 3 }, { mb: 1, chunk: Number(argv['stream-chunk-bytes'] ?? 16384), runs: 5 }, { mb: 10, chunk: Number(argv['stream-chunk-bytes'] ?? 16384), runs: 2 }],
   levels: SMOKE ? [100, 1000] : [100, 500, 1000],
   frameDelayMs: 20,
-  slowReaderPauseMs: 20,
-  slowReaderMb: Number(process.env.BENCH_SLOW_MB ?? (SMOKE ? 1 : 4)),
+  slowReaderPauseMs: 5,
+  slowReaderStallMs: 1000,
+  slowReaderMb: Number(process.env.BENCH_SLOW_MB ?? (SMOKE ? 1 : 8)),
   firstFrameDelayMs: 50,
   soakSeconds: Number(argv['soak-seconds'] ?? (SMOKE ? 30 : 300)),
   soakConcurrency: 16,
@@ -259,10 +260,11 @@ await phase('throughput', async () => {
 
 // ---- 2b. slow reader -------------------------------------------------------------------------
 
-// A client that reads slowly (a pause after every read) must get fewer, larger events, never a
-// queue of the fast reader's small ones: what Kiro sent meanwhile leaves as one event. The proxy
-// only sees a slow client once the kernel's socket buffers are full (a few MB on loopback), so
-// the answer is 4 MB (≈6 MB of SSE; 1 MB in the smoke run, where the effect is smaller).
+// A client that reads slowly (busy for a second, then a pause after every read) must get fewer,
+// larger events, never a queue of the fast reader's small ones: what Kiro sent meanwhile leaves
+// joined. The proxy only sees a slow client once the kernel's socket buffers are full (about
+// 4 MB on loopback here: everything before that left as the fast reader's events), so the
+// answer is 8 MB (≈9 MB of SSE). The smoke run's 1 MB fits in those buffers: no target there.
 await phase('slowreader', async () => {
   const agent = makeAgent();
   const chunk = Number(argv['stream-chunk-bytes'] ?? 16384);
@@ -270,13 +272,13 @@ await phase('slowreader', async () => {
   const text = makeText(CFG.slowReaderMb * 1024 * 1024, 9);
   await admin(sim.url, '/__sim/behavior', { account: sim.account, reply: { text, deltaSize: [1, 10] } });
   const readers = {};
-  for (const [name, readDelayMs] of [['fast', 0], ['slow', CFG.slowReaderPauseMs]]) {
-    const res = await send(target.proxy, bodyFor('proxy', `slow reader ${name}`), { agent, timeoutMs: 600_000, readDelayMs });
+  for (const [name, readDelayMs, stallMs] of [['fast', 0, 0], ['slow', CFG.slowReaderPauseMs, CFG.slowReaderStallMs]]) {
+    const res = await send(target.proxy, bodyFor('proxy', `slow reader ${name}`), { agent, timeoutMs: 600_000, readDelayMs, stallMs });
     const a = answer('proxy', res);
     readers[name] = { intact: res.status === 200 && a.complete && a.text === text, sseEvents: a.events, sseBytes: res.bytes, reads: res.reads, streamingMs: round(res.endAt - res.firstAt, 1) };
     res.chunks.length = 0;
   }
-  results.figures.slowReader = { textMb: CFG.slowReaderMb, simChunkBytes: chunk, pauseMsPerRead: CFG.slowReaderPauseMs, ...readers };
+  results.figures.slowReader = { textMb: CFG.slowReaderMb, simChunkBytes: chunk, pauseMsPerRead: CFG.slowReaderPauseMs, stallMs: CFG.slowReaderStallMs, ...readers };
   await admin(sim.url, '/__sim/behavior', { account: sim.account, reply: null });
   agent.destroy();
   await admin(sim.url, '/__sim/config', { maxChunkBytes: 160 });
@@ -509,8 +511,8 @@ function printReport(r) {
   }
   const R = r.figures.slowReader;
   if (R && !R.error) {
-    row(`slow reader (${R.pauseMsPerRead} ms pause per read), ${R.textMb}MB/${R.simChunkBytes}B: SSE events`, '', '', `${R.slow.sseEvents} in ${R.slow.reads} reads`,
-      `fast reader ${R.fast.sseEvents} events in ${R.fast.reads} reads; intact ${R.fast.intact && R.slow.intact}`, 'fewer, larger', R.slow.intact && R.fast.intact && R.slow.sseEvents < R.fast.sseEvents);
+    row(`slow reader (${R.stallMs ? `${R.stallMs} ms stall, then ` : ''}${R.pauseMsPerRead} ms pause per read), ${R.textMb}MB/${R.simChunkBytes}B: SSE events`, '', '', `${R.slow.sseEvents} in ${R.slow.reads} reads`,
+      `fast reader ${R.fast.sseEvents} events in ${R.fast.reads} reads; intact ${R.fast.intact && R.slow.intact}`, SMOKE ? '' : '≤ 0.8× fast', SMOKE ? undefined : R.slow.intact && R.fast.intact && R.slow.sseEvents <= 0.8 * R.fast.sseEvents);
   }
   const C = r.figures.concurrency;
   if (C && !C.error) {

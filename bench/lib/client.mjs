@@ -12,7 +12,7 @@ export function makeAgent() {
  * One exchange. Times (ms, performance.now): start, headers, first body byte, last byte.
  * @param {{url: string, path: string, headers: Record<string,string>}} target
  * @param {string|Buffer} body
- * @param {{agent: http.Agent, keep?: boolean, timeoutMs?: number, abortAfterFirstChunk?: boolean, readDelayMs?: number}} opts
+ * @param {{agent: http.Agent, keep?: boolean, timeoutMs?: number, abortAfterFirstChunk?: boolean, readDelayMs?: number, stallMs?: number}} opts
  */
 export async function send(target, body, opts) {
   const first = await sendOnce(target, body, opts);
@@ -22,7 +22,7 @@ export async function send(target, body, opts) {
   return first;
 }
 
-function sendOnce(target, body, { agent, keep = true, timeoutMs = 120_000, abortAfterFirstChunk = false, readDelayMs = 0 }) {
+function sendOnce(target, body, { agent, keep = true, timeoutMs = 120_000, abortAfterFirstChunk = false, readDelayMs = 0, stallMs = 0 }) {
   const u = new URL(target.url);
   const payload = typeof body === 'string' ? Buffer.from(body) : body;
   return new Promise((resolve) => {
@@ -40,8 +40,10 @@ function sendOnce(target, body, { agent, keep = true, timeoutMs = 120_000, abort
         bytes += c.length;
         reads++;
         if (keep) chunks.push(c);
-        // A slow reader: stop reading for a while after every chunk (the socket fills meanwhile).
-        if (readDelayMs > 0) { res.pause(); setTimeout(() => res.resume(), readDelayMs); }
+        // A slow reader: stops reading for `stallMs` after the first chunk (a busy client), then
+        // for a while after every chunk (the socket fills meanwhile).
+        const pauseMs = reads === 1 && stallMs > 0 ? stallMs : readDelayMs;
+        if (pauseMs > 0) { res.pause(); setTimeout(() => res.resume(), pauseMs); }
         if (abortAfterFirstChunk) { req.destroy(); done({ status: res.statusCode, aborted: true, t0, headersAt, firstAt, endAt: performance.now(), bytes, chunks }); }
       });
       res.on('end', () => done({ status: res.statusCode, t0, headersAt, firstAt, endAt: performance.now(), bytes, reads, chunks }));

@@ -45,8 +45,9 @@ export class FakeResponse extends PassThrough {
   readonly head: Promise<void>;
   private headWritten!: () => void;
 
-  constructor(highWaterMark?: number) {
-    super(highWaterMark === undefined ? {} : { highWaterMark });
+  /** A number is both sides' high-water mark; options set each side (a socket that takes writes but is not read). */
+  constructor(highWaterMark?: number | { readableHighWaterMark: number; writableHighWaterMark: number }) {
+    super(highWaterMark === undefined ? {} : typeof highWaterMark === 'number' ? { highWaterMark } : highWaterMark);
     this.head = new Promise((resolve) => (this.headWritten = resolve));
   }
 

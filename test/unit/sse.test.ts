@@ -159,6 +159,31 @@ describe('SseWriter', () => {
     );
   });
 
+  it('a write still in the socket a tick later holds what follows, joined, even before the socket reports full', async () => {
+    // Takes every write (a roomy buffer, like the kernel's) but nobody reads: the first write never leaves.
+    const res = new FakeResponse({ readableHighWaterMark: 16, writableHighWaterMark: 1024 * 1024 });
+    const writes: string[] = [];
+    const write = res.write.bind(res);
+    res.write = ((chunk: string, cb?: () => void) => (writes.push(chunk), write(chunk, cb))) as typeof res.write;
+    const writer = new SseWriter(asResponse(res));
+    writer.open();
+    await writer.sendDelta('a', 'x'.repeat(100), render);
+    await nextTurn();
+    const pieces = Array.from({ length: 10 }, (_, i) => `${i},`);
+    for (const piece of pieces) {
+      await writer.sendDelta('a', piece, render);
+      await nextTurn(); // a tick apart: without the hold, each would be its own write
+    }
+    assert.equal(writes.length, 1, 'nothing more is written while the first write sits in the socket');
+    let seen = drain(res); // the client reads: the first write leaves, what waited goes out as one event
+    await sleep(5);
+    seen += drain(res);
+    writer.end();
+    seen += drain(res);
+    assert.equal(writes.length, 2);
+    assert.equal(seen, `data: ${render('x'.repeat(100))}\n\ndata: ${render(pieces.join(''))}\n\n`);
+  });
+
   it('a held run stops taking deltas once it reaches its bound: then sendDelta waits for drain too', async () => {
     const res = new FakeResponse(8);
     const writer = new SseWriter(asResponse(res));

@@ -30,7 +30,7 @@ export function formatSseEvent(data: string, event?: string): string {
 /** The parts of a ServerResponse the writer uses. */
 export type SseResponse = Pick<
   ServerResponse,
-  'writeHead' | 'flushHeaders' | 'write' | 'end' | 'once' | 'off' | 'writableEnded' | 'destroyed' | 'writableHighWaterMark'
+  'writeHead' | 'flushHeaders' | 'write' | 'end' | 'once' | 'writableEnded' | 'destroyed' | 'writableHighWaterMark' | 'writableLength'
 >;
 
 export interface Heartbeat {
@@ -40,6 +40,9 @@ export interface Heartbeat {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
+
+/** How long a slow client's events are gathered before they are written (see SseWriter.slowClient). */
+const SLOW_CLIENT_FLUSH_MS = 20;
 
 /** A run of deltas of one key, rendered into one event when it is written. */
 interface DeltaRun {
@@ -52,10 +55,12 @@ interface DeltaRun {
 /**
  * Writes events to the response. The events of one tick (a renderer turning one upstream
  * chunk into many events) are joined and leave in a single write at the end of the tick:
- * one chunk and one syscall instead of one per event. Once a write finds the socket full,
- * nothing more is written until 'drain': `send` waits for it, so a client that reads slowly
- * holds back the upstream read, while `sendDelta` keeps taking deltas of the same run (up to
- * `maxHeldDeltaChars`) so that what Kiro sent meanwhile leaves as one larger event on drain.
+ * one chunk and one syscall instead of one per event. While the last write has not left for
+ * the kernel (a client that reads slowly has filled its socket), nothing more is written:
+ * `send` waits for it, so a slow client holds back the upstream read, while `sendDelta` keeps
+ * taking deltas of the same run (up to `maxHeldDeltaChars`) so that what Kiro sent meanwhile
+ * leaves as one larger event once the socket takes data again. A slow client gets fewer,
+ * larger events, never a queue of small ones.
  */
 export class SseWriter implements SseSink {
   private heartbeat?: NodeJS.Timeout;
@@ -67,10 +72,26 @@ export class SseWriter implements SseSink {
   /** Deltas after `pending`, joined until something else is sent or they are written. */
   private run?: DeltaRun;
   private flushQueued = false;
+  /** A flush waiting on a timer (a slow client's stream), cleared when the stream ends. */
+  private flushTimer?: NodeJS.Timeout;
+  /**
+   * The client has filled its socket once: from then on its events are gathered for up to
+   * SLOW_CLIENT_FLUSH_MS (or `maxHeldDeltaChars`) instead of one tick, since a client that is
+   * megabytes behind gains nothing from small events and reads fewer, larger ones faster.
+   */
+  private slowClient = false;
   /** Something (the headers at least) went to the socket. */
   private started = false;
   /** Set while the socket is full: sends wait for it. */
   private draining?: Promise<void>;
+  /** Numbers the writes, so the wait ends on the callback of the write it waits for. */
+  private writes = 0;
+  /** The last write whose callback has not come yet (0: none). */
+  private unsentWrite = 0;
+  /** The write the stream waits for (0: not waiting). */
+  private waitingFor = 0;
+  /** Ends the wait for the socket (its write left, or the client went away). */
+  private release?: () => void;
   /** Above this many buffered characters the batch is written at once, not at the end of the tick. */
   private readonly flushAt: number;
   /** Delta text held for a full socket before sendDelta waits too: bounds a slow stream's memory. */
@@ -86,6 +107,8 @@ export class SseWriter implements SseSink {
       this.pending = '';
       this.run = undefined;
       clearTimeout(this.heartbeat);
+      clearTimeout(this.flushTimer);
+      this.release?.();
     });
   }
 
@@ -139,7 +162,7 @@ export class SseWriter implements SseSink {
       this.run = { key, text, render, event };
     }
     if (!this.draining) {
-      if (this.pending.length + this.run.text.length >= this.flushAt) this.flush();
+      if (this.pending.length + this.run.text.length >= this.flushSize()) this.flush();
       else this.queueFlush();
     }
     // While the socket is full the run is held, not written, up to its bound; past it, wait for drain.
@@ -149,6 +172,7 @@ export class SseWriter implements SseSink {
   /** Writes what is buffered along with the end of the response. */
   end(): void {
     clearTimeout(this.heartbeat);
+    clearTimeout(this.flushTimer);
     if (this.closed) return;
     this.closeRun();
     const rest = this.pending;
@@ -162,15 +186,21 @@ export class SseWriter implements SseSink {
     this.noteWrite();
     this.closeRun();
     this.pending += chunk;
-    if (this.pending.length >= this.flushAt) this.flush();
+    if (this.pending.length >= this.flushSize()) this.flush();
     else this.queueFlush();
     return this.draining ?? RESOLVED;
+  }
+
+  /** Buffered characters that are written at once rather than when the queued flush runs. */
+  private flushSize(): number {
+    return this.slowClient ? this.maxHeldDeltaChars : this.flushAt;
   }
 
   private queueFlush(): void {
     if (this.flushQueued) return;
     this.flushQueued = true;
-    process.nextTick(this.flushTick);
+    if (this.slowClient) this.flushTimer = setTimeout(this.flushTick, SLOW_CLIENT_FLUSH_MS);
+    else process.nextTick(this.flushTick);
   }
 
   /** Renders the delta run into `pending`, where it keeps its place before what follows. */
@@ -183,8 +213,14 @@ export class SseWriter implements SseSink {
 
   private flush(): void {
     this.flushQueued = false;
-    // A full socket takes nothing more: what waits is written, joined, on 'drain'.
+    clearTimeout(this.flushTimer);
     if (this.closed || this.draining) return;
+    // The last write is still in the socket a tick later: the client is not reading. Hold what
+    // came since (the delta run keeps growing) until that write has left.
+    if (this.unsentWrite !== 0 && this.res.writableLength > 0) {
+      this.waitForWrite(this.unsentWrite);
+      return;
+    }
     this.closeRun();
     const chunk = this.pending;
     this.pending = '';
@@ -195,25 +231,25 @@ export class SseWriter implements SseSink {
       return;
     }
     this.started = true;
-    if (this.res.write(chunk)) return;
-    this.draining = this.drained().then(() => {
-      this.draining = undefined;
-      this.flush();
-    });
+    const id = ++this.writes;
+    this.unsentWrite = id;
+    if (!this.res.write(chunk, () => this.written(id))) this.waitForWrite(id);
   }
 
-  /** Waits for the socket buffer to empty, or for the client to go away. */
-  private drained(): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        this.res.off('drain', done);
-        this.res.off('close', done);
-        resolve();
-      };
-      this.res.once('drain', done);
-      this.res.once('close', done);
-      // The socket may have died between the failed write and here, so 'close' already fired.
-      if (this.closed) done();
+  private written(id: number): void {
+    if (this.unsentWrite === id) this.unsentWrite = 0;
+    if (this.waitingFor === id) this.release?.();
+  }
+
+  /** Nothing is written until write `id` has left (or the client went away); then what waits leaves, joined. */
+  private waitForWrite(id: number): void {
+    this.slowClient = true;
+    this.waitingFor = id;
+    this.draining = new Promise<void>((resolve) => (this.release = resolve)).then(() => {
+      this.release = undefined;
+      this.waitingFor = 0;
+      this.draining = undefined;
+      this.flush();
     });
   }
 }
