@@ -5,6 +5,8 @@ import type { ReplyEvent } from '../../src/proxy/model';
 import { parseResponsesRequest, renderResponseStream, newResponseId, type ResponseHead } from '../../src/proxy/protocols/openai-responses';
 import { ResponseStore } from '../../src/proxy/protocols/openai-responses';
 import { ProxyError } from '../../src/proxy/errors';
+import { FakeResponse, MemorySink } from './sse-harness';
+import { SseWriter, type SseResponse } from '../../src/proxy/protocols/sse';
 
 async function* replay(events: ReplyEvent[], failAfter?: number): AsyncGenerator<ReplyEvent> {
   for (const [i, event] of events.entries()) {
@@ -18,8 +20,9 @@ function head(clientTools = new Map()): ResponseHead {
 }
 
 async function render(events: AsyncIterable<ReplyEvent>, h = head()) {
-  const sent: any[] = [];
-  const result = await renderResponseStream(events, { send: async (data, event) => void sent.push({ event, ...JSON.parse(data) }) }, h);
+  const sink = new MemorySink();
+  const result = await renderResponseStream(events, sink, h);
+  const sent: any[] = sink.events().map(([event, data]) => ({ event, ...(data as object) }));
   return { sent, result };
 }
 
@@ -142,6 +145,29 @@ describe('renderResponseStream', () => {
     assert.equal(completed.output[2].arguments, '{"p":1}');
     assert.equal(completed.usage.total_tokens, 12);
     assert.equal(result.reply?.content.length, 3);
+  });
+
+  test('through the SSE writer, text deltas waiting together leave as one event and the sequence numbers still run without a gap', async () => {
+    const res = new FakeResponse();
+    const writer = new SseWriter(res as unknown as SseResponse);
+    writer.open();
+    const pieces = ['Hel', 'lo', ', ', 'wor', 'ld'];
+    await renderResponseStream(
+      replay([...pieces.map((text) => ({ type: 'text' as const, text })), { type: 'end', stopReason: 'end_turn', usage: { inputTokens: 1, outputTokens: 5 } }]),
+      writer,
+      head(),
+    );
+    writer.end();
+    const sent = String(res.read())
+      .split('\n\n')
+      .filter((frame) => frame)
+      .map((frame) => JSON.parse(/^data: (.*)$/m.exec(frame)![1]));
+    assert.deepEqual(sent.map((e) => e.sequence_number), sent.map((_, i) => i));
+    const deltas = sent.filter((e) => e.type === 'response.output_text.delta');
+    assert.equal(deltas.length, 1, 'the five deltas of one tick are one event');
+    assert.deepEqual(Object.keys(deltas[0]), ['type', 'sequence_number', 'item_id', 'output_index', 'content_index', 'delta', 'logprobs']);
+    assert.equal(deltas[0].delta, 'Hello, world');
+    assert.equal(sent.find((e) => e.type === 'response.output_text.done').text, 'Hello, world');
   });
 
   test('max tokens is incomplete; a failure after the start is response.failed', async () => {

@@ -12,8 +12,8 @@ import type { ProtocolContext } from '../../src/proxy/protocols/types';
 /** Collects what a renderer sends, as the exact SSE bytes. */
 export class MemorySink implements SseSink {
   text = '';
-  async send(data: string, event?: string): Promise<void> {
-    this.text += formatSseEvent(data, event);
+  async send(data: string | (() => string), event?: string): Promise<void> {
+    this.text += formatSseEvent(typeof data === 'string' ? data : data(), event);
   }
   /** Every delta its own event, as the renderer made it (the writer's joining is tested on its own). */
   async sendDelta(_key: string, text: string, render: (text: string) => string, event?: string): Promise<void> {

@@ -4,8 +4,12 @@ import type { ServerResponse } from 'node:http';
 
 /** Where a streaming renderer sends events; the socket in production, memory in tests. */
 export interface SseSink {
-  /** Resolves once the event is accepted; a no-op after the client has gone. */
-  send(data: string, event?: string): Promise<void>;
+  /**
+   * Resolves once the event is accepted; a no-op after the client has gone. `data` may be a
+   * function, called when the event takes its place in the stream (after a delta run before it
+   * is rendered): for protocols that number their events.
+   */
+  send(data: string | (() => string), event?: string): Promise<void>;
   /**
    * Sends a text delta as the event `render(text)`. Deltas of one `key` that are still waiting
    * to be written (sent in the same tick, or while a slow client's socket is full) leave as ONE
@@ -149,8 +153,10 @@ export class SseWriter implements SseSink {
     return this.clientGone || this.res.writableEnded || this.res.destroyed;
   }
 
-  send(data: string, event?: string): Promise<void> {
-    return this.writeRaw(formatSseEvent(data, event));
+  send(data: string | (() => string), event?: string): Promise<void> {
+    if (this.closed) return RESOLVED;
+    this.closeRun();
+    return this.writeRaw(formatSseEvent(typeof data === 'string' ? data : data(), event));
   }
 
   sendDelta(key: string, text: string, render: (text: string) => string, event?: string): Promise<void> {

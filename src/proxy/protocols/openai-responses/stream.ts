@@ -14,11 +14,15 @@ export interface StreamResult {
 
 /**
  * Renders reply events as Responses stream events, each with `type` and `sequence_number`.
- * A failure after the start becomes `response.failed` carrying the error.
+ * A failure after the start becomes `response.failed` carrying the error. Numbers are given
+ * when an event takes its place in the stream, so that text deltas waiting together can leave
+ * as one (SseSink.sendDelta) and the numbers still run without a gap.
  */
-export async function renderResponseStream(events: AsyncIterable<ReplyEvent>, sink: Pick<SseSink, 'send'>, head: ResponseHead): Promise<StreamResult> {
+export async function renderResponseStream(events: AsyncIterable<ReplyEvent>, sink: SseSink, head: ResponseHead): Promise<StreamResult> {
   let sequence = 0;
-  const emit = (type: string, payload: object) => sink.send(JSON.stringify({ type, sequence_number: sequence++, ...payload }), type);
+  const emit = (type: string, payload: object) => sink.send(() => JSON.stringify({ type, sequence_number: sequence++, ...payload }), type);
+  const delta = (type: string, key: string, text: string, place: object, after?: object) =>
+    sink.sendDelta(key, text, (joined) => JSON.stringify({ type, sequence_number: sequence++, ...place, delta: joined, ...after }), type);
   const output: OutputItem[] = [];
   const content: Reply['content'] = [];
   let open:
@@ -67,7 +71,7 @@ export async function renderResponseStream(events: AsyncIterable<ReplyEvent>, si
             });
           }
           open.text += event.text;
-          await emit('response.reasoning_summary_text.delta', { item_id: open.id, output_index: open.index, summary_index: 0, delta: event.text });
+          await delta('response.reasoning_summary_text.delta', open.id, event.text, { item_id: open.id, output_index: open.index, summary_index: 0 });
           break;
         }
         case 'thinking_signature':
@@ -96,7 +100,7 @@ export async function renderResponseStream(events: AsyncIterable<ReplyEvent>, si
             await emit('response.content_part.added', { item_id: open.id, output_index: open.index, content_index: 0, part: outputText('') });
           }
           open.text += event.text;
-          await emit('response.output_text.delta', { item_id: open.id, output_index: open.index, content_index: 0, delta: event.text, logprobs: [] });
+          await delta('response.output_text.delta', open.id, event.text, { item_id: open.id, output_index: open.index, content_index: 0 }, { logprobs: [] });
           break;
         }
         case 'tool_start': {
