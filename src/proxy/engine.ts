@@ -7,7 +7,7 @@ import { redactingLogger, registerSecret, silentLogger, type Logger } from './lo
 import { KiroHttp } from './kiro/http';
 import { kiroHosts, type KiroHosts } from './kiro/endpoints';
 import { KiroExchange } from './exchange';
-import { AccountPool } from './pool/pool';
+import { AccountPool, type PoolChange } from './pool/pool';
 import type { CatalogModel } from './pool/catalog';
 import type { AccountStore } from './pool/store';
 import { ProxyServer } from './server/server';
@@ -42,7 +42,15 @@ export type { CatalogModel } from './pool/catalog';
  * `state`: the server started, stopped or failed. `models`: the catalog (`models()`) changed, an
  * account reported a new list or was enabled, disabled, added or removed.
  */
-export class Engine extends EventEmitter<{ state: [EngineState]; models: [CatalogModel[]] }> {
+/** The engine's events, with the two Node emits itself about listeners (the catalog is watched on demand). */
+interface EngineEvents {
+  state: [EngineState];
+  models: [CatalogModel[]];
+  newListener: [event: string | symbol];
+  removeListener: [event: string | symbol];
+}
+
+export class Engine extends EventEmitter<EngineEvents> {
   readonly log: RequestLog;
   readonly pool: AccountPool;
   readonly logger: Logger;
@@ -78,15 +86,22 @@ export class Engine extends EventEmitter<{ state: [EngineState]; models: [Catalo
       scanWhenEmpty: options.scanTokenDirWhenEmpty ?? true,
     });
     this.exchange = new KiroExchange({ config, http: this.http, hosts: this.hosts, pool: this.pool, log: this.log });
-    // Pool changes are frequent (counters); only a different catalog is announced.
+    // Only a different catalog is announced, and the pool is watched only while someone listens
+    // for it: a pool with a listener builds an account view for every request's counters.
     let shown = '';
-    this.pool.on('change', () => {
-      if (this.listenerCount('models') === 0) return;
+    const onPoolChange = (change: PoolChange) => {
+      if (change.type === 'updated' && change.countersOnly) return;
       const models = this.models();
       const signature = JSON.stringify(models);
       if (signature === shown) return;
       shown = signature;
       this.emit('models', models);
+    };
+    this.on('newListener', (event) => {
+      if (event === 'models' && this.listenerCount('models') === 0) this.pool.on('change', onPoolChange);
+    });
+    this.on('removeListener', (event) => {
+      if (event === 'models' && this.listenerCount('models') === 0) this.pool.off('change', onPoolChange);
     });
   }
 

@@ -171,6 +171,30 @@ describe('VS Code chat requests through the engine, the HTTP proxy stopped', () 
     for (const account of engine.pool.list()) await engine.pool.remove(account.id);
   });
 
+  it('the engine watches the pool only while someone listens for its catalog, and request counters do not make it look again', async () => {
+    assert.equal(engine.pool.listenerCount('change'), 0, 'nobody listens: the pool builds no view per request');
+    const announced: string[][] = [];
+    const onModels = (models: CatalogModel[]) => announced.push(models.map((m) => m.id));
+    engine.on('models', onModels);
+    assert.equal(engine.pool.listenerCount('change'), 1);
+    let looked = 0;
+    const models = engine.models.bind(engine);
+    engine.models = () => (looked++, models());
+    try {
+      const account = await importSimAccount(engine.pool, kiro.sim, { models: ['claude-sonnet-4.5', 'glm-5'] });
+      await engine.pool.refreshQuota(account.id);
+      assert.deepEqual(announced.at(-1)?.sort(), ['claude-sonnet-4.5', 'glm-5']);
+      const lookedBefore = looked;
+      for (let i = 0; i < 5; i++) engine.pool.reportSuccess(account.id, { credits: 0.1 });
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(looked, lookedBefore, 'counters alone do not rebuild the catalog');
+    } finally {
+      delete (engine as { models?: unknown }).models;
+      engine.off('models', onModels);
+    }
+    assert.equal(engine.pool.listenerCount('change'), 0);
+  });
+
   it('the model list follows the enabled accounts and the catalog Kiro reported for them', async () => {
     const ids = () => accountModels(engine).map((m) => m.id);
     assert.deepEqual(ids(), [], 'no account, no models');

@@ -542,7 +542,7 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     for (const [id, previousState] of this.countedChanges) {
       this.countedChanges.delete(id);
       const account = this.accounts.get(id);
-      if (account) this.emit('change', { type: 'updated', account: viewOf(account, now), previousState });
+      if (account) this.emit('change', { type: 'updated', account: viewOf(account, now), previousState, countersOnly: true });
     }
   };
 

@@ -11,8 +11,8 @@ import type { SkippedSource } from './token-files';
 export type PoolChange =
   | { type: 'added'; account: AccountView }
   | { type: 'removed'; accountId: string }
-  /** State, tokens' expiry, quota, counters or settings changed. */
-  | { type: 'updated'; account: AccountView; previousState: AccountState };
+  /** State, tokens' expiry, quota, counters or settings changed; `countersOnly`: nothing but the request counters. */
+  | { type: 'updated'; account: AccountView; previousState: AccountState; countersOnly?: true };
 
 export interface ImportResult {
   added: AccountView[];
