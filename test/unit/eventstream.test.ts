@@ -242,6 +242,24 @@ describe('EventStreamDecoder headers and tail', () => {
     assert.equal(second.payload, '{"usage":0.5}');
   });
 
+  test('a frame whose headers differ from the last one only in a byte or two is read afresh, never taken from the last', () => {
+    // Same header length, different event type (and one that differs only in its last byte):
+    // the decoder remembers the last header block, and must notice every byte of a change.
+    const frames = new EventStreamDecoder().push(
+      Buffer.concat([text('a'), event('toolUseEventX', { n: 1 }), event('toolUseEventY', { n: 2 }), event('toolUseEventY', { n: 3 }), text('b')]),
+    );
+    assert.deepEqual(
+      frames.map((f) => [f.eventType, f.payload]),
+      [
+        ['assistantResponseEvent', '{"content":"a"}'],
+        ['toolUseEventX', '{"n":1}'],
+        ['toolUseEventY', '{"n":2}'],
+        ['toolUseEventY', '{"n":3}'],
+        ['assistantResponseEvent', '{"content":"b"}'],
+      ],
+    );
+  });
+
   test('multi-byte UTF-8 split across chunks decodes intact', () => {
     const frame = event('assistantResponseEvent', { content: '你好, 🌍!' });
     const { frames } = decodeChunks(oneByteChunks(frame));

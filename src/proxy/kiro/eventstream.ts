@@ -6,7 +6,8 @@
 //
 // Hand-decoded rather than through smithy's EventStreamCodec: the codec builds a header object
 // per frame and decodes every header string; on 10 MB of 5-character deltas it measured
-// 30–55 MB/s against 125–165 MB/s here (smithy's own chunker on top: ~20 MB/s).
+// 30–55 MB/s against 125–165 MB/s here then (smithy's own chunker on top: ~20 MB/s), and
+// ~460 MB/s here since the header blocks are compared through DataViews.
 import { ProxyError } from '../errors';
 
 export interface KiroFrame {
@@ -69,6 +70,9 @@ export class EventStreamDecoder {
   private readonly lastHeaders = new HeaderCache();
   /** Where `frameBytes` found the frame in the buffer it returned. */
   private frameStart = 0;
+  /** A view of the buffer the last frame came from (one per chunk, dropped after each push). */
+  private view?: DataView;
+  private viewed?: Buffer;
 
   constructor(options: EventStreamDecoderOptions = {}) {
     this.maxConsecutiveFailures = options.maxConsecutiveFailures ?? 5;
@@ -98,6 +102,9 @@ export class EventStreamDecoder {
     } catch (err) {
       if (frames.length === 0 || !(err instanceof ProxyError)) throw err;
       this.brokenStream = err;
+    } finally {
+      // Not kept past the push: it would hold a consumed chunk in memory.
+      this.view = this.viewed = undefined;
     }
     return frames;
   }
@@ -128,7 +135,7 @@ export class EventStreamDecoder {
       const start = this.frameStart;
       // The prelude's CRC state carries on over the rest: its 8 bytes are not read twice.
       const crc = crcFinal(crcUpdate(this.preludeCrc, bytes, start + 8, start + totalLength - CRC_BYTES));
-      const frame = crc === bytes.readUInt32BE(start + totalLength - CRC_BYTES) ? parseFrame(bytes, start, totalLength, this.lastHeaders) : undefined;
+      const frame = crc === bytes.readUInt32BE(start + totalLength - CRC_BYTES) ? parseFrame(bytes, this.viewOf(bytes), start, totalLength, this.lastHeaders) : undefined;
       if (!frame) {
         // A sound prelude but a bad checksum: a real event was lost, not just noise skipped.
         this.startResync();
@@ -140,6 +147,14 @@ export class EventStreamDecoder {
       this.consecutiveFailures = 0;
       frames.push(frame);
     }
+  }
+
+  private viewOf(bytes: Buffer): DataView {
+    if (bytes !== this.viewed || !this.view) {
+      this.viewed = bytes;
+      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+    return this.view;
   }
 
   /** Total length announced by a valid prelude at the read position, or -1 if the prelude is bad. */
@@ -260,11 +275,11 @@ function validPreludeLength(bytes: Buffer, start: number, maxFrameBytes: number)
 }
 
 /** Parses a CRC-checked frame; undefined when its headers are malformed. */
-function parseFrame(bytes: Buffer, start: number, totalLength: number, cache: HeaderCache): KiroFrame | undefined {
+function parseFrame(bytes: Buffer, view: DataView, start: number, totalLength: number, cache: HeaderCache): KiroFrame | undefined {
   const headersStart = start + PRELUDE_BYTES;
   const headersEnd = headersStart + bytes.readUInt32BE(start + 4);
   const frame = new DecodedFrame(bytes, headersEnd, start + totalLength - CRC_BYTES);
-  if (cache.holds(bytes, headersStart, headersEnd)) {
+  if (cache.holds(view, headersStart, headersEnd)) {
     cache.assignTo(frame);
     return frame;
   }
@@ -298,11 +313,18 @@ function parseFrame(bytes: Buffer, start: number, totalLength: number, cache: He
  * on nearly every frame, and comparing the bytes costs less than reading them again.
  */
 class HeaderCache {
-  private bytes = Buffer.alloc(0);
+  private bytes = new DataView(new ArrayBuffer(0));
   private fields?: Pick<KiroFrame, 'eventType' | 'messageType' | 'exceptionType' | 'errorMessage'>;
 
-  holds(bytes: Buffer, start: number, end: number): boolean {
-    return this.fields !== undefined && equalBytes(this.bytes, bytes, start, end);
+  /** Compared four bytes at a time through DataViews: a byte loop was a quarter of the decoder's time. */
+  holds(view: DataView, start: number, end: number): boolean {
+    const expected = this.bytes;
+    const length = expected.byteLength;
+    if (this.fields === undefined || end - start !== length) return false;
+    let i = 0;
+    for (; i + 4 <= length; i += 4) if (expected.getInt32(i) !== view.getInt32(start + i)) return false;
+    for (; i < length; i++) if (expected.getUint8(i) !== view.getUint8(start + i)) return false;
+    return true;
   }
 
   assignTo(frame: DecodedFrame): void {
@@ -314,7 +336,8 @@ class HeaderCache {
   }
 
   remember(bytes: Buffer, start: number, end: number, frame: DecodedFrame): void {
-    this.bytes = Buffer.from(bytes.subarray(start, end));
+    const copy = Buffer.from(bytes.subarray(start, end));
+    this.bytes = new DataView(copy.buffer, copy.byteOffset, copy.byteLength);
     const { eventType, messageType, exceptionType, errorMessage } = frame;
     this.fields = { eventType, messageType, exceptionType, errorMessage };
   }
