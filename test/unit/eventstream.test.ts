@@ -260,6 +260,36 @@ describe('EventStreamDecoder headers and tail', () => {
     );
   });
 
+  test('a taker gets the leading frames it accepts, without frame objects; the rest come back in order', () => {
+    const taken: string[] = [];
+    const taker = {
+      accept(eventType: string, _messageType: string, bytes: Buffer, start: number, end: number) {
+        if (eventType !== 'assistantResponseEvent') return false;
+        taken.push(bytes.toString('utf8', start, end));
+        return true;
+      },
+    };
+    const decoder = new EventStreamDecoder();
+    // The first frame of a stream teaches the decoder its headers: it comes back as an object.
+    assert.deepEqual(decoder.push(text('first'), taker).map((f) => f.payload), ['{"content":"first"}']);
+    const rest = decoder.push(Buffer.concat([text('a'), text('b'), event('meteringEvent', { usage: 1 }), text('c')]), taker);
+    assert.deepEqual(taken, ['{"content":"a"}', '{"content":"b"}']);
+    assert.deepEqual(rest.map((f) => [f.eventType, f.payload]), [
+      ['meteringEvent', '{"usage":1}'],
+      ['assistantResponseEvent', '{"content":"c"}'],
+    ], 'after the first refusal, the rest of the chunk comes back as frames, so the order holds');
+  });
+
+  test('frames a taker took before the stream broke count as delivered: the error waits for the next call', () => {
+    const corrupt = text('lost');
+    corrupt[corrupt.length - 1] ^= 0xff;
+    const taker = { accept: () => true };
+    const decoder = new EventStreamDecoder({ maxConsecutiveFailures: 0 });
+    decoder.push(text('first'), taker);
+    assert.deepEqual(decoder.push(Buffer.concat([text('kept'), corrupt]), taker), [], 'taken, then the break is held back');
+    assert.throws(() => decoder.push(text('more'), taker), (err: unknown) => err instanceof ProxyError && err.kind === 'upstream');
+  });
+
   test('multi-byte UTF-8 split across chunks decodes intact', () => {
     const frame = event('assistantResponseEvent', { content: '你好, 🌍!' });
     const { frames } = decodeChunks(oneByteChunks(frame));

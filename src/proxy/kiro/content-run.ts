@@ -2,7 +2,7 @@
 // characters each) straight from their bytes: one string and at most one JSON.parse per run,
 // instead of a string, a parse and a trip through the reply pipeline per frame. The client
 // sees the same text: the pieces of a run are only ever concatenated.
-import type { KiroFrame } from './eventstream';
+import type { FrameTaker, KiroFrame } from './eventstream';
 
 const HEAD = Buffer.from('{"content":"');
 const QUOTE = 0x22;
@@ -19,7 +19,7 @@ const SIMPLE_ESCAPES = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74])
 let scratch = Buffer.allocUnsafe(4096);
 const MAX_KEPT_BYTES = 1024 * 1024;
 
-export class ContentRun {
+export class ContentRun implements FrameTaker {
   private length = 0;
   private escaped = false;
 
@@ -30,8 +30,13 @@ export class ContentRun {
    */
   add(frame: KiroFrame): boolean {
     const { bytes, payloadStart, payloadEnd } = frame;
-    if (frame.eventType !== 'assistantResponseEvent' || bytes === undefined || payloadStart === undefined || payloadEnd === undefined) return false;
-    if (frame.messageType === 'exception' || frame.messageType === 'error') return false;
+    if (bytes === undefined || payloadStart === undefined || payloadEnd === undefined) return false;
+    return this.accept(frame.eventType, frame.messageType, bytes, payloadStart, payloadEnd);
+  }
+
+  /** `add` for a frame the decoder did not make an object of (see FrameTaker). */
+  accept(eventType: string, messageType: string, bytes: Buffer, payloadStart: number, payloadEnd: number): boolean {
+    if (eventType !== 'assistantResponseEvent' || messageType === 'exception' || messageType === 'error') return false;
     const start = payloadStart + HEAD.length;
     const end = payloadEnd - 2;
     if (end < start || bytes[end] !== QUOTE || bytes[end + 1] !== CLOSE_BRACE) return false;

@@ -30,6 +30,12 @@ export interface KiroFrame {
   readonly payloadEnd?: number;
 }
 
+/** Takes the payloads of the commonest frames in bulk, without a frame object for each. */
+export interface FrameTaker {
+  /** True when the payload `bytes[start, end)` of a frame with these headers was taken. */
+  accept(eventType: string, messageType: string, bytes: Buffer, start: number, end: number): boolean;
+}
+
 export interface EventStreamDecoderOptions {
   /** Bad frames in a row (without a good one between) before the stream is declared broken. */
   maxConsecutiveFailures?: number;
@@ -70,6 +76,8 @@ export class EventStreamDecoder {
   private readonly lastHeaders = new HeaderCache();
   /** Where `frameBytes` found the frame in the buffer it returned. */
   private frameStart = 0;
+  /** Frames the taker accepted in the current push. */
+  private taken = 0;
   /** A view of the buffer the last frame came from (one per chunk, dropped after each push). */
   private view?: DataView;
   private viewed?: Buffer;
@@ -90,17 +98,23 @@ export class EventStreamDecoder {
     return this.skipped;
   }
 
-  /** Feeds one chunk; returns every frame it completed. Throws ProxyError('upstream') on a broken stream. */
-  push(chunk: Uint8Array): KiroFrame[] {
+  /**
+   * Feeds one chunk; returns every frame it completed. Throws ProxyError('upstream') on a broken
+   * stream. With a `taker`, frames are offered to it first while it accepts them: what it took
+   * comes before every frame returned (after its first refusal, the rest come back as objects).
+   */
+  push(chunk: Uint8Array, taker?: FrameTaker): KiroFrame[] {
     if (this.brokenStream) throw this.brokenStream;
     if (chunk.byteLength === 0) return [];
     this.chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     this.buffered += chunk.byteLength;
     const frames: KiroFrame[] = [];
+    this.taken = 0;
     try {
-      this.decodeBuffered(frames);
+      this.decodeBuffered(frames, taker);
     } catch (err) {
-      if (frames.length === 0 || !(err instanceof ProxyError)) throw err;
+      // Good frames before the break (taken ones too) are delivered first; the error waits.
+      if ((frames.length === 0 && this.taken === 0) || !(err instanceof ProxyError)) throw err;
       this.brokenStream = err;
     } finally {
       // Not kept past the push: it would hold a consumed chunk in memory.
@@ -122,7 +136,7 @@ export class EventStreamDecoder {
     return { leftoverBytes };
   }
 
-  private decodeBuffered(frames: KiroFrame[]): void {
+  private decodeBuffered(frames: KiroFrame[], taker: FrameTaker | undefined): void {
     while (this.buffered >= PRELUDE_BYTES) {
       if (this.resyncSkipped >= 0 && !this.scanForPrelude()) break;
       const totalLength = this.readPrelude();
@@ -134,8 +148,18 @@ export class EventStreamDecoder {
       const bytes = this.frameBytes(totalLength);
       const start = this.frameStart;
       // The prelude's CRC state carries on over the rest: its 8 bytes are not read twice.
-      const crc = crcFinal(crcUpdate(this.preludeCrc, bytes, start + 8, start + totalLength - CRC_BYTES));
-      const frame = crc === bytes.readUInt32BE(start + totalLength - CRC_BYTES) ? parseFrame(bytes, this.viewOf(bytes), start, totalLength, this.lastHeaders) : undefined;
+      const payloadEnd = start + totalLength - CRC_BYTES;
+      const crcOk = crcFinal(crcUpdate(this.preludeCrc, bytes, start + 8, payloadEnd)) === bytes.readUInt32BE(payloadEnd);
+      const view = this.viewOf(bytes);
+      const headersStart = start + PRELUDE_BYTES;
+      const headersEnd = headersStart + view.getUint32(start + 4);
+      if (crcOk && taker && frames.length === 0 && this.lastHeaders.offer(taker, view, bytes, headersStart, headersEnd, payloadEnd)) {
+        this.consume(totalLength);
+        this.consecutiveFailures = 0;
+        this.taken++;
+        continue;
+      }
+      const frame = crcOk ? parseFrame(bytes, view, headersStart, headersEnd, payloadEnd, this.lastHeaders) : undefined;
       if (!frame) {
         // A sound prelude but a bad checksum: a real event was lost, not just noise skipped.
         this.startResync();
@@ -275,10 +299,8 @@ function validPreludeLength(bytes: Buffer, start: number, maxFrameBytes: number)
 }
 
 /** Parses a CRC-checked frame; undefined when its headers are malformed. */
-function parseFrame(bytes: Buffer, view: DataView, start: number, totalLength: number, cache: HeaderCache): KiroFrame | undefined {
-  const headersStart = start + PRELUDE_BYTES;
-  const headersEnd = headersStart + bytes.readUInt32BE(start + 4);
-  const frame = new DecodedFrame(bytes, headersEnd, start + totalLength - CRC_BYTES);
+function parseFrame(bytes: Buffer, view: DataView, headersStart: number, headersEnd: number, payloadEnd: number, cache: HeaderCache): KiroFrame | undefined {
+  const frame = new DecodedFrame(bytes, headersEnd, payloadEnd);
   if (cache.holds(view, headersStart, headersEnd)) {
     cache.assignTo(frame);
     return frame;
@@ -325,6 +347,11 @@ class HeaderCache {
     for (; i + 4 <= length; i += 4) if (expected.getInt32(i) !== view.getInt32(start + i)) return false;
     for (; i < length; i++) if (expected.getUint8(i) !== view.getUint8(start + i)) return false;
     return true;
+  }
+
+  /** Offers a frame with the remembered headers to `taker`; false when they differ or it refused. */
+  offer(taker: FrameTaker, view: DataView, bytes: Buffer, headersStart: number, headersEnd: number, payloadEnd: number): boolean {
+    return this.holds(view, headersStart, headersEnd) && taker.accept(this.fields!.eventType, this.fields!.messageType, bytes, headersEnd, payloadEnd);
   }
 
   assignTo(frame: DecodedFrame): void {

@@ -43,8 +43,8 @@ export async function* decodeKiroStream(
   const reply = new ReplyDecoder(opts);
   const run = new ContentRun();
   for await (const chunk of body) {
-    const decoded = frames.push(chunk);
-    if (decoded.length === 0) continue;
+    // The run takes the leading plain deltas straight from the bytes; the frames returned follow them.
+    const decoded = frames.push(chunk, run);
     const batch: ReplyEvent[] = [];
     let failure: { error: unknown } | undefined;
     try {
