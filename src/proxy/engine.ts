@@ -40,9 +40,9 @@ export type { CatalogModel } from './pool/catalog';
 
 /**
  * `state`: the server started, stopped or failed. `models`: the catalog (`models()`) changed, an
- * account reported a new list or was enabled, disabled, added or removed.
+ * account reported a new list or was enabled, disabled, added or removed. The last two are the
+ * ones Node emits itself about listeners (the catalog is watched only while someone listens).
  */
-/** The engine's events, with the two Node emits itself about listeners (the catalog is watched on demand). */
 interface EngineEvents {
   state: [EngineState];
   models: [CatalogModel[]];
@@ -98,7 +98,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.emit('models', models);
     };
     this.on('newListener', (event) => {
-      if (event === 'models' && this.listenerCount('models') === 0) this.pool.on('change', onPoolChange);
+      if (event !== 'models' || this.listenerCount('models') > 0) return;
+      shown = ''; // unwatched meanwhile: the first change after this is announced whatever it was
+      this.pool.on('change', onPoolChange);
     });
     this.on('removeListener', (event) => {
       if (event === 'models' && this.listenerCount('models') === 0) this.pool.off('change', onPoolChange);

@@ -341,6 +341,36 @@ describe('local endpoint: limits', () => {
     assert.match(result.received, /^HTTP\/1\.1 413 /);
     assert.match(result.received, /connection: close/i);
     assert.ok(result.closedAfterMs < 9_000, `the socket stayed open ${result.closedAfterMs} ms while the client kept sending`);
+    // Not closed at once either (that is what loses the answer): it read and dropped for a while.
+    assert.ok(result.closedAfterMs >= 3_000, `the socket closed after ${result.closedAfterMs} ms: no lingering close`);
+  });
+
+  it('a request sent on a socket that is draining a dropped upload is not served: its answer could go nowhere', async () => {
+    const port = portOf(proxy.url);
+    const before = proxy.sim.chatRequests().length;
+    const next = JSON.stringify(MESSAGE);
+    const received = await new Promise<string>((resolve) => {
+      // Half-open, as a client uploading in the background is; it ignores `Connection: close`.
+      const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+      let text = '';
+      let sent = false;
+      socket.on('data', (d) => {
+        text += d.toString();
+        if (sent || !text.includes('\r\n\r\n')) return;
+        sent = true;
+        // The declared upload ends here; the next request follows on the same socket.
+        socket.write(Buffer.alloc(11 * 1024 * 1024 - 100, 0x78));
+        socket.write(`POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${next.length}\r\n\r\n${next}`);
+      });
+      socket.on('close', () => resolve(text));
+      socket.on('error', () => resolve(text));
+      setTimeout(() => socket.destroy(), 8_000);
+      socket.write(`POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${11 * 1024 * 1024}\r\n\r\n${'x'.repeat(100)}`);
+    });
+    assert.match(received, /^HTTP\/1\.1 413 /);
+    assert.equal(received.match(/HTTP\/1\.1 /g)?.length, 1, 'one answer only');
+    await sleep(200);
+    assert.equal(proxy.sim.chatRequests().length, before, 'the second request never reached Kiro');
   });
 
   it('applies a configured body limit, also to a chunked upload without Content-Length', async () => {

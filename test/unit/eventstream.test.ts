@@ -283,10 +283,12 @@ describe('EventStreamDecoder headers and tail', () => {
   test('frames a taker took before the stream broke count as delivered: the error waits for the next call', () => {
     const corrupt = text('lost');
     corrupt[corrupt.length - 1] ^= 0xff;
-    const taker = { accept: () => true };
+    const taken: string[] = [];
+    const taker = { accept: (_e: string, _m: string, bytes: Buffer, start: number, end: number) => (taken.push(bytes.toString('utf8', start, end)), true) };
     const decoder = new EventStreamDecoder({ maxConsecutiveFailures: 0 });
     decoder.push(text('first'), taker);
     assert.deepEqual(decoder.push(Buffer.concat([text('kept'), corrupt]), taker), [], 'taken, then the break is held back');
+    assert.deepEqual(taken, ['{"content":"kept"}']);
     assert.throws(() => decoder.push(text('more'), taker), (err: unknown) => err instanceof ProxyError && err.kind === 'upstream');
   });
 

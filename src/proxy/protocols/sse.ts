@@ -47,6 +47,8 @@ const RESOLVED: Promise<void> = Promise.resolve();
 
 /** How long a slow client's events are gathered before they are written (see SseWriter.slowClient). */
 const SLOW_CLIENT_FLUSH_MS = 20;
+/** A client counts as slow until this long has passed without its socket holding a write back. */
+const SLOW_CLIENT_MEMORY_MS = 1000;
 
 /** A run of deltas of one key, rendered into one event when it is written. */
 interface DeltaRun {
@@ -79,11 +81,13 @@ export class SseWriter implements SseSink {
   /** A flush waiting on a timer (a slow client's stream), cleared when the stream ends. */
   private flushTimer?: NodeJS.Timeout;
   /**
-   * The client has filled its socket once: from then on its events are gathered for up to
-   * SLOW_CLIENT_FLUSH_MS (or `maxHeldDeltaChars`) instead of one tick, since a client that is
-   * megabytes behind gains nothing from small events and reads fewer, larger ones faster.
+   * The client's socket held a write back lately: until SLOW_CLIENT_MEMORY_MS pass without that,
+   * its events are gathered for up to SLOW_CLIENT_FLUSH_MS (or `maxHeldDeltaChars`) instead of
+   * one tick, since a client megabytes behind gains nothing from small events and reads fewer,
+   * larger ones faster. (Checked when a flush is queued, not per delta.)
    */
   private slowClient = false;
+  private slowUntil = 0;
   /** Something (the headers at least) went to the socket. */
   private started = false;
   /** Set while the socket is full: sends wait for it. */
@@ -100,7 +104,7 @@ export class SseWriter implements SseSink {
   private readonly flushAt: number;
   /** Delta text held for a full socket before sendDelta waits too: bounds a slow stream's memory. */
   private readonly maxHeldDeltaChars: number;
-  private readonly flushTick = () => this.flush();
+  private readonly flushTick = () => this.flush(true);
 
   constructor(private readonly res: SseResponse) {
     this.flushAt = Math.max(1, Math.min(64 * 1024, res.writableHighWaterMark || 16 * 1024));
@@ -155,6 +159,7 @@ export class SseWriter implements SseSink {
 
   send(data: string | (() => string), event?: string): Promise<void> {
     if (this.closed) return RESOLVED;
+    // The run before this event is rendered first, so that `data()` runs after it (numbering).
     this.closeRun();
     return this.writeRaw(formatSseEvent(typeof data === 'string' ? data : data(), event));
   }
@@ -205,6 +210,7 @@ export class SseWriter implements SseSink {
   private queueFlush(): void {
     if (this.flushQueued) return;
     this.flushQueued = true;
+    if (this.slowClient && Date.now() >= this.slowUntil) this.slowClient = false;
     if (this.slowClient) this.flushTimer = setTimeout(this.flushTick, SLOW_CLIENT_FLUSH_MS);
     else process.nextTick(this.flushTick);
   }
@@ -217,13 +223,17 @@ export class SseWriter implements SseSink {
     this.pending += formatSseEvent(run.render(run.text), run.event);
   }
 
-  private flush(): void {
+  /** `queued`: run from the tick (or timer) the flush was queued for, not because the buffer grew past its size. */
+  private flush(queued = false): void {
     this.flushQueued = false;
     clearTimeout(this.flushTimer);
     if (this.closed || this.draining) return;
     // The last write is still in the socket a tick later: the client is not reading. Hold what
     // came since (the delta run keeps growing) until that write has left.
-    if (this.unsentWrite !== 0 && this.res.writableLength > 0) {
+    // (Only then: within one tick the socket is corked, so a write always looks unsent.)
+    if (queued && this.unsentWrite !== 0 && this.res.writableLength > 0) {
+      this.slowClient = true;
+      this.slowUntil = Date.now() + SLOW_CLIENT_MEMORY_MS;
       this.waitForWrite(this.unsentWrite);
       return;
     }
@@ -249,13 +259,12 @@ export class SseWriter implements SseSink {
 
   /** Nothing is written until write `id` has left (or the client went away); then what waits leaves, joined. */
   private waitForWrite(id: number): void {
-    this.slowClient = true;
     this.waitingFor = id;
     this.draining = new Promise<void>((resolve) => (this.release = resolve)).then(() => {
       this.release = undefined;
       this.waitingFor = 0;
       this.draining = undefined;
-      this.flush();
+      this.flush(true);
     });
   }
 }

@@ -27,9 +27,8 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
       size += chunk.length;
       if (size > maxBytes) {
         done();
-        // The rest of the upload is dropped as it arrives (see server/linger.ts), so the 413
-        // reaches a client that is still sending.
-        req.resume();
+        // The request keeps flowing with nobody listening: the rest of the upload is dropped as
+        // it arrives, and the 413 reaches a client that is still sending (server/linger.ts).
         reject(tooLarge(maxBytes));
         return;
       }

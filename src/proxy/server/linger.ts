@@ -7,10 +7,20 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 /** How long the rest of an upload may keep a closed request's socket open (nginx waits 5 s). */
-export const LINGER_MS = 5_000;
+const LINGER_MS = 5_000;
+
+const lingering = new WeakSet<Socket>();
+
+/**
+ * True for a socket being drained after its answer: a request parsed from it (a client that
+ * pipelined one after the dropped upload) can get no answer, and must not reach Kiro.
+ */
+export function isLingering(socket: Socket | null): boolean {
+  return socket !== null && lingering.has(socket);
+}
 
 /** Call before the answer is sent; the answer must carry `Connection: close`. */
-export function closeAfterDraining(req: IncomingMessage, res: ServerResponse, lingerMs = LINGER_MS): void {
+export function closeAfterDraining(req: IncomingMessage, res: ServerResponse): void {
   const socket = req.socket as Socket | null;
   if (!socket) return;
   // Whatever the handler left unread flows and is dropped (Node does this itself for a body
@@ -20,11 +30,12 @@ export function closeAfterDraining(req: IncomingMessage, res: ServerResponse, li
     // Node ends the socket for `Connection: close` and destroys it once our FIN is out
     // (net.Socket#destroySoon); keep it open to read the rest instead, within a time bound.
     socket.removeListener('finish', socket.destroy);
+    lingering.add(socket);
     const close = () => {
       clearTimeout(timer);
       socket.destroy();
     };
-    const timer = setTimeout(close, lingerMs);
+    const timer = setTimeout(close, LINGER_MS);
     timer.unref();
     socket.once('end', close);
     socket.once('close', () => clearTimeout(timer));

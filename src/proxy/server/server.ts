@@ -12,7 +12,7 @@ import * as gemini from '../protocols/gemini';
 import { sendJson } from '../protocols/reply';
 import { allowedHosts, checkApiKey, checkHost, checkJsonContentType, checkOrigin, keyMatches, presentedKey } from './guards';
 import { readJsonBody } from './body';
-import { closeAfterDraining } from './linger';
+import { closeAfterDraining, isLingering } from './linger';
 import { LightAbortController } from '../abort';
 import { healthBody } from './admin';
 import { routeTable } from './routes';
@@ -41,6 +41,10 @@ export class ProxyServer {
   async listen(): Promise<{ host: string; port: number }> {
     const { config } = this.deps;
     const server = http.createServer(serverOptions(config), (req, res) => {
+      if (isLingering(req.socket)) {
+        req.socket.destroy();
+        return;
+      }
       // dispatch answers every error itself; this catch is the last line against a crash.
       this.dispatch(req, res).catch(() => res.destroy());
     });
