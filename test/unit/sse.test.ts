@@ -184,38 +184,6 @@ describe('SseWriter', () => {
     assert.equal(seen, `data: ${render('x'.repeat(100))}\n\ndata: ${render(pieces.join(''))}\n\n`);
   });
 
-  it('a client whose socket held a write back gets its events gathered for 20 ms, until a second passes without that', async (t) => {
-    t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
-    const res = new FakeResponse({ readableHighWaterMark: 16, writableHighWaterMark: 1024 * 1024 });
-    const writes: string[] = [];
-    const write = res.write.bind(res);
-    res.write = ((chunk: string, cb?: () => void) => (writes.push(chunk), write(chunk, cb))) as typeof res.write;
-    const writer = new SseWriter(asResponse(res));
-    writer.open();
-    await writer.sendDelta('a', 'x'.repeat(100), render);
-    await nextTurn();
-    await writer.sendDelta('a', 'held', render);
-    await nextTurn(); // the first write is still in the socket a tick later: held, and the client counts as slow
-    drain(res); // it reads: the first write leaves, the held delta follows
-    await nextTurn();
-    assert.equal(writes.length, 2);
-    drain(res);
-    for (const piece of ['b', 'c']) {
-      await writer.sendDelta('a', piece, render);
-      await nextTurn(); // ticks apart, yet gathered: a slow client's flush waits 20 ms
-    }
-    assert.equal(writes.length, 2);
-    t.mock.timers.tick(20);
-    await nextTurn();
-    assert.deepEqual(writes.slice(2), [`data: ${render('bc')}\n\n`]);
-    drain(res);
-    t.mock.timers.tick(1000); // a second without a write held back: events leave every tick again
-    await writer.sendDelta('a', 'd', render);
-    await nextTurn();
-    assert.deepEqual(writes.slice(3), [`data: ${render('d')}\n\n`]);
-    writer.end();
-  });
-
   it('a held run stops taking deltas once it reaches its bound: then sendDelta waits for drain too', async () => {
     const res = new FakeResponse(8);
     const writer = new SseWriter(asResponse(res));

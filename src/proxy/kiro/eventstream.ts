@@ -76,6 +76,8 @@ export class EventStreamDecoder {
   private readonly lastHeaders = new HeaderCache();
   /** Where `frameBytes` found the frame in the buffer it returned. */
   private frameStart = 0;
+  /** Frames the taker accepted in the current push (a field: no object per push). */
+  private taken = 0;
   /** A view of the buffer the last frame came from (one per chunk, dropped after each push). */
   private view?: DataView;
   private viewed?: Buffer;
@@ -107,12 +109,12 @@ export class EventStreamDecoder {
     this.chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     this.buffered += chunk.byteLength;
     const frames: KiroFrame[] = [];
-    const taken = { count: 0 };
+    this.taken = 0;
     try {
-      this.decodeBuffered(frames, taker, taken);
+      this.decodeBuffered(frames, taker);
     } catch (err) {
       // Good frames before the break (taken ones too) are delivered first; the error waits.
-      if ((frames.length === 0 && taken.count === 0) || !(err instanceof ProxyError)) throw err;
+      if ((frames.length === 0 && this.taken === 0) || !(err instanceof ProxyError)) throw err;
       this.brokenStream = err;
     } finally {
       // Not kept past the push: it would hold a consumed chunk in memory.
@@ -135,7 +137,7 @@ export class EventStreamDecoder {
   }
 
   /** Decodes what is buffered into `frames`, or into `taker` (counted in `taken`) while it accepts. */
-  private decodeBuffered(frames: KiroFrame[], taker: FrameTaker | undefined, taken: { count: number }): void {
+  private decodeBuffered(frames: KiroFrame[], taker: FrameTaker | undefined): void {
     while (this.buffered >= PRELUDE_BYTES) {
       if (this.resyncSkipped >= 0 && !this.scanForPrelude()) break;
       const totalLength = this.readPrelude();
@@ -155,7 +157,7 @@ export class EventStreamDecoder {
       if (crcOk && taker && frames.length === 0 && this.lastHeaders.offer(taker, view, bytes, headersStart, headersEnd, payloadEnd)) {
         this.consume(totalLength);
         this.consecutiveFailures = 0;
-        taken.count++;
+        this.taken++;
         continue;
       }
       const frame = crcOk ? parseFrame(bytes, view, headersStart, headersEnd, payloadEnd, this.lastHeaders) : undefined;

@@ -45,10 +45,6 @@ export interface Heartbeat {
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
-/** How long a slow client's events are gathered before they are written (see SseWriter.slowClient). */
-const SLOW_CLIENT_FLUSH_MS = 20;
-/** A client counts as slow until this long has passed without its socket holding a write back. */
-const SLOW_CLIENT_MEMORY_MS = 1000;
 
 /** A run of deltas of one key, rendered into one event when it is written. */
 interface DeltaRun {
@@ -78,24 +74,14 @@ export class SseWriter implements SseSink {
   /** Deltas after `pending`, joined until something else is sent or they are written. */
   private run?: DeltaRun;
   private flushQueued = false;
-  /** A flush waiting on a timer (a slow client's stream), cleared when the stream ends. */
-  private flushTimer?: NodeJS.Timeout;
-  /**
-   * The client's socket held a write back lately: until SLOW_CLIENT_MEMORY_MS pass without that,
-   * its events are gathered for up to SLOW_CLIENT_FLUSH_MS (or `maxHeldDeltaChars`) instead of
-   * one tick, since a client megabytes behind gains nothing from small events and reads fewer,
-   * larger ones faster. (Checked when a flush is queued, not per delta.)
-   */
-  private slowClient = false;
-  private slowUntil = 0;
   /** Something (the headers at least) went to the socket. */
   private started = false;
   /** Set while the socket is full: sends wait for it. */
   private draining?: Promise<void>;
-  /** Numbers the writes, so the wait ends on the callback of the write it waits for. */
+  /** Writes made, and write callbacks come back (they come in order): the last is unsent while they differ. */
   private writes = 0;
-  /** The last write whose callback has not come yet (0: none). */
-  private unsentWrite = 0;
+  private writesLeft = 0;
+
   /** The write the stream waits for (0: not waiting). */
   private waitingFor = 0;
   /** Ends the wait for the socket (its write left, or the client went away). */
@@ -115,7 +101,6 @@ export class SseWriter implements SseSink {
       this.pending = '';
       this.run = undefined;
       clearTimeout(this.heartbeat);
-      clearTimeout(this.flushTimer);
       this.release?.();
     });
   }
@@ -173,7 +158,7 @@ export class SseWriter implements SseSink {
       this.run = { key, text, render, event };
     }
     if (!this.draining) {
-      if (this.pending.length + this.run.text.length >= this.flushSize()) this.flush();
+      if (this.pending.length + this.run.text.length >= this.flushAt) this.flush();
       else this.queueFlush();
     }
     // While the socket is full the run is held, not written, up to its bound; past it, wait for drain.
@@ -183,7 +168,6 @@ export class SseWriter implements SseSink {
   /** Writes what is buffered along with the end of the response. */
   end(): void {
     clearTimeout(this.heartbeat);
-    clearTimeout(this.flushTimer);
     if (this.closed) return;
     this.closeRun();
     const rest = this.pending;
@@ -197,22 +181,15 @@ export class SseWriter implements SseSink {
     this.noteWrite();
     this.closeRun();
     this.pending += chunk;
-    if (this.pending.length >= this.flushSize()) this.flush();
+    if (this.pending.length >= this.flushAt) this.flush();
     else this.queueFlush();
     return this.draining ?? RESOLVED;
-  }
-
-  /** Buffered characters that are written at once rather than when the queued flush runs. */
-  private flushSize(): number {
-    return this.slowClient ? this.maxHeldDeltaChars : this.flushAt;
   }
 
   private queueFlush(): void {
     if (this.flushQueued) return;
     this.flushQueued = true;
-    if (this.slowClient && Date.now() >= this.slowUntil) this.slowClient = false;
-    if (this.slowClient) this.flushTimer = setTimeout(this.flushTick, SLOW_CLIENT_FLUSH_MS);
-    else process.nextTick(this.flushTick);
+    process.nextTick(this.flushTick);
   }
 
   /** Renders the delta run into `pending`, where it keeps its place before what follows. */
@@ -223,18 +200,15 @@ export class SseWriter implements SseSink {
     this.pending += formatSseEvent(run.render(run.text), run.event);
   }
 
-  /** `queued`: run from the tick (or timer) the flush was queued for, not because the buffer grew past its size. */
+  /** `queued`: run from the tick the flush was queued for, not because the buffer grew past its size. */
   private flush(queued = false): void {
     this.flushQueued = false;
-    clearTimeout(this.flushTimer);
     if (this.closed || this.draining) return;
     // The last write is still in the socket a tick later: the client is not reading. Hold what
     // came since (the delta run keeps growing) until that write has left.
     // (Only then: within one tick the socket is corked, so a write always looks unsent.)
-    if (queued && this.unsentWrite !== 0 && this.res.writableLength > 0) {
-      this.slowClient = true;
-      this.slowUntil = Date.now() + SLOW_CLIENT_MEMORY_MS;
-      this.waitForWrite(this.unsentWrite);
+    if (queued && this.writesLeft < this.writes && this.res.writableLength > 0) {
+      this.waitForWrite(this.writes);
       return;
     }
     this.closeRun();
@@ -248,14 +222,13 @@ export class SseWriter implements SseSink {
     }
     this.started = true;
     const id = ++this.writes;
-    this.unsentWrite = id;
-    if (!this.res.write(chunk, () => this.written(id))) this.waitForWrite(id);
+    if (!this.res.write(chunk, this.written)) this.waitForWrite(id);
   }
 
-  private written(id: number): void {
-    if (this.unsentWrite === id) this.unsentWrite = 0;
-    if (this.waitingFor === id) this.release?.();
-  }
+  /** A write left for the kernel (callbacks come in the order of the writes). */
+  private readonly written = (): void => {
+    if (++this.writesLeft === this.waitingFor) this.release?.();
+  };
 
   /** Nothing is written until write `id` has left (or the client went away); then what waits leaves, joined. */
   private waitForWrite(id: number): void {
