@@ -212,6 +212,58 @@ await phase('latency', async () => {
   results.figures.latency = fig;
 });
 
+// ---- 3. concurrency --------------------------------------------------------------------------
+
+// (Run before the throughput and slow-reader phases: their 10 MB answers leave the proxy's heap
+// grown for minutes, and the 1,000-stream figure would measure that, not the streams.)
+await phase('concurrency', async () => {
+  const fig = { replyDelay: `firstFrameDelayMs ${CFG.firstFrameDelayMs}, frameDelayMs ${CFG.frameDelayMs} between writes of ≤160 bytes`, levels: {} };
+  const r = rng(42);
+  for (const n of CFG.levels) {
+    const level = {};
+    for (const p of PATHS) {
+      const agent = makeAgent();
+      resetPeak(proxy.pid);
+      resetPeak(raw.pid);
+      const startRssKb = memKb(p === 'raw' ? raw.pid : proxy.pid).rss;
+      let fdMax = 0;
+      const fdTimer = setInterval(() => { fdMax = Math.max(fdMax, fdCount(p === 'raw' ? raw.pid : proxy.pid)); }, 100);
+      const sampler = rssSampler({ proxy: proxy.pid, raw: raw.pid }, 50);
+      const directive = `[[sim:{"firstFrameDelayMs":${CFG.firstFrameDelayMs},"frameDelayMs":${CFG.frameDelayMs}}]]`;
+      const prompts = Array.from({ length: n }, (_, i) => `c${n}-${p}-${i}-${Math.floor(r() * 2 ** 32).toString(16)} echo me back, intact and only me ${directive}`);
+      const t0 = performance.now();
+      const rs = await Promise.all(prompts.map((prompt) => send(target[p], bodyFor(p, prompt), { agent, timeoutMs: 120_000 })));
+      const wall = performance.now() - t0;
+      clearInterval(fdTimer);
+      const peak = sampler.stop();
+      const statuses = {};
+      let intact = 0;
+      rs.forEach((res, i) => {
+        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+        const a = answer(p, res);
+        if (res.status === 200 && a.complete && a.text === echoOf(prompts[i])) intact++;
+        res.chunks.length = 0;
+      });
+      const times = rs.map((x) => x.endAt - x.t0);
+      const ttfb = rs.map((x) => x.firstAt - x.t0);
+      level[p] = {
+        intact, of: n, statuses, wallMs: round(wall, 0),
+        p50Ms: round(pct(times, 50), 1), p99Ms: round(pct(times, 99), 1), maxMs: round(Math.max(...times), 1), ttfbP99Ms: round(pct(ttfb, 99), 1),
+        errors: [...new Set(rs.filter((x) => x.error).map((x) => x.error))].slice(0, 3),
+      };
+      level[p].startRssMb = round(startRssKb / 1024, 1);
+      if (p === 'proxy') { level.proxy.peakRssMb = round(Math.max(peak.proxy, memKb(proxy.pid).hwm) / 1024, 1); level.proxy.peakFds = fdMax; }
+      if (p === 'raw') { level.raw.peakRssMb = round(Math.max(peak.raw, memKb(raw.pid).hwm) / 1024, 1); level.raw.peakFds = fdMax; }
+      agent.destroy();
+      await sleep(300);
+      await admin(sim.url, '/__sim/reset', {});
+    }
+    fig.levels[n] = level;
+    log(`  ${n}: direct ${level.direct.intact}/${n} p99 ${level.direct.p99Ms} ms · raw ${level.raw.intact}/${n} p99 ${level.raw.p99Ms} ms · proxy ${level.proxy.intact}/${n} p99 ${level.proxy.p99Ms} ms, peak RSS ${level.proxy.peakRssMb} MB`);
+  }
+  results.figures.concurrency = fig;
+});
+
 // ---- 2. streaming throughput -----------------------------------------------------------------
 
 await phase('throughput', async () => {
@@ -286,54 +338,6 @@ await phase('slowreader', async () => {
   await admin(sim.url, '/__sim/behavior', { account: sim.account, reply: null });
   agent.destroy();
   await admin(sim.url, '/__sim/config', { maxChunkBytes: 160 });
-});
-
-// ---- 3. concurrency --------------------------------------------------------------------------
-
-await phase('concurrency', async () => {
-  const fig = { replyDelay: `firstFrameDelayMs ${CFG.firstFrameDelayMs}, frameDelayMs ${CFG.frameDelayMs} between writes of ≤160 bytes`, levels: {} };
-  const r = rng(42);
-  for (const n of CFG.levels) {
-    const level = {};
-    for (const p of PATHS) {
-      const agent = makeAgent();
-      resetPeak(proxy.pid);
-      resetPeak(raw.pid);
-      let fdMax = 0;
-      const fdTimer = setInterval(() => { fdMax = Math.max(fdMax, fdCount(p === 'raw' ? raw.pid : proxy.pid)); }, 100);
-      const sampler = rssSampler({ proxy: proxy.pid, raw: raw.pid }, 50);
-      const directive = `[[sim:{"firstFrameDelayMs":${CFG.firstFrameDelayMs},"frameDelayMs":${CFG.frameDelayMs}}]]`;
-      const prompts = Array.from({ length: n }, (_, i) => `c${n}-${p}-${i}-${Math.floor(r() * 2 ** 32).toString(16)} echo me back, intact and only me ${directive}`);
-      const t0 = performance.now();
-      const rs = await Promise.all(prompts.map((prompt) => send(target[p], bodyFor(p, prompt), { agent, timeoutMs: 120_000 })));
-      const wall = performance.now() - t0;
-      clearInterval(fdTimer);
-      const peak = sampler.stop();
-      const statuses = {};
-      let intact = 0;
-      rs.forEach((res, i) => {
-        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
-        const a = answer(p, res);
-        if (res.status === 200 && a.complete && a.text === echoOf(prompts[i])) intact++;
-        res.chunks.length = 0;
-      });
-      const times = rs.map((x) => x.endAt - x.t0);
-      const ttfb = rs.map((x) => x.firstAt - x.t0);
-      level[p] = {
-        intact, of: n, statuses, wallMs: round(wall, 0),
-        p50Ms: round(pct(times, 50), 1), p99Ms: round(pct(times, 99), 1), maxMs: round(Math.max(...times), 1), ttfbP99Ms: round(pct(ttfb, 99), 1),
-        errors: [...new Set(rs.filter((x) => x.error).map((x) => x.error))].slice(0, 3),
-      };
-      if (p === 'proxy') { level.proxy.peakRssMb = round(Math.max(peak.proxy, memKb(proxy.pid).hwm) / 1024, 1); level.proxy.peakFds = fdMax; }
-      if (p === 'raw') { level.raw.peakRssMb = round(Math.max(peak.raw, memKb(raw.pid).hwm) / 1024, 1); level.raw.peakFds = fdMax; }
-      agent.destroy();
-      await sleep(300);
-      await admin(sim.url, '/__sim/reset', {});
-    }
-    fig.levels[n] = level;
-    log(`  ${n}: direct ${level.direct.intact}/${n} p99 ${level.direct.p99Ms} ms · raw ${level.raw.intact}/${n} p99 ${level.raw.p99Ms} ms · proxy ${level.proxy.intact}/${n} p99 ${level.proxy.p99Ms} ms, peak RSS ${level.proxy.peakRssMb} MB`);
-  }
-  results.figures.concurrency = fig;
 });
 
 // ---- 4. soak ---------------------------------------------------------------------------------
@@ -523,7 +527,7 @@ function printReport(r) {
     for (const [n, l] of Object.entries(C.levels)) {
       const cell = (x) => `${x.intact}/${x.of} · ${ms(x.p50Ms, 0)}/${ms(x.p99Ms, 0)}`;
       const isMax = Number(n) === Math.max(...Object.keys(C.levels).map(Number));
-      row(`${n} concurrent streams: intact · p50/p99 ms`, cell(l.direct), cell(l.raw), cell(l.proxy), `proxy peak RSS ${l.proxy.peakRssMb} MB (raw ${l.raw.peakRssMb}), fds ${l.proxy.peakFds}`,
+      row(`${n} concurrent streams: intact · p50/p99 ms`, cell(l.direct), cell(l.raw), cell(l.proxy), `proxy peak RSS ${l.proxy.peakRssMb} MB from ${l.proxy.startRssMb} (raw ${l.raw.peakRssMb}), fds ${l.proxy.peakFds}`,
         isMax ? `all intact, RSS ≤ ${TARGETS.concRssMb} MB` : '', isMax ? l.proxy.intact === l.proxy.of && l.proxy.peakRssMb <= TARGETS.concRssMb : undefined);
     }
   }
