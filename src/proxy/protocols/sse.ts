@@ -81,10 +81,7 @@ export class SseWriter implements SseSink {
   /** Writes made, and write callbacks come back (they come in order): the last is unsent while they differ. */
   private writes = 0;
   private writesLeft = 0;
-
-  /** The write the stream waits for (0: not waiting). */
-  private waitingFor = 0;
-  /** Ends the wait for the socket (its write left, or the client went away). */
+  /** Ends the wait for the last write (it left, or the client went away); set only while waiting. */
   private release?: () => void;
   /** Above this many buffered characters the batch is written at once, not at the end of the tick. */
   private readonly flushAt: number;
@@ -208,7 +205,7 @@ export class SseWriter implements SseSink {
     // came since (the delta run keeps growing) until that write has left.
     // (Only then: within one tick the socket is corked, so a write always looks unsent.)
     if (queued && this.writesLeft < this.writes && this.res.writableLength > 0) {
-      this.waitForWrite(this.writes);
+      this.waitForLastWrite();
       return;
     }
     this.closeRun();
@@ -221,21 +218,19 @@ export class SseWriter implements SseSink {
       return;
     }
     this.started = true;
-    const id = ++this.writes;
-    if (!this.res.write(chunk, this.written)) this.waitForWrite(id);
+    this.writes++;
+    if (!this.res.write(chunk, this.written)) this.waitForLastWrite();
   }
 
-  /** A write left for the kernel (callbacks come in the order of the writes). */
+  /** A write left for the kernel (callbacks come in the order of the writes; none is made while waiting). */
   private readonly written = (): void => {
-    if (++this.writesLeft === this.waitingFor) this.release?.();
+    if (++this.writesLeft === this.writes) this.release?.();
   };
 
-  /** Nothing is written until write `id` has left (or the client went away); then what waits leaves, joined. */
-  private waitForWrite(id: number): void {
-    this.waitingFor = id;
+  /** Nothing is written until the last write has left (or the client went away); then what waits leaves, joined. */
+  private waitForLastWrite(): void {
     this.draining = new Promise<void>((resolve) => (this.release = resolve)).then(() => {
       this.release = undefined;
-      this.waitingFor = 0;
       this.draining = undefined;
       this.flush(true);
     });
