@@ -42,6 +42,5 @@ export async function sendChat(
       const text = res.statusCode === 200 ? undefined : await res.body.text().catch(() => '');
       return { status: res.statusCode, headers: res.headers, body: res.body, family, ...(text === undefined ? {} : { text }) };
     },
-    () => undefined,
   );
 }

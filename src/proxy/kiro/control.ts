@@ -46,7 +46,7 @@ export async function kiroControlCall(
   };
   let res: JsonResponse & { family: KiroFamily };
   try {
-    res = await withEndpointFallback(hosts, creds.machineId, creds, attempt, () => undefined, operation !== 'profiles');
+    res = await withEndpointFallback(hosts, creds.machineId, creds, attempt, operation !== 'profiles');
   } catch (err) {
     if (options.signal?.aborted) throw err;
     throw new KiroCallError(networkFailure(err));

@@ -218,15 +218,13 @@ export function isNotHereError(err: unknown): boolean {
 /**
  * Runs one Kiro call on the account's families in order: on a "not here" answer from kiro.dev
  * the legacy host is asked, and the account is remembered there when it answers otherwise.
- * `discard` lets a refused response's body go (streams must be drained or destroyed); `text` is
- * the body of an error answer, read by `attempt`.
+ * `text` is the body of an error answer, read by `attempt` (so a refused answer holds no stream).
  */
 export async function withEndpointFallback<R extends { status: number; text?: string }>(
   hosts: KiroHosts,
   accountKey: string,
   caller: KiroCaller,
   attempt: (family: KiroFamily) => Promise<R>,
-  discard: (refused: R) => Promise<void> | void,
   needsProfile = true,
 ): Promise<R> {
   const families = hosts.choice.order(accountKey, caller, needsProfile);
@@ -239,10 +237,7 @@ export async function withEndpointFallback<R extends { status: number; text?: st
       if (!last && isNotHereError(err)) continue;
       throw err;
     }
-    if (!last && isNotHere(res.status, res.text)) {
-      await discard(res);
-      continue;
-    }
+    if (!last && isNotHere(res.status, res.text)) continue;
     if (i > 0 && families[i] === 'legacy' && !isNotHere(res.status, res.text)) hosts.choice.rememberLegacy(accountKey);
     return res;
   }

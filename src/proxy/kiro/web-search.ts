@@ -67,7 +67,7 @@ export async function kiroWebSearch(
   };
   let res: Awaited<ReturnType<KiroHttp['json']>>;
   try {
-    res = await withEndpointFallback(hosts, creds.machineId, creds, attempt, () => undefined);
+    res = await withEndpointFallback(hosts, creds.machineId, creds, attempt);
   } catch (err) {
     if (signal?.aborted) throw err;
     throw new KiroCallError(networkFailure(err));
