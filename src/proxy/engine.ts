@@ -7,7 +7,7 @@ import { redactingLogger, registerSecret, silentLogger, type Logger } from './lo
 import { KiroHttp } from './kiro/http';
 import { kiroHosts, type KiroHosts } from './kiro/endpoints';
 import { KiroExchange } from './exchange';
-import { AccountPool, type PoolChange } from './pool/pool';
+import { AccountPool } from './pool/pool';
 import type { CatalogModel } from './pool/catalog';
 import type { AccountStore } from './pool/store';
 import { ProxyServer } from './server/server';
@@ -38,16 +38,9 @@ export interface EngineOptions {
 
 export type { CatalogModel } from './pool/catalog';
 
-/**
- * `state`: the server started, stopped or failed. `models`: the catalog (`models()`) changed, an
- * account reported a new list or was enabled, disabled, added or removed. The last two are the
- * ones Node emits itself about listeners (the catalog is watched only while someone listens).
- */
+/** `state`: the server started, stopped or failed. */
 interface EngineEvents {
   state: [EngineState];
-  models: [CatalogModel[]];
-  newListener: [event: string | symbol];
-  removeListener: [event: string | symbol];
 }
 
 export class Engine extends EventEmitter<EngineEvents> {
@@ -86,25 +79,6 @@ export class Engine extends EventEmitter<EngineEvents> {
       scanWhenEmpty: options.scanTokenDirWhenEmpty ?? true,
     });
     this.exchange = new KiroExchange({ config, http: this.http, hosts: this.hosts, pool: this.pool, log: this.log });
-    // Only a different catalog is announced, and the pool is watched only while someone listens
-    // for it: a pool with a listener builds an account view for every request's counters.
-    let shown = '';
-    const onPoolChange = (change: PoolChange) => {
-      if (change.type === 'updated' && change.countersOnly) return;
-      const models = this.models();
-      const signature = JSON.stringify(models);
-      if (signature === shown) return;
-      shown = signature;
-      this.emit('models', models);
-    };
-    this.on('newListener', (event) => {
-      if (event !== 'models' || this.listenerCount('models') > 0) return;
-      shown = ''; // unwatched meanwhile: the first change after this is announced whatever it was
-      this.pool.on('change', onPoolChange);
-    });
-    this.on('removeListener', (event) => {
-      if (event === 'models' && this.listenerCount('models') === 0) this.pool.off('change', onPoolChange);
-    });
   }
 
   /** Every model any enabled account lists, with what Kiro says of it; see `CatalogModel`. */

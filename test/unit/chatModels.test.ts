@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { accountModels, displayName, kiroChatModels } from '../../src/host/chatModels/catalog';
 import type { CatalogModel } from '../../src/proxy/pool/catalog';
+import type { PoolChange } from '../../src/proxy/pool/pool';
 import { conversationOf } from '../../src/host/chatModels/messages';
 import { languageModelError, reportReply } from '../../src/host/chatModels/reply';
 import { CHAT_MODEL_DEFAULTS, readChatModelSettings, thinkingConfigOf } from '../../src/host/chatModels/settings';
@@ -171,28 +172,23 @@ describe('VS Code chat requests through the engine, the HTTP proxy stopped', () 
     for (const account of engine.pool.list()) await engine.pool.remove(account.id);
   });
 
-  it('the engine watches the pool only while someone listens for its catalog, and request counters do not make it look again', async () => {
-    assert.equal(engine.pool.listenerCount('change'), 0, 'nobody listens: the pool builds no view per request');
-    const announced: string[][] = [];
-    const onModels = (models: CatalogModel[]) => announced.push(models.map((m) => m.id));
-    engine.on('models', onModels);
-    assert.equal(engine.pool.listenerCount('change'), 1);
-    let looked = 0;
-    const models = engine.models.bind(engine);
-    engine.models = () => (looked++, models());
+  it('request counters are announced as counters only (the chat models skip them); a new catalog is not', async () => {
+    const changes: PoolChange[] = [];
+    const onChange = (change: PoolChange) => changes.push(change);
+    engine.pool.on('change', onChange);
     try {
       const account = await importSimAccount(engine.pool, kiro.sim, { models: ['claude-sonnet-4.5', 'glm-5'] });
-      await engine.pool.refreshQuota(account.id);
-      assert.deepEqual(announced.at(-1)?.sort(), ['claude-sonnet-4.5', 'glm-5']);
-      const lookedBefore = looked;
+      changes.length = 0;
       for (let i = 0; i < 5; i++) engine.pool.reportSuccess(account.id, { credits: 0.1 });
       await new Promise((resolve) => setImmediate(resolve));
-      assert.equal(looked, lookedBefore, 'counters alone do not rebuild the catalog');
+      assert.ok(changes.length > 0 && changes.every((c) => c.type === 'updated' && c.countersOnly), 'counters alone');
+      changes.length = 0;
+      await engine.pool.refreshQuota(account.id);
+      assert.ok(changes.some((c) => c.type === 'updated' && !c.countersOnly), 'the catalog Kiro reported is a real change');
+      assert.deepEqual(accountModels(engine).map((m) => m.id).sort(), ['claude-sonnet-4.5', 'glm-5']);
     } finally {
-      delete (engine as { models?: unknown }).models;
-      engine.off('models', onModels);
+      engine.pool.off('change', onChange);
     }
-    assert.equal(engine.pool.listenerCount('change'), 0);
   });
 
   it('the model list follows the enabled accounts and the catalog Kiro reported for them', async () => {

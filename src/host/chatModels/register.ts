@@ -2,6 +2,7 @@
 // (1.104+), while `kiroProxy.chatModels.enabled` is on. On older versions nothing happens.
 import * as vscode from 'vscode';
 import type { Engine } from '../../proxy/engine';
+import type { PoolChange } from '../../proxy/pool/pool';
 import type { Logger } from '../../proxy/logger';
 import { DisposableStore, listen, toDisposable, type Disposable } from '../lifecycle';
 import { accountModels, kiroChatModels } from './catalog';
@@ -54,9 +55,13 @@ export function registerChatModels(engine: Engine, logger: Logger): Disposable {
   owned.add(provider);
   owned.add(toDisposable(() => registration?.dispose()));
   // Accounts come and go (the confirmed list appears or empties) and their catalogs change:
-  // VS Code hears of it when the list differs.
-  owned.add(listen(engine.pool, 'change', () => provider.refresh()));
-  owned.add(listen(engine, 'models', () => provider.refresh()));
+  // VS Code hears of it when the list differs. Request counters change no model: skipped, as
+  // they come with every request.
+  owned.add(
+    listen(engine.pool, 'change', (change: PoolChange) => {
+      if (!(change.type === 'updated' && change.countersOnly)) provider.refresh();
+    }),
+  );
   owned.add(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(CHAT_MODELS_SECTION)) apply();
