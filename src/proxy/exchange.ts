@@ -2,7 +2,6 @@
 // pool, calls Kiro, classifies failures and fails over before the client sees a byte, then
 // yields decoded reply events and records the request log entry. Just over 500 lines: one class
 // whose chat, web-search and count paths share the failover loop and the log entry's bookkeeping.
-import { randomUUID } from 'node:crypto';
 import type { Conversation, ReplyEvent, Usage } from './model';
 import type { Exchange, ExchangeRequest, ExchangeResult, WebSearchRequest, WebSearchRun } from './exchange-types';
 import { hasLimits, ReplyLimiter } from './reply-limits';
@@ -54,7 +53,7 @@ export class KiroExchange implements Exchange {
     const urlImages = conversation.messages.reduce((n, m) => n + m.content.filter((b) => b.type === 'image' && b.source.kind === 'url').length, 0);
     const countable = urlImages === 0 ? conversation : withoutUrlImages(conversation);
     // Stand-ins as long as the real ones, so the count is the size of the request `start` sends.
-    const built = buildKiroRequest(countable, { kiroModel, conversationId: randomUUID(), profileArn: PROFILE_ARN_STAND_IN });
+    const built = buildKiroRequest(countable, { kiroModel, conversationId: CONVERSATION_ID_STAND_IN, profileArn: PROFILE_ARN_STAND_IN });
     return this.calibration.estimate(kiroModel, kiroRequestTokens(built.json, built.body)) + urlImages * URL_IMAGE_TOKENS;
   }
 
@@ -474,6 +473,8 @@ function isEmptyReply(first: IteratorResult<ReplyEvent>): boolean {
 
 /** The shape and usual length of a Kiro profile ARN. */
 const PROFILE_ARN_STAND_IN = 'arn:aws:codewhisperer:us-east-1:000000000000:profile/XXXXXXXXXXXX';
+/** A conversation id's length (a UUID), without drawing one per count. */
+const CONVERSATION_ID_STAND_IN = '00000000-0000-0000-0000-000000000000';
 
 /** Images a count does not fetch. */
 const URL_IMAGE_TOKENS = 1600;
