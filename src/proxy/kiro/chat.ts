@@ -2,17 +2,17 @@
 // On the kiro.dev hosts it is AWS JSON 1.0 at the root with the runtime target (§11.4 style 2);
 // the body is the same on both families: the builder always puts the profileArn at the root and
 // the system text into history, never a top-level `systemPrompt` (refused on runtime., §11.4).
-import type { Dispatcher } from 'undici';
 import type { KiroCredentials } from './credentials';
 import { kiroUrls, withEndpointFallback, type KiroFamily, type KiroHosts } from './endpoints';
 import type { KiroHttp } from './http';
 import { kiroHeaders } from './headers';
+import type { ResponseBody, ResponseHeaders } from './response-body';
 
 export interface KiroChatResponse {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
+  headers: ResponseHeaders;
   /** The event stream of a 200 answer; unread. */
-  body: Dispatcher.ResponseData['body'];
+  body: ResponseBody;
   /** The body of any other answer (Kiro's error envelope), read already. */
   text?: string;
   /** The host family that answered. */

@@ -72,13 +72,19 @@ export function kiroHosts(override?: string, options: Omit<KiroEndpointOptions, 
   const kiroVersion = options.kiroVersion ?? (() => undefined);
   if (override) {
     const base = override.replace(/\/+$/, '');
+    // Every call asks for the header of one of a handful of real hosts: parse each once.
+    const hostHeaders = new Map<string, Record<string, string>>();
     return {
       q: () => base,
       runtime: () => base,
       management: () => base,
       socialAuth: () => base,
       oidc: () => base,
-      hostHeader: (realBase) => ({ host: new URL(realBase).host }),
+      hostHeader: (realBase) => {
+        let header = hostHeaders.get(realBase);
+        if (!header) hostHeaders.set(realBase, (header = { host: new URL(realBase).host }));
+        return header;
+      },
       choice,
       kiroVersion,
     };

@@ -3,6 +3,7 @@
 // proxy we classify by status, `reason` and message text.
 import type { KiroHttp } from './http';
 import { OutboundProxyError } from './outbound-proxy';
+import type { ResponseHeaders } from './response-body';
 
 export type KiroFailureKind =
   /** 429: rate limit or capacity; cool the account down and fail over. */
@@ -35,8 +36,6 @@ export interface KiroFailure {
   reason?: string;
   retryAfterSeconds?: number;
 }
-
-export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
 /** A Kiro control-plane call (usage, models) that failed; carries the classified failure. */
 export class KiroCallError extends Error {

@@ -1,8 +1,16 @@
 // The one undici dispatcher every Kiro call shares: keep-alive connection reuse instead of a
 // client per request, and an optional outbound proxy (plus one client per account proxy, `via`).
-// Calls go to the dispatcher's own `request`, never the global fetch that VS Code patches.
+// Calls go to the dispatcher itself, never the global fetch that VS Code patches.
 import type { Dispatcher } from 'undici';
 import { proxiedDispatcher } from './outbound-proxy';
+import { dispatchRequest, type HttpResponse, type ResponseHeaders } from './response-body';
+
+export interface KiroRequestOptions {
+  method: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+}
 
 export interface KiroHttpOptions {
   outboundProxy?: string;
@@ -40,17 +48,18 @@ export class KiroHttp {
     return http;
   }
 
-  request(url: string, options: Omit<Dispatcher.RequestOptions, 'origin' | 'path'> & { signal?: AbortSignal }) {
-    // Straight to the dispatcher (what undici's `request` calls), with the URL split once per
-    // URL rather than parsed on every call: the chat URL is the same for every request.
-    return this.dispatcher.request({ ...options, ...originAndPath(url) });
+  request(url: string, options: KiroRequestOptions): Promise<HttpResponse> {
+    // The URL is split once per URL rather than parsed on every call: the chat URL is the same
+    // for every request.
+    const { origin, path } = originAndPath(url);
+    return dispatchRequest(this.dispatcher, { origin, path, method: options.method, headers: options.headers, body: options.body }, options.signal);
   }
 
   /** JSON round trip for the small control-plane calls (refresh, usage, models, OIDC). */
   async json(
     url: string,
     init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: unknown; signal?: AbortSignal },
-  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: unknown; text: string }> {
+  ): Promise<{ status: number; headers: ResponseHeaders; body: unknown; text: string }> {
     const res = await this.request(url, {
       method: init.method,
       headers: { accept: 'application/json', ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },

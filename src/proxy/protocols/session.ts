@@ -1,6 +1,6 @@
 // The stickiness key of a request: the client's own session id when it sends one, else a
 // fingerprint of how the conversation began, which stays the same on every later turn.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Conversation } from '../model';
 
@@ -36,8 +36,6 @@ function jsonSessionId(text: string): string | undefined {
 export function sessionKey(clientId: string | undefined, conversation: Pick<Conversation, 'system' | 'messages'>): string {
   if (clientId) return clientId;
   const firstUser = conversation.messages.find((m) => m.role === 'user');
-  return createHash('sha256')
-    .update(JSON.stringify([conversation.system, firstUser?.content ?? []]))
-    .digest('hex')
-    .slice(0, 16);
+  // The one-shot `hash` skips the Hash object `createHash` builds: this runs on every request.
+  return hash('sha256', JSON.stringify([conversation.system, firstUser?.content ?? []]), 'hex').slice(0, 16);
 }
