@@ -259,6 +259,21 @@ describe('collectReply', () => {
     });
   });
 
+  it('answers with the reply before the events are closed, where the exchange keeps its books', async () => {
+    const order: string[] = [];
+    async function* events(): AsyncGenerator<ReplyEvent> {
+      try {
+        yield { type: 'text', text: 'hi' };
+        yield { type: 'end', stopReason: 'end_turn', usage };
+      } finally {
+        order.push('closed');
+      }
+    }
+    const reply = await collectReply(events(), (answered) => order.push(`answered ${answered.content.length}`));
+    assert.deepEqual(order, ['answered 1', 'closed']);
+    assert.equal(reply.stopReason, 'end_turn');
+  });
+
   it('fails when the events stop before their end', async () => {
     await assert.rejects(collectReply(script([{ type: 'text', text: 'x' }])), (err: unknown) => err instanceof ProxyError && err.kind === 'upstream');
   });

@@ -4,8 +4,13 @@ import type { ServerResponse } from 'node:http';
 import { ProxyError } from '../errors';
 import type { Reply, ReplyEvent, StopReason, ToolUseBlock, Usage } from '../model';
 
-/** Collects the events of one reply. A mid-stream failure propagates as the iterator's error. */
-export async function collectReply(events: AsyncIterable<ReplyEvent>): Promise<Reply> {
+/**
+ * Collects the events of one reply. A mid-stream failure propagates as the iterator's error.
+ * `answer` gets the reply as soon as its `end` arrives, before the iteration is closed: the
+ * exchange settles the log, the stats and the account's counters when it closes, and the client
+ * need not wait for that.
+ */
+export async function collectReply(events: AsyncIterable<ReplyEvent>, answer?: (reply: Reply) => void): Promise<Reply> {
   const content: Reply['content'] = [];
   const openTools = new Map<string, ToolUseBlock>();
   const last = () => content[content.length - 1];
@@ -47,8 +52,11 @@ export async function collectReply(events: AsyncIterable<ReplyEvent>): Promise<R
       case 'web_search':
         content.push(event);
         break;
-      case 'end':
-        return replyOf(content, event);
+      case 'end': {
+        const reply = replyOf(content, event);
+        answer?.(reply);
+        return reply;
+      }
     }
   }
   throw unfinishedReply();

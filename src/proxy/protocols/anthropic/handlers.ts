@@ -17,7 +17,7 @@ export async function handleMessages(ctx: ProtocolContext): Promise<void> {
   });
   const head: MessageHead = { id: newMessageId(), model: request.model, inputTokens: estimatedInputTokens };
   if (!request.stream) {
-    sendJson(ctx.res, 200, renderMessage(await collectReply(events), head, request.omitThinking));
+    await collectReply(events, (reply) => sendJson(ctx.res, 200, renderMessage(reply, head, request.omitThinking)));
     return;
   }
   const writer = new SseWriter(ctx.res);

@@ -20,7 +20,7 @@ async function start(ctx: ProtocolContext, stream: boolean) {
 
 export async function handleGenerateContent(ctx: ProtocolContext): Promise<void> {
   const { events, head } = await start(ctx, false);
-  sendJson(ctx.res, 200, renderGenerateContent(await collectReply(events), head));
+  await collectReply(events, (reply) => sendJson(ctx.res, 200, renderGenerateContent(reply, head)));
 }
 
 export async function handleStreamGenerateContent(ctx: ProtocolContext): Promise<void> {

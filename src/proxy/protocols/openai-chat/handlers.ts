@@ -16,7 +16,7 @@ export async function handleChatCompletions(ctx: ProtocolContext): Promise<void>
   });
   const head = newCompletionHead(request.model);
   if (!request.stream) {
-    sendJson(ctx.res, 200, renderCompletion(await collectReply(events), head));
+    await collectReply(events, (reply) => sendJson(ctx.res, 200, renderCompletion(reply, head)));
     return;
   }
   const writer = new SseWriter(ctx.res);

@@ -54,10 +54,11 @@ export function responsesEndpoints(store = new ResponseStore()): ResponsesEndpoi
         clientTools: request.clientTools,
       };
       if (!request.stream) {
-        const reply = await collectReply(events);
-        const body = renderResponse(reply, head);
-        remember(request, head, reply, body);
-        sendJson(ctx.res, 200, body);
+        await collectReply(events, (reply) => {
+          const body = renderResponse(reply, head);
+          sendJson(ctx.res, 200, body);
+          remember(request, head, reply, body);
+        });
         return;
       }
       const writer = new SseWriter(ctx.res);
