@@ -51,6 +51,32 @@ describe('KiroHttp.request', () => {
     }
   });
 
+  test('chunks that wait for a consumer that fell behind are handed over as one', async () => {
+    const parts = Array.from({ length: 20 }, (_, i) => `chunk ${i};`);
+    let sentAll: () => void = () => undefined;
+    const allSent = new Promise<void>((resolve) => (sentAll = resolve));
+    const server = await serve(async (_req, res) => {
+      res.writeHead(200);
+      for (const p of parts) {
+        res.write(p);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      sentAll();
+      setTimeout(() => res.end(), 50);
+    });
+    try {
+      const res = await kiroHttp.request(server.url, { method: 'GET' });
+      await allSent;
+      await new Promise((r) => setTimeout(r, 50));
+      const reads: string[] = [];
+      for await (const chunk of res.body) reads.push(chunk.toString());
+      assert.equal(reads.join(''), parts.join(''));
+      assert.ok(reads.length <= 2, `${reads.length} reads for what had all arrived before the first`);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('a consumer that does not read pauses the socket: the server cannot write everything', async () => {
     const total = 32 * 1024 * 1024;
     let written = 0;

@@ -38,9 +38,12 @@ export class ResponseBody implements AsyncIterableIterator<Buffer> {
 
   next(): Promise<IteratorResult<Buffer>> {
     if (this.queue.length > 0) {
-      const value = this.queue.shift()!;
-      this.queuedBytes -= value.length;
-      if (this.resumeParser && this.queuedBytes < HIGH_WATER_BYTES) {
+      // Everything that waits leaves as one chunk: a consumer that fell behind catches up in one
+      // step (one decoding pass, one batch of events) instead of one per network chunk.
+      const value = this.queue.length === 1 ? this.queue[0] : Buffer.concat(this.queue, this.queuedBytes);
+      this.queue.length = 0;
+      this.queuedBytes = 0;
+      if (this.resumeParser) {
         const resume = this.resumeParser;
         this.resumeParser = undefined;
         resume();
