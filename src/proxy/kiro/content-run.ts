@@ -8,9 +8,17 @@ const HEAD = Buffer.from('{"content":"');
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const CLOSE_BRACE = 0x7d;
-const U = 0x75;
-/** The one-character JSON escapes besides `\u`: `"` `\` `/` b f n r t. */
-const SIMPLE_ESCAPES = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]);
+/** JSON's one-character escapes (`\"` `\\` `\/` `\b` `\f` `\n` `\r` `\t`): escape letter → the byte it stands for. */
+const SIMPLE_ESCAPES = new Map([
+  [0x22, 0x22],
+  [0x5c, 0x5c],
+  [0x2f, 0x2f],
+  [0x62, 0x08],
+  [0x66, 0x0c],
+  [0x6e, 0x0a],
+  [0x72, 0x0d],
+  [0x74, 0x09],
+]);
 
 /**
  * Shared by every run: a run is taken (emptied) before the decoding loop that fills it yields,
@@ -21,12 +29,12 @@ const MAX_KEPT_BYTES = 1024 * 1024;
 
 export class ContentRun implements FrameTaker {
   private length = 0;
-  private escaped = false;
 
   /**
    * Takes the frame's text into the run when it is an answer delta of exactly the plain form,
-   * with valid escapes and no raw control characters; false leaves the frame to the full
-   * decoder (other members, odd spacing, invalid JSON).
+   * with one-character escapes only (decoded as they are copied) and no raw control characters;
+   * false leaves the frame to the full decoder (other members, odd spacing, invalid JSON, and
+   * `\u` escapes, whose surrogate halves may sit in different frames).
    */
   add(frame: KiroFrame): boolean {
     const { bytes, payloadStart, payloadEnd } = frame;
@@ -44,51 +52,31 @@ export class ContentRun implements FrameTaker {
     if (scratch.length < this.length + (end - start)) grow(this.length + (end - start));
     const out = scratch;
     let at = this.length;
-    let escaped = false;
     for (let i = start; i < end; i++) {
       const b = bytes[i];
       // A quote would end the string early (more members follow); raw control characters are invalid JSON.
       if (b === QUOTE || b < 0x20) return false;
       if (b === BACKSLASH) {
-        const length = escapeLength(bytes, i + 1, end);
-        if (length === 0) return false;
-        for (let k = 0; k < length; k++) out[at++] = bytes[i + k];
-        i += length - 1;
-        escaped = true;
+        const decoded = i + 1 < end ? SIMPLE_ESCAPES.get(bytes[i + 1]) : undefined;
+        if (decoded === undefined) return false;
+        out[at++] = decoded;
+        i++;
         continue;
       }
       out[at++] = b;
     }
     this.length = at;
-    if (escaped) this.escaped = true;
     return true;
   }
 
   /** The run's text ('' when empty), and the run emptied. */
   take(): string {
     if (this.length === 0) return '';
-    const raw = scratch.toString('utf8', 0, this.length);
-    // Valid escapes only (checked in add), so this parse cannot fail.
-    const text = this.escaped ? (JSON.parse(`"${raw}"`) as string) : raw;
+    const text = scratch.toString('utf8', 0, this.length);
     this.length = 0;
-    this.escaped = false;
     if (scratch.length > MAX_KEPT_BYTES) scratch = Buffer.allocUnsafe(4096); // one huge run does not pin its buffer
     return text;
   }
-}
-
-/** Bytes of the escape starting with the backslash before `at`, or 0 when it is not valid JSON. */
-function escapeLength(bytes: Buffer, at: number, end: number): number {
-  if (at >= end) return 0;
-  const c = bytes[at];
-  if (SIMPLE_ESCAPES.has(c)) return 2;
-  if (c !== U || at + 5 > end) return 0;
-  for (let i = at + 1; i <= at + 4; i++) if (!isHexDigit(bytes[i])) return 0;
-  return 6;
-}
-
-function isHexDigit(b: number): boolean {
-  return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66);
 }
 
 function grow(needed: number): void {
