@@ -153,7 +153,15 @@ export function dispatchRequest(
         body = new ResponseBody(cancel);
         resumeParser = resume;
         settled = true;
-        resolve({ statusCode, headers: undiciUtil.parseHeaders(rawHeaders) as ResponseHeaders, body });
+        // Parsed when read: a chat answer's headers matter only when it failed.
+        let headers: ResponseHeaders | undefined;
+        resolve({
+          statusCode,
+          get headers() {
+            return (headers ??= undiciUtil.parseHeaders(rawHeaders) as ResponseHeaders);
+          },
+          body,
+        });
         return true;
       },
       onData(chunk) {
