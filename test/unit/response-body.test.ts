@@ -177,6 +177,31 @@ describe('KiroHttp.request', () => {
     }
   });
 
+  test('dump cuts a body past 128 KiB instead of reading it all, and a body left early stays done', { timeout: 10_000 }, async () => {
+    let serverClosed: Promise<unknown> | undefined;
+    let written = 0;
+    const server = await serve((_req, res) => {
+      res.writeHead(404);
+      serverClosed = once(res, 'close');
+      const block = Buffer.alloc(64 * 1024, 120);
+      // Endless: only a cut ends it.
+      const pump = () => {
+        while (res.write(block)) written += block.length;
+        res.once('drain', pump);
+      };
+      pump();
+    });
+    try {
+      const res = await kiroHttp.request(server.url, { method: 'GET' });
+      await res.body.dump();
+      await serverClosed;
+      assert.ok(written < 32 * 1024 * 1024, `${written} bytes were written before the cut`);
+      assert.deepEqual(await res.body.next(), { value: undefined, done: true });
+    } finally {
+      await server.close();
+    }
+  });
+
   test('dump reads the rest, so the connection is reused for the next request', async () => {
     const ports = new Set<number>();
     const server = await serve((req, res) => {

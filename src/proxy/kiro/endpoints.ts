@@ -82,7 +82,8 @@ export function kiroHosts(override?: string, options: Omit<KiroEndpointOptions, 
       oidc: () => base,
       hostHeader: (realBase) => {
         let header = hostHeaders.get(realBase);
-        if (!header) hostHeaders.set(realBase, (header = { host: new URL(realBase).host }));
+        // Frozen: every call shares it.
+        if (!header) hostHeaders.set(realBase, (header = Object.freeze({ host: new URL(realBase).host })));
         return header;
       },
       choice,

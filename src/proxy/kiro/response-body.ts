@@ -16,6 +16,8 @@ export interface HttpResponse {
 
 /** Bytes held unread before the socket is paused (undici's own body stream uses the same). */
 const HIGH_WATER_BYTES = 64 * 1024;
+/** What `dump` reads to keep a connection before it cuts it instead (undici's figure too). */
+const DUMP_LIMIT_BYTES = 128 * 1024;
 
 /**
  * A response body: an async iterable of chunks, read once. Leaving the iteration early, or
@@ -59,8 +61,10 @@ export class ResponseBody implements AsyncIterableIterator<Buffer> {
 
   /** The consumer left before the end: the exchange is cut (its socket is not reused). */
   return(): Promise<IteratorResult<Buffer>> {
-    if (!this.ended && !this.failure) this.cancel(new Error('the response body was not read to its end'));
+    const running = !this.ended && !this.failure;
+    // Finished first: the cut's own error, reported back at once, must not fail a later `next`.
     this.finish();
+    if (running) this.cancel(new Error('the response body was not read to its end'));
     return Promise.resolve({ value: undefined, done: true });
   }
 
@@ -70,10 +74,16 @@ export class ResponseBody implements AsyncIterableIterator<Buffer> {
     return Buffer.concat(chunks).toString('utf8');
   }
 
-  /** Reads and drops the rest, so that the connection can be reused. */
-  async dump(): Promise<void> {
-    for await (const _chunk of this) {
-      // dropped
+  /**
+   * Reads and drops the rest, so that the connection can be reused; a body longer than
+   * `limitBytes` (an error page of any size, an endless one) is cut instead, as undici's own
+   * `dump` does.
+   */
+  async dump(limitBytes = DUMP_LIMIT_BYTES): Promise<void> {
+    let read = 0;
+    for await (const chunk of this) {
+      read += chunk.length;
+      if (read > limitBytes) break;
     }
   }
 

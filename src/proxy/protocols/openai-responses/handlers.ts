@@ -56,8 +56,9 @@ export function responsesEndpoints(store = new ResponseStore()): ResponsesEndpoi
       if (!request.stream) {
         await collectReply(events, (reply) => {
           const body = renderResponse(reply, head);
-          sendJson(ctx.res, 200, body);
+          // Stored before it is sent: a failure here must still be able to answer with an error.
           remember(request, head, reply, body);
+          sendJson(ctx.res, 200, body);
         });
         return;
       }
