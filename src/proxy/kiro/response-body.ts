@@ -30,9 +30,14 @@ export class ResponseBody implements AsyncIterableIterator<Buffer> {
   private failure: { error: unknown } | undefined;
   private waiting: { resolve: (r: IteratorResult<Buffer>) => void; reject: (e: unknown) => void } | undefined;
   /** Set while the parser is paused for the consumer to catch up. */
-  private resumeParser: (() => void) | undefined;
+  private paused = false;
 
-  constructor(private readonly cancel: (reason: Error) => void) {}
+  constructor(
+    /** Cuts the exchange. */
+    private readonly cancel: (reason: Error) => void,
+    /** Lets the paused parser go on. */
+    private readonly resumeParser: () => void,
+  ) {}
 
   [Symbol.asyncIterator](): this {
     return this;
@@ -45,10 +50,9 @@ export class ResponseBody implements AsyncIterableIterator<Buffer> {
       const value = this.queue.length === 1 ? this.queue[0] : Buffer.concat(this.queue, this.queuedBytes);
       this.queue.length = 0;
       this.queuedBytes = 0;
-      if (this.resumeParser) {
-        const resume = this.resumeParser;
-        this.resumeParser = undefined;
-        resume();
+      if (this.paused) {
+        this.paused = false;
+        this.resumeParser();
       }
       return Promise.resolve({ value, done: false });
     }
@@ -88,7 +92,7 @@ export class ResponseBody implements AsyncIterableIterator<Buffer> {
   }
 
   /** @internal From the parser: false asks it to pause until `resume` is called. */
-  push(chunk: Buffer, resume: () => void): boolean {
+  push(chunk: Buffer): boolean {
     if (this.ended || this.failure) return true;
     const waiting = this.waiting;
     if (waiting) {
@@ -99,7 +103,7 @@ export class ResponseBody implements AsyncIterableIterator<Buffer> {
     this.queue.push(chunk);
     this.queuedBytes += chunk.length;
     if (this.queuedBytes < HIGH_WATER_BYTES) return true;
-    this.resumeParser = resume;
+    this.paused = true;
     return false;
   }
 
@@ -125,7 +129,7 @@ export class ResponseBody implements AsyncIterableIterator<Buffer> {
     this.ended = true;
     this.queue.length = 0;
     this.queuedBytes = 0;
-    this.resumeParser = undefined;
+    this.paused = false;
   }
 }
 
@@ -140,16 +144,15 @@ export function dispatchRequest(
 ): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     let abortExchange: ((reason: Error) => void) | undefined;
+    /** Made when the headers arrive: until then a failure rejects the request itself. */
     let body: ResponseBody | undefined;
-    let resumeParser: () => void = () => undefined;
-    let settled = false;
     const abortReason = (): Error => {
       const reason: unknown = signal?.reason;
       return reason instanceof Error ? reason : new Error('This operation was aborted');
     };
-    const onAbort = () => abortExchange?.(abortReason());
-    const unlink = () => signal?.removeEventListener('abort', onAbort);
     const cancel = (reason: Error) => abortExchange?.(reason);
+    const onAbort = () => cancel(abortReason());
+    const unlink = () => signal?.removeEventListener('abort', onAbort);
     signal?.addEventListener('abort', onAbort, { once: true });
 
     dispatcher.dispatch(options, {
@@ -160,9 +163,7 @@ export function dispatchRequest(
       onHeaders(statusCode, rawHeaders, resume) {
         // 1xx answers are interim: the real one follows.
         if (statusCode < 200) return true;
-        body = new ResponseBody(cancel);
-        resumeParser = resume;
-        settled = true;
+        body = new ResponseBody(cancel, resume);
         // Parsed when read: a chat answer's headers matter only when it failed.
         let headers: ResponseHeaders | undefined;
         resolve({
@@ -175,7 +176,7 @@ export function dispatchRequest(
         return true;
       },
       onData(chunk) {
-        return body ? body.push(chunk, resumeParser) : true;
+        return body ? body.push(chunk) : true;
       },
       onComplete() {
         unlink();
@@ -183,11 +184,9 @@ export function dispatchRequest(
       },
       onError(error) {
         unlink();
-        if (settled) body?.fail(error);
-        else {
-          settled = true;
-          reject(error);
-        }
+        // undici reports at most one error per request.
+        if (body) body.fail(error);
+        else reject(error);
       },
     });
   });

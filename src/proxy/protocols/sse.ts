@@ -45,7 +45,6 @@ export interface Heartbeat {
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
-
 /** A run of deltas of one key, rendered into one event when it is written. */
 interface DeltaRun {
   key: string;
