@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { formatSseEvent, SseWriter, type SseResponse } from '../../src/proxy/protocols/sse';
+import { formatSseEvent, SLOW_CLIENT_PACE_MS, SseWriter, type SseResponse } from '../../src/proxy/protocols/sse';
 import { FakeResponse } from './sse-harness';
 
 const asResponse = (res: FakeResponse) => res as unknown as SseResponse;
@@ -182,6 +182,43 @@ describe('SseWriter', () => {
     seen += drain(res);
     assert.equal(writes.length, 2);
     assert.equal(seen, `data: ${render('x'.repeat(100))}\n\ndata: ${render(pieces.join(''))}\n\n`);
+  });
+
+  it('once a client was seen slow, its writes stay a pace apart and what comes meanwhile leaves joined', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+    const res = new FakeResponse({ readableHighWaterMark: 16, writableHighWaterMark: 1024 * 1024 });
+    const writes: string[] = [];
+    const write = res.write.bind(res);
+    res.write = ((chunk: string, cb?: () => void) => (writes.push(chunk), write(chunk, cb))) as typeof res.write;
+    const writer = new SseWriter(asResponse(res));
+    writer.open();
+    const deltasTickApart = async (pieces: string[]) => {
+      for (const piece of pieces) {
+        await writer.sendDelta('a', piece, render);
+        await nextTurn();
+        drain(res); // the client reads everything at once
+      }
+    };
+    await deltasTickApart(['f0', 'f1', 'f2']);
+    assert.equal(writes.length, 3, 'a client that keeps up gets each tick at once');
+
+    await writer.sendDelta('a', 'x'.repeat(100), render);
+    await nextTurn();
+    await writer.sendDelta('a', 'held', render);
+    await nextTurn(); // the last write is still in the socket a tick later: the client is slow
+    assert.equal(writes.length, 4);
+    drain(res); // it reads at last: what was held leaves
+    await nextTurn();
+    assert.equal(writes.length, 5);
+
+    const pieces = Array.from({ length: 10 }, (_, i) => `${i},`);
+    await deltasTickApart(pieces);
+    assert.equal(writes.length, 5, `nothing more within ${SLOW_CLIENT_PACE_MS} ms of the last write, though the client read it`);
+    t.mock.timers.tick(SLOW_CLIENT_PACE_MS);
+    await nextTurn();
+    await nextTurn();
+    assert.deepEqual(writes.slice(4), [`data: ${render('held')}\n\n`, `data: ${render(pieces.join(''))}\n\n`]);
+    writer.end();
   });
 
   it('a held run stops taking deltas once it reaches its bound: then sendDelta waits for drain too', async () => {

@@ -45,6 +45,9 @@ export interface Heartbeat {
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
+/** How far apart a slow client's writes are: what comes meanwhile leaves joined. */
+export const SLOW_CLIENT_PACE_MS = 25;
+
 /** A run of deltas of one key, rendered into one event when it is written. */
 interface DeltaRun {
   key: string;
@@ -62,6 +65,11 @@ interface DeltaRun {
  * taking deltas of the same run (up to `maxHeldDeltaChars`) so that what Kiro sent meanwhile
  * leaves as one larger event once the socket takes data again. A slow client gets fewer,
  * larger events, never a queue of small ones.
+ *
+ * Once a client has been seen slow, its writes stay at least `SLOW_CLIENT_PACE_MS` apart for the
+ * rest of the stream. The kernel wakes a writer only when a third of the socket's buffer is free,
+ * so after each wait there is room for a megabyte at once: written tick by tick, it filled with
+ * the fast reader's small events again, and the client read them just as slowly.
  */
 export class SseWriter implements SseSink {
   private heartbeat?: NodeJS.Timeout;
@@ -77,6 +85,8 @@ export class SseWriter implements SseSink {
   private started = false;
   /** Set while the socket is full: sends wait for it. */
   private draining?: Promise<void>;
+  /** A write was still unsent a tick later: the client reads slower than we write. */
+  private slowClient = false;
   /** Writes made, and write callbacks come back (they come in order): the last is unsent while they differ. */
   private writes = 0;
   private writesLeft = 0;
@@ -204,6 +214,7 @@ export class SseWriter implements SseSink {
     // came since (the delta run keeps growing) until that write has left.
     // (Only then: within one tick the socket is corked, so a write always looks unsent.)
     if (queued && this.writesLeft < this.writes && this.res.writableLength > 0) {
+      this.slowClient = true;
       this.waitForLastWrite();
       return;
     }
@@ -218,7 +229,12 @@ export class SseWriter implements SseSink {
     }
     this.started = true;
     this.writes++;
-    if (!this.res.write(chunk, this.written)) this.waitForLastWrite();
+    if (this.slowClient) {
+      // The write counts as left only a pace after it was made, so what comes meanwhile is held.
+      const paceEndsAt = Date.now() + SLOW_CLIENT_PACE_MS;
+      this.res.write(chunk, () => setTimeout(this.written, paceEndsAt - Date.now()));
+      this.waitForLastWrite();
+    } else if (!this.res.write(chunk, this.written)) this.waitForLastWrite();
   }
 
   /** A write left for the kernel (callbacks come in the order of the writes; none is made while waiting). */
