@@ -4,7 +4,6 @@
 // auto-starting happen after `activate` returns.
 import * as vscode from 'vscode';
 import { Engine } from './proxy/engine';
-import { registerSecret } from './proxy/logger';
 import { registerAccountCommands, offerTokenCacheImport } from './host/accountCommands';
 import { ApiKeyService } from './host/apiKeyService';
 import { probeHealth } from './host/healthProbe';
@@ -48,12 +47,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<KiroTe
   const store = new SecretAccountStore(secrets);
 
   let settings: ProxySettings = readSettings(logger);
-  // Only touch the keychain for the key when it is needed (or already exists).
-  const apiKey = apiKeyRequired(settings) ? await apiKeys.get() : await apiKeys.peek();
-  registerSecret(apiKey);
-  const config = buildConfig(settings, apiKey);
   // The first-run offer below asks before importing the IDE's accounts, so the pool must not do it silently.
-  const engine = new Engine({ config, store, version: String(context.extension.packageJSON.version ?? '0.0.0'), logger, scanTokenDirWhenEmpty: false });
+  const engine = new Engine({ config: buildConfig(settings, undefined), store, version: String(context.extension.packageJSON.version ?? '0.0.0'), logger, scanTokenDirWhenEmpty: false });
+  // The key is read in the background: a keychain round trip took 23–136 ms of activation in
+  // code-server. Nothing serves before it is in (`start` waits for it). The keychain is only
+  // touched for the key when it is needed (or already exists); reading it registers it for scrubbing.
+  const keyRead = (apiKeyRequired(settings) ? apiKeys.get() : apiKeys.peek()).then(
+    (key) => {
+      if (key && apiKeyRequired(settings)) engine.config.apiKey ??= key;
+      return true;
+    },
+    (err: Error) => {
+      logger.error(`Could not read the proxy's API key: ${err.message}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Kiro Proxy could not read its API key: {0}', err.message));
+      return false;
+    },
+  );
 
   const controller = new ProxyController({
     engine,
@@ -70,6 +79,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<KiroTe
 
   const start = async (quiet = false) => {
     await ready;
+    // A proxy that must ask clients for a key does not start without it.
+    if (!(await keyRead) && apiKeyRequired(settings)) return controller.status;
     if (!isLoopbackHost(engine.config.host)) {
       engine.config.apiKey ??= await apiKeys.get();
       warnNonLoopback(engine.config.host);

@@ -76,15 +76,19 @@ for (const cs of versions) {
     let browser;
     let page;
     let requestsSent = 0;
+    /** The proxy's API key: requireApiKey is on from activation; "Configure Claude Code" shows the key it writes. */
+    let apiKey = 'not-the-key';
 
-    const health = async () => (await fetch(`${fx.baseUrl}/health`, { signal: AbortSignal.timeout(3000) })).json();
+    /** /health with the key: without it, only the status. */
+    const health = async () => (await fetch(`${fx.baseUrl}/health`, { headers: { 'x-api-key': apiKey }, signal: AbortSignal.timeout(3000) })).json();
     const stateOf = async (id) => (await health()).accounts.find((a) => a.id === id)?.state;
+    const postMessage = (text) => fetch(`${fx.baseUrl}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': apiKey },
+      body: JSON.stringify({ model: 'claude-sonnet-4.5', max_tokens: 32, messages: [{ role: 'user', content: text }] }),
+    });
     const sendRequest = async (text) => {
-      const res = await fetch(`${fx.baseUrl}/v1/messages`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': 'ui-test' },
-        body: JSON.stringify({ model: 'claude-sonnet-4.5', max_tokens: 32, messages: [{ role: 'user', content: text }] }),
-      });
+      const res = await postMessage(text);
       requestsSent++;
       const body = await res.json();
       assert.equal(res.status, 200, JSON.stringify(body));
@@ -108,6 +112,8 @@ for (const cs of versions) {
       else await row.click();
       if (closes) await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
     };
+    /** Clicks the row of an open quick pick whose label is exactly `label`. */
+    const pick = (label) => page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first().click();
     const shoot = async (name, locator) => {
       mkdirSync(shots, { recursive: true });
       await (locator ?? page).screenshot({ path: path.join(shots, `${name}.png`) });
@@ -132,7 +138,7 @@ for (const cs of versions) {
       server = await startCodeServer({
         cs, workspace: fx.workspace, vsix: VSIX, env: fx.env,
         // 1.139 opens the Chat view in the secondary side bar on first start; keep it closed for the screenshots.
-        settings: { ...fx.settings, 'workbench.colorTheme': themes.dark, 'workbench.secondarySideBar.defaultVisibility': 'hidden' },
+        settings: { ...fx.settings, 'kiroProxy.requireApiKey': true, 'workbench.colorTheme': themes.dark, 'workbench.secondarySideBar.defaultVisibility': 'hidden' },
       });
       browser = await launchBrowser();
     });
@@ -187,9 +193,27 @@ for (const cs of versions) {
       await page.locator(STATUS_ITEM, { hasText: '2/2' }).waitFor();
       const h = await health();
       assert.equal(h.status, 'ok');
-      assert.equal(h.accounts.length, 2);
-      assert.deepEqual(h.accounts.map((a) => a.state), ['active', 'active']);
+      assert.equal(h.accounts, undefined, 'no accounts for a client without the key');
       await shoot('dark-statusbar', page.locator('.part.statusbar'));
+      // requireApiKey was set before activation, and the key is read only after activate returned:
+      // the first start still waits for it, and a request without it is refused.
+      const refused = await postMessage('no key');
+      assert.equal(refused.status, 401);
+      assert.equal((await refused.json()).type, 'error');
+    });
+
+    step('"Kiro: Configure Claude Code" writes the base URL and the key the proxy asks for', async () => {
+      await runCommand('Kiro: Configure Claude Code', false);
+      await pick('This workspace');
+      await pick('Keep Claude Code’s model choice');
+      await page.locator('.monaco-dialog-box').getByRole('button', { name: 'Apply' }).click();
+      await waitForNotification(page, 'Claude Code will use the proxy in new sessions');
+      const { env } = JSON.parse(readFileSync(path.join(fx.workspace, '.claude', 'settings.local.json'), 'utf8'));
+      assert.equal(env.ANTHROPIC_BASE_URL, fx.baseUrl);
+      assert.match(env.ANTHROPIC_AUTH_TOKEN, /^kp-[\w-]{32}$/);
+      apiKey = env.ANTHROPIC_AUTH_TOKEN;
+      assert.deepEqual((await health()).accounts.map((a) => a.state), ['active', 'active']);
+      assert.equal((await sendRequest('with the key')).content[0].text, 'Echo: with the key');
     });
 
     step('the Kiro sidebar lists one row per account with its state', async () => {
