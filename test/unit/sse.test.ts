@@ -218,6 +218,15 @@ describe('SseWriter', () => {
     await nextTurn();
     await nextTurn();
     assert.deepEqual(writes.slice(4), [`data: ${render('held')}\n\n`, `data: ${render(pieces.join(''))}\n\n`]);
+    drain(res);
+    await nextTurn();
+
+    // The pace joins events, it does not cap the rate: a run at its bound (four times the flush
+    // size, 64 KiB here) leaves at once, though the pace since the last write has not passed.
+    const big = 'z'.repeat(256 * 1024);
+    await writer.sendDelta('a', big, render);
+    assert.equal(writes.length, 7);
+    assert.equal(writes[6], `data: ${render(big)}\n\n`);
     writer.end();
   });
 

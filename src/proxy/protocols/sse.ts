@@ -67,9 +67,11 @@ interface DeltaRun {
  * larger events, never a queue of small ones.
  *
  * Once a client has been seen slow, its writes stay at least `SLOW_CLIENT_PACE_MS` apart for the
- * rest of the stream. The kernel wakes a writer only when a third of the socket's buffer is free,
- * so after each wait there is room for a megabyte at once: written tick by tick, it filled with
- * the fast reader's small events again, and the client read them just as slowly.
+ * rest of the stream, unless what waits has reached the bound (then it leaves as soon as the
+ * socket takes it: the pace joins events, it never caps the rate). The kernel wakes a writer only
+ * when a third of the socket's buffer is free, so after each wait there is room for a megabyte
+ * at once: written tick by tick, it filled with the fast reader's small events again, and the
+ * client read them just as slowly.
  */
 export class SseWriter implements SseSink {
   private heartbeat?: NodeJS.Timeout;
@@ -87,6 +89,12 @@ export class SseWriter implements SseSink {
   private draining?: Promise<void>;
   /** A write was still unsent a tick later: the client reads slower than we write. */
   private slowClient = false;
+  /** Set for `SLOW_CLIENT_PACE_MS` after each write to a slow client; it flushes when it fires. */
+  private paceTimer?: NodeJS.Timeout;
+  private readonly paceEnded = () => {
+    this.paceTimer = undefined;
+    this.flush(true);
+  };
   /** Writes made, and write callbacks come back (they come in order): the last is unsent while they differ. */
   private writes = 0;
   private writesLeft = 0;
@@ -107,6 +115,7 @@ export class SseWriter implements SseSink {
       this.pending = '';
       this.run = undefined;
       clearTimeout(this.heartbeat);
+      clearTimeout(this.paceTimer);
       this.release?.();
     });
   }
@@ -174,6 +183,7 @@ export class SseWriter implements SseSink {
   /** Writes what is buffered along with the end of the response. */
   end(): void {
     clearTimeout(this.heartbeat);
+    clearTimeout(this.paceTimer);
     if (this.closed) return;
     this.closeRun();
     const rest = this.pending;
@@ -218,6 +228,8 @@ export class SseWriter implements SseSink {
       this.waitForLastWrite();
       return;
     }
+    // A slow client's next write waits for the pace, unless what waits has reached its bound.
+    if (this.paceTimer && this.pending.length + (this.run?.text.length ?? 0) < this.maxHeldDeltaChars) return;
     this.closeRun();
     const chunk = this.pending;
     this.pending = '';
@@ -230,11 +242,10 @@ export class SseWriter implements SseSink {
     this.started = true;
     this.writes++;
     if (this.slowClient) {
-      // The write counts as left only a pace after it was made, so what comes meanwhile is held.
-      const paceEndsAt = Date.now() + SLOW_CLIENT_PACE_MS;
-      this.res.write(chunk, () => setTimeout(this.written, paceEndsAt - Date.now()));
-      this.waitForLastWrite();
-    } else if (!this.res.write(chunk, this.written)) this.waitForLastWrite();
+      clearTimeout(this.paceTimer);
+      this.paceTimer = setTimeout(this.paceEnded, SLOW_CLIENT_PACE_MS);
+    }
+    if (!this.res.write(chunk, this.written)) this.waitForLastWrite();
   }
 
   /** A write left for the kernel (callbacks come in the order of the writes; none is made while waiting). */
