@@ -17,6 +17,18 @@ function drain(res: FakeResponse): string {
   return text;
 }
 
+/** A response that records each write. */
+function recordingResponse(highWaterMark?: ConstructorParameters<typeof FakeResponse>[0]): { res: FakeResponse; writes: string[] } {
+  const res = new FakeResponse(highWaterMark);
+  const writes: string[] = [];
+  const write = res.write.bind(res);
+  res.write = ((chunk: string, cb?: () => void) => (writes.push(chunk), write(chunk, cb))) as typeof res.write;
+  return { res, writes };
+}
+
+/** Takes every write (a roomy buffer, like the kernel's) but is read only when a test drains it. */
+const ROOMY = { readableHighWaterMark: 16, writableHighWaterMark: 1024 * 1024 };
+
 describe('formatSseEvent', () => {
   it('frames named and unnamed events', () => {
     assert.equal(formatSseEvent('{"a":1}', 'ping'), 'event: ping\ndata: {"a":1}\n\n');
@@ -43,10 +55,7 @@ describe('SseWriter', () => {
   });
 
   it('joins the events of one tick into one write, and end() carries what is left', async () => {
-    const res = new FakeResponse();
-    const writes: string[] = [];
-    const write = res.write.bind(res);
-    res.write = ((chunk: string) => (writes.push(chunk), write(chunk))) as typeof res.write;
+    const { res, writes } = recordingResponse();
     const writer = new SseWriter(asResponse(res));
     writer.open();
     for (let i = 0; i < 5; i++) await writer.send(`{"i":${i}}`, 'e');
@@ -160,11 +169,8 @@ describe('SseWriter', () => {
   });
 
   it('a write still in the socket a tick later holds what follows, joined, even before the socket reports full', async () => {
-    // Takes every write (a roomy buffer, like the kernel's) but nobody reads: the first write never leaves.
-    const res = new FakeResponse({ readableHighWaterMark: 16, writableHighWaterMark: 1024 * 1024 });
-    const writes: string[] = [];
-    const write = res.write.bind(res);
-    res.write = ((chunk: string, cb?: () => void) => (writes.push(chunk), write(chunk, cb))) as typeof res.write;
+    // Nobody reads: the first write never leaves.
+    const { res, writes } = recordingResponse(ROOMY);
     const writer = new SseWriter(asResponse(res));
     writer.open();
     await writer.sendDelta('a', 'x'.repeat(100), render);
@@ -186,10 +192,7 @@ describe('SseWriter', () => {
 
   it('once a client was seen slow, its writes stay a pace apart and what comes meanwhile leaves joined', async (t) => {
     t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
-    const res = new FakeResponse({ readableHighWaterMark: 16, writableHighWaterMark: 1024 * 1024 });
-    const writes: string[] = [];
-    const write = res.write.bind(res);
-    res.write = ((chunk: string, cb?: () => void) => (writes.push(chunk), write(chunk, cb))) as typeof res.write;
+    const { res, writes } = recordingResponse(ROOMY);
     const writer = new SseWriter(asResponse(res));
     writer.open();
     const deltasTickApart = async (pieces: string[]) => {
