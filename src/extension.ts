@@ -50,19 +50,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<KiroTe
   // The first-run offer below asks before importing the IDE's accounts, so the pool must not do it silently.
   const engine = new Engine({ config: buildConfig(settings, undefined), store, version: String(context.extension.packageJSON.version ?? '0.0.0'), logger, scanTokenDirWhenEmpty: false });
   // The key is read in the background: a keychain round trip took 23–136 ms of activation in
-  // code-server. Nothing serves before it is in (`start` waits for it). The keychain is only
-  // touched for the key when it is needed (or already exists); reading it registers it for scrubbing.
-  const keyRead = (apiKeyRequired(settings) ? apiKeys.get() : apiKeys.peek()).then(
-    (key) => {
-      if (key && apiKeyRequired(settings)) engine.config.apiKey ??= key;
-      return true;
-    },
-    (err: Error) => {
-      logger.error(`Could not read the proxy's API key: ${err.message}`);
-      void vscode.window.showErrorMessage(vscode.l10n.t('Kiro Proxy could not read its API key: {0}', err.message));
-      return false;
-    },
-  );
+  // code-server. Reading it registers it for scrubbing; the keychain is only touched for it when
+  // it is needed (or already exists). `start` makes sure of it when one is required.
+  void (apiKeyRequired(settings) ? apiKeys.get() : apiKeys.peek()).catch(() => undefined);
 
   const controller = new ProxyController({
     engine,
@@ -79,12 +69,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<KiroTe
 
   const start = async (quiet = false) => {
     await ready;
-    // A proxy that must ask clients for a key does not start without it.
-    if (!(await keyRead) && apiKeyRequired(settings)) return controller.status;
-    if (!isLoopbackHost(engine.config.host)) {
-      engine.config.apiKey ??= await apiKeys.get();
-      warnNonLoopback(engine.config.host);
+    // Nothing serves without the key when one is required: the setting may have been turned on
+    // since activation, or a read failed (then each start tries again, and says why not).
+    const loopback = isLoopbackHost(engine.config.host);
+    if (apiKeyRequired(settings) || !loopback) {
+      try {
+        engine.config.apiKey ??= await apiKeys.get();
+      } catch (err) {
+        logger.error(`Could not read the proxy's API key: ${(err as Error).message}`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('Kiro Proxy could not read its API key: {0}', (err as Error).message));
+        return controller.status;
+      }
     }
+    if (!loopback) warnNonLoopback(engine.config.host);
     const status = await controller.start();
     explainStart(status, quiet);
     return status;

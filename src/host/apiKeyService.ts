@@ -13,12 +13,18 @@ export function generateApiKey(): string {
 
 export class ApiKeyService {
   private cached?: string;
+  private reading?: Promise<string>;
 
   constructor(private readonly secrets: TypedSecrets) {}
 
-  /** The key, created on first call. */
-  async get(): Promise<string> {
-    if (this.cached) return this.cached;
+  /** The key, created on first call. Calls made while one reads the keychain share it (one key, not two). */
+  get(): Promise<string> {
+    if (this.cached) return Promise.resolve(this.cached);
+    this.reading ??= this.readOrCreate().finally(() => (this.reading = undefined));
+    return this.reading;
+  }
+
+  private async readOrCreate(): Promise<string> {
     let key = await this.secrets.get(KEY);
     if (!key) {
       key = generateApiKey();

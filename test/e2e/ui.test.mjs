@@ -317,7 +317,7 @@ for (const cs of versions) {
       await page.keyboard.press('Control+Alt+B'); // the secondary side bar closes again for the screenshots below
     });
 
-    step('no token is in the webview, the output channel or any file of the profile and workspace', async () => {
+    step('no token and no API key is in the webview, the output channel or any file of the profile and workspace', async () => {
       // Every token the session knew: those in the IDE's files it imported, and the current ones.
       const secrets = new Set();
       for (const name of readdirSync(fx.tokenDir)) {
@@ -326,6 +326,10 @@ for (const cs of versions) {
       }
       for (const a of fx.sim.accounts.list()) for (const t of [a.accessToken, a.refreshToken, a.clientSecret]) if (t) secrets.add(t);
       assert.ok(secrets.size >= 4, `${secrets.size} secrets collected`);
+      // And the proxy's own key: only the file "Configure Claude Code" wrote for the client may hold it.
+      assert.match(apiKey, /^kp-/);
+      secrets.add(apiKey);
+      const clientFile = path.join(fx.workspace, '.claude', 'settings.local.json');
       const leaks = (where, text) => [...secrets].filter((t) => text.includes(t)).map((t) => `${where} holds ${t.slice(0, 6)}…`);
 
       const view = webview();
@@ -344,7 +348,10 @@ for (const cs of versions) {
       const files = [...walk(server.profileDir), ...walk(fx.workspace)];
       const channel = files.filter((f) => f.endsWith(path.join(EXTENSION_ID, 'Kiro Proxy.log')));
       assert.ok(channel.length > 0 && readFileSync(channel[0], 'utf8').includes('Proxy started'), 'the output channel log was read');
-      for (const file of files) found.push(...leaks(path.relative(server.profileDir, file), readFileSync(file).toString('latin1')));
+      for (const file of files) {
+        const text = readFileSync(file).toString('latin1');
+        found.push(...leaks(path.relative(server.profileDir, file), file === clientFile ? text.replaceAll(apiKey, '') : text));
+      }
       assert.deepEqual(found, []);
       // Back to the logs tab, where the next step expects it.
       await view.locator('#tab-logs').click();

@@ -121,6 +121,16 @@ test('the API key is generated once, random, shared, and never logged', async ()
   assert.notEqual(generateApiKey(), generateApiKey());
 });
 
+test('calls made while the first key is being read and created share it: one key, not two', async () => {
+  const keychain = new FakeKeychain();
+  const keys = new ApiKeyService(new TypedSecrets(keychain.window()));
+  // The background read at activation and a start (or "Copy API Key") that come at once.
+  const [a, b, c] = await Promise.all([keys.get(), keys.get(), keys.get()]);
+  assert.equal(a, b);
+  assert.equal(b, c);
+  assert.equal(keychain.values.get('kiro.apiKey'), a);
+});
+
 test('regenerating in one window reaches the other', async () => {
   const keychain = new FakeKeychain();
   const one = new ApiKeyService(new TypedSecrets(keychain.window()));

@@ -230,7 +230,18 @@ describe('SseWriter', () => {
     await writer.sendDelta('a', big, render);
     assert.equal(writes.length, 7);
     assert.equal(writes[6], `data: ${render(big)}\n\n`);
+    drain(res);
+
+    // Within a pace, other events keep their place after the run, and the end carries all of it.
+    await writer.sendDelta('a', 'tail', render);
+    await writer.send('{"stop":1}', 'e');
+    await nextTurn();
+    assert.equal(writes.length, 7, 'held for the pace');
     writer.end();
+    assert.equal(drain(res), `data: ${render('tail')}\n\nevent: e\ndata: {"stop":1}\n\n`);
+    t.mock.timers.tick(SLOW_CLIENT_PACE_MS);
+    await nextTurn();
+    assert.equal(writes.length, 7, 'the pace ended with the stream: nothing is written after the end');
   });
 
   it('a held run stops taking deltas once it reaches its bound: then sendDelta waits for drain too', async () => {

@@ -67,8 +67,10 @@ interface DeltaRun {
  * larger events, never a queue of small ones.
  *
  * Once a client has been seen slow, its writes stay at least `SLOW_CLIENT_PACE_MS` apart for the
- * rest of the stream, unless what waits has reached the bound (then it leaves as soon as the
- * socket takes it: the pace joins events, it never caps the rate). The kernel wakes a writer only
+ * rest of the stream, unless what waits has reached its bound (`maxHeldDeltaChars`): that is
+ * written at once, or once a full socket has taken the last write, so the pace joins events and
+ * never caps the rate. (It is not undone when a write leaves quickly: after each wait for a slow
+ * client every write leaves quickly for a while; see below.) The kernel wakes a writer only
  * when a third of the socket's buffer is free, so after each wait there is room for a megabyte
  * at once: written tick by tick, it filled with the fast reader's small events again, and the
  * client read them just as slowly.
