@@ -97,6 +97,11 @@ for (const cs of versions) {
     const tree = () => page.getByRole('tree', { name: 'Accounts' });
     const row = (label) => tree().getByRole('treeitem').filter({ has: page.locator('.label-name', { hasText: label }) });
     const webview = () => page.frameLocator(`iframe.webview.ready[src*="extensionId=${EXTENSION_ID}"]`).frameLocator('iframe#active-frame');
+    /** The row of the open quick pick whose label is exactly `label` (fuzzy matching can rank another first); `state` e.g. '.focused'. */
+    const quickPickRow = (label, state = '') => {
+      const exact = new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+      return page.locator(`.quick-input-list .monaco-list-row${state}`).filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
+    };
     /** F1, the command's title, Enter. `closes`: wait for the palette to close (false when the command opens a picker). */
     const runCommand = async (title, closes = true) => {
       await page.keyboard.press('Escape');
@@ -104,16 +109,14 @@ for (const cs of versions) {
       const input = page.locator('.quick-input-widget input.input');
       await input.waitFor({ state: 'visible' });
       await input.fill(`>${title}`);
-      // The row whose label is exactly the title (fuzzy matching can rank another command first).
-      const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-      const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
+      const row = quickPickRow(title);
       await row.waitFor();
       if ((await row.getAttribute('class'))?.includes('focused')) await page.keyboard.press('Enter');
       else await row.click();
       if (closes) await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
     };
-    /** Clicks the row of an open quick pick whose label is exactly `label`. */
-    const pick = (label) => page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first().click();
+    /** Clicks the row of the open quick pick whose label is exactly `label`. */
+    const pick = (label) => quickPickRow(label).click();
     const shoot = async (name, locator) => {
       mkdirSync(shots, { recursive: true });
       await (locator ?? page).screenshot({ path: path.join(shots, `${name}.png`) });
@@ -360,10 +363,9 @@ for (const cs of versions) {
     step('light theme screenshots: status bar, sidebar, monitor and logs tabs', async () => {
       // As a user does it: "Preferences: Color Theme", then the theme's label.
       await runCommand('Preferences: Color Theme', false);
-      const theme = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: /^Light Modern$/ }) }).first();
-      await theme.waitFor();
+      await quickPickRow('Light Modern').waitFor();
       await page.locator('.quick-input-widget input.input').fill('Light Modern');
-      await page.locator('.quick-input-list .monaco-list-row.focused').filter({ has: page.locator('.label-name', { hasText: /^Light Modern$/ }) }).waitFor();
+      await quickPickRow('Light Modern', '.focused').waitFor();
       await page.keyboard.press('Enter');
       await page.locator('.monaco-workbench.vs:not(.vs-dark)').waitFor();
       // The light theme is applied: the workbench's own background turned light.
