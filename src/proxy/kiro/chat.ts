@@ -40,16 +40,7 @@ export async function sendChat(
       });
       // Error bodies are small, and whether to fall back depends on what they say.
       const text = res.statusCode === 200 ? undefined : await res.body.text().catch(() => '');
-      return {
-        status: res.statusCode,
-        // Read only for a failure: a getter, so a 200's headers are never parsed.
-        get headers() {
-          return res.headers;
-        },
-        body: res.body,
-        family,
-        ...(text === undefined ? {} : { text }),
-      };
+      return { status: res.statusCode, headers: res.headers, body: res.body, family, ...(text === undefined ? {} : { text }) };
     },
   );
 }

@@ -164,15 +164,7 @@ export function dispatchRequest(
         // 1xx answers are interim: the real one follows.
         if (statusCode < 200) return true;
         body = new ResponseBody(cancel, resume);
-        // Parsed when read: a chat answer's headers matter only when it failed.
-        let headers: ResponseHeaders | undefined;
-        resolve({
-          statusCode,
-          get headers() {
-            return (headers ??= undiciUtil.parseHeaders(rawHeaders) as ResponseHeaders);
-          },
-          body,
-        });
+        resolve({ statusCode, headers: undiciUtil.parseHeaders(rawHeaders) as ResponseHeaders, body });
         return true;
       },
       onData(chunk) {
