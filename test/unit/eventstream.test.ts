@@ -5,7 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventStreamDecoder, type KiroFrame } from '../../src/proxy/kiro/eventstream';
 import { ProxyError } from '../../src/proxy/errors';
-import { encodeFrame, event, exception, text } from './helpers/frames';
+import { encodeFrame, event, exception, text, type FrameSpec } from './helpers/frames';
 
 const FIXTURES = fileURLToPath(new URL('../sim/fixtures/eventstream', import.meta.url));
 
@@ -101,6 +101,30 @@ describe('EventStreamDecoder resynchronisation', () => {
       assert.equal(decoder.lostFrames, 1, 'a sound prelude with a bad body is a lost event');
       assert.equal(result.leftoverBytes, 0);
     }
+  });
+
+  test('a frame repeating the last header block still has every byte past its prelude checked', () => {
+    // Frames 1 and 2 carry the same headers, so frame 2's CRC is carried over them, not read.
+    assert.deepEqual(medium.decoded.frames[0].headers, second.headers);
+    for (let at = 12; at < second.totalLength; at++) {
+      const bytes = Buffer.from(medium.bytes);
+      bytes[second.offset + at] ^= 0x20;
+      const decoder = new EventStreamDecoder();
+      const result = decodeChunks([bytes], decoder);
+      assert.deepEqual(result.frames, [frames[0], ...frames.slice(2)], `byte ${at} of frame 2 flipped`);
+      assert.equal(decoder.lostFrames, 1, `byte ${at}`);
+    }
+  });
+
+  test('header blocks of every length, each repeated, decode alike whole and byte by byte', () => {
+    const specs = Array.from({ length: 70 }, (_, n): FrameSpec => ({ headers: n ? { x: 'y'.repeat(n) } : {}, payload: { content: `d${n}` } }));
+    // Each block twice in a row (the second is checked through the cached block), then the series
+    // again: more lengths than the decoder keeps shifts for, so some are built twice.
+    const series = [...specs.flatMap((spec) => [spec, spec]), ...specs];
+    const bytes = Buffer.concat(series.map(encodeFrame));
+    const expected = series.map((spec) => ({ eventType: 'assistantResponseEvent', messageType: 'event', payload: JSON.stringify(spec.payload) }));
+    assert.deepEqual(decodeChunks([bytes]).frames, expected);
+    assert.deepEqual(decodeChunks(oneByteChunks(bytes)).frames, expected);
   });
 
   test('a bad prelude CRC drops that frame only', () => {

@@ -148,19 +148,23 @@ export class EventStreamDecoder {
       if (this.buffered < totalLength) break;
       const bytes = this.frameBytes(totalLength);
       const start = this.frameStart;
-      // The prelude's CRC state carries on over the rest: its 8 bytes are not read twice.
       const payloadEnd = start + totalLength - CRC_BYTES;
-      const crcOk = crcFinal(crcUpdate(this.preludeCrc, bytes, start + 8, payloadEnd)) === bytes.readUInt32BE(payloadEnd);
       const view = this.viewOf(bytes);
       const headersStart = start + PRELUDE_BYTES;
       const headersEnd = headersStart + view.getUint32(start + 4);
-      if (crcOk && taker && frames.length === 0 && this.lastHeaders.offer(taker, view, bytes, headersStart, headersEnd, payloadEnd)) {
+      const knownHeaders = this.lastHeaders.holds(view, headersStart, headersEnd);
+      // The prelude's CRC state carries on over the rest: its 8 bytes are not read twice, and a
+      // header block seen before is not read again either (it is most of a delta's frame).
+      let crc = crcUpdate(this.preludeCrc, bytes, start + 8, headersStart);
+      crc = knownHeaders ? this.lastHeaders.crcAfter(crc) : crcUpdate(crc, bytes, headersStart, headersEnd);
+      const crcOk = crcFinal(crcUpdate(crc, bytes, headersEnd, payloadEnd)) === bytes.readUInt32BE(payloadEnd);
+      if (crcOk && knownHeaders && taker && frames.length === 0 && this.lastHeaders.offer(taker, bytes, headersEnd, payloadEnd)) {
         this.consume(totalLength);
         this.consecutiveFailures = 0;
         this.taken++;
         continue;
       }
-      const frame = crcOk ? parseFrame(bytes, view, headersStart, headersEnd, payloadEnd, this.lastHeaders) : undefined;
+      const frame = crcOk ? parseFrame(bytes, headersStart, headersEnd, payloadEnd, knownHeaders, this.lastHeaders) : undefined;
       if (!frame) {
         // A sound prelude but a bad checksum: a real event was lost, not just noise skipped.
         this.startResync();
@@ -300,9 +304,9 @@ function validPreludeLength(bytes: Buffer, start: number, maxFrameBytes: number)
 }
 
 /** Parses a CRC-checked frame; undefined when its headers are malformed. */
-function parseFrame(bytes: Buffer, view: DataView, headersStart: number, headersEnd: number, payloadEnd: number, cache: HeaderCache): KiroFrame | undefined {
+function parseFrame(bytes: Buffer, headersStart: number, headersEnd: number, payloadEnd: number, knownHeaders: boolean, cache: HeaderCache): KiroFrame | undefined {
   const frame = new DecodedFrame(bytes, headersEnd, payloadEnd);
-  if (cache.holds(view, headersStart, headersEnd)) {
+  if (knownHeaders) {
     cache.assignTo(frame);
     return frame;
   }
@@ -338,6 +342,9 @@ function parseFrame(bytes: Buffer, view: DataView, headersStart: number, headers
 class HeaderCache {
   private bytes = new DataView(new ArrayBuffer(0));
   private fields?: Pick<KiroFrame, 'eventType' | 'messageType' | 'exceptionType' | 'errorMessage'>;
+  /** CRC state after the block from state 0, and the shift its length applies to a state. */
+  private blockCrc = 0;
+  private shift = zeroShift(0);
 
   /** Compared four bytes at a time through DataViews: a byte loop was a quarter of the decoder's time. */
   holds(view: DataView, start: number, end: number): boolean {
@@ -350,9 +357,18 @@ class HeaderCache {
     return true;
   }
 
-  /** Offers a frame with the remembered headers to `taker`; false when they differ or it refused. */
-  offer(taker: FrameTaker, view: DataView, bytes: Buffer, headersStart: number, headersEnd: number, payloadEnd: number): boolean {
-    return this.holds(view, headersStart, headersEnd) && taker.accept(this.fields!.eventType, this.fields!.messageType, bytes, headersEnd, payloadEnd);
+  /**
+   * CRC state after the remembered block from state `crc`, without reading it: the CRC is
+   * linear, so that is the state shifted over the block's length, xor the block's own CRC.
+   */
+  crcAfter(crc: number): number {
+    const t = this.shift;
+    return t[crc & 0xff] ^ t[256 + ((crc >>> 8) & 0xff)] ^ t[512 + ((crc >>> 16) & 0xff)] ^ t[768 + (crc >>> 24)] ^ this.blockCrc;
+  }
+
+  /** Offers a frame with the remembered headers to `taker`; false when it refused. */
+  offer(taker: FrameTaker, bytes: Buffer, headersEnd: number, payloadEnd: number): boolean {
+    return taker.accept(this.fields!.eventType, this.fields!.messageType, bytes, headersEnd, payloadEnd);
   }
 
   assignTo(frame: DecodedFrame): void {
@@ -366,6 +382,8 @@ class HeaderCache {
   remember(bytes: Buffer, start: number, end: number, frame: DecodedFrame): void {
     const copy = Buffer.from(bytes.subarray(start, end));
     this.bytes = new DataView(copy.buffer, copy.byteOffset, copy.byteLength);
+    this.blockCrc = crcUpdate(0, copy, 0, copy.length);
+    this.shift = zeroShift(copy.length);
     const { eventType, messageType, exceptionType, errorMessage } = frame;
     this.fields = { eventType, messageType, exceptionType, errorMessage };
   }
@@ -493,6 +511,34 @@ function crcUpdate(crc: number, bytes: Buffer, start: number, end: number): numb
   for (; i < end; i++) crc = t[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
   return crc;
 }
+
+/**
+ * The linear map "CRC state → state after `length` zero bytes", as four byte tables (state byte
+ * k indexes table k). Kept per length: a stream's header blocks come in a few lengths, and a
+ * stream that keeps changing them would otherwise rebuild one per frame.
+ */
+function zeroShift(length: number): Int32Array {
+  let table = ZERO_SHIFTS.get(length);
+  if (table) return table;
+  const images = new Int32Array(32);
+  for (let bit = 0; bit < 32; bit++) {
+    let crc = 1 << bit;
+    for (let i = 0; i < length; i++) crc = CRC_TABLES[crc & 0xff] ^ (crc >>> 8);
+    images[bit] = crc;
+  }
+  table = new Int32Array(1024);
+  for (let k = 0; k < 4; k++) {
+    for (let b = 1; b < 256; b++) {
+      const high = 31 - Math.clz32(b);
+      table[k * 256 + b] = table[k * 256 + (b ^ (1 << high))] ^ images[k * 8 + high];
+    }
+  }
+  if (ZERO_SHIFTS.size >= MAX_ZERO_SHIFTS) ZERO_SHIFTS.clear();
+  ZERO_SHIFTS.set(length, table);
+  return table;
+}
+const ZERO_SHIFTS = new Map<number, Int32Array>();
+const MAX_ZERO_SHIFTS = 32;
 
 function crcFinal(crc: number): number {
   return (crc ^ -1) >>> 0;
