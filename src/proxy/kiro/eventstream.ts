@@ -342,9 +342,10 @@ function parseFrame(bytes: Buffer, headersStart: number, headersEnd: number, pay
 class HeaderCache {
   private bytes = new DataView(new ArrayBuffer(0));
   private fields?: Pick<KiroFrame, 'eventType' | 'messageType' | 'exceptionType' | 'errorMessage'>;
-  /** CRC state after the block from state 0, and the shift its length applies to a state. */
-  private blockCrc = 0;
-  private shift = zeroShift(0);
+  /** The block's CRC state from 0, and the shift its length applies: made when first needed. */
+  private block = Buffer.alloc(0);
+  private blockCrc?: number;
+  private shift?: Int32Array;
 
   /** Compared four bytes at a time through DataViews: a byte loop was a quarter of the decoder's time. */
   holds(view: DataView, start: number, end: number): boolean {
@@ -362,7 +363,8 @@ class HeaderCache {
    * linear, so that is the state shifted over the block's length, xor the block's own CRC.
    */
   crcAfter(crc: number): number {
-    const t = this.shift;
+    this.blockCrc ??= crcUpdate(0, this.block, 0, this.block.length);
+    const t = (this.shift ??= zeroShift(this.block.length));
     return t[crc & 0xff] ^ t[256 + ((crc >>> 8) & 0xff)] ^ t[512 + ((crc >>> 16) & 0xff)] ^ t[768 + (crc >>> 24)] ^ this.blockCrc;
   }
 
@@ -382,8 +384,8 @@ class HeaderCache {
   remember(bytes: Buffer, start: number, end: number, frame: DecodedFrame): void {
     const copy = Buffer.from(bytes.subarray(start, end));
     this.bytes = new DataView(copy.buffer, copy.byteOffset, copy.byteLength);
-    this.blockCrc = crcUpdate(0, copy, 0, copy.length);
-    this.shift = zeroShift(copy.length);
+    this.block = copy;
+    this.blockCrc = this.shift = undefined;
     const { eventType, messageType, exceptionType, errorMessage } = frame;
     this.fields = { eventType, messageType, exceptionType, errorMessage };
   }
@@ -481,11 +483,12 @@ function headerValueSize(type: number, bytes: Buffer, at: number, end: number): 
 
 // IEEE CRC32, slicing by 8 (eight table lookups per 8 bytes): frames are ~100 bytes, too short
 // for a native call to pay off, and this is the decoder's hottest loop.
+const CRC_POLY = 0xedb88320;
 const CRC_TABLES = (() => {
   const tables = new Int32Array(256 * 8);
   for (let n = 0; n < 256; n++) {
     let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    for (let k = 0; k < 8; k++) c = c & 1 ? CRC_POLY ^ (c >>> 1) : c >>> 1;
     tables[n] = c;
   }
   for (let n = 0; n < 256; n++) {
@@ -514,31 +517,47 @@ function crcUpdate(crc: number, bytes: Buffer, start: number, end: number): numb
 
 /**
  * The linear map "CRC state → state after `length` zero bytes", as four byte tables (state byte
- * k indexes table k). Kept per length: a stream's header blocks come in a few lengths, and a
- * stream that keeps changing them would otherwise rebuild one per frame.
+ * k indexes table k). Built in a fixed ~2,000 steps whatever the length, as zlib's
+ * crc32_combine does: from x^(8·length) modulo the polynomial, by squaring.
  */
 function zeroShift(length: number): Int32Array {
-  let table = ZERO_SHIFTS.get(length);
-  if (table) return table;
+  let operator = X_POWER_0;
+  for (let n = length, k = 3; n > 0; n >>>= 1, k++) if (n & 1) operator = multiplyModPoly(X_POWER_2N[k & 31], operator);
   const images = new Int32Array(32);
-  for (let bit = 0; bit < 32; bit++) {
-    let crc = 1 << bit;
-    for (let i = 0; i < length; i++) crc = CRC_TABLES[crc & 0xff] ^ (crc >>> 8);
-    images[bit] = crc;
-  }
-  table = new Int32Array(1024);
+  for (let bit = 0; bit < 32; bit++) images[bit] = multiplyModPoly(operator, 1 << bit);
+  const table = new Int32Array(1024);
   for (let k = 0; k < 4; k++) {
     for (let b = 1; b < 256; b++) {
       const high = 31 - Math.clz32(b);
       table[k * 256 + b] = table[k * 256 + (b ^ (1 << high))] ^ images[k * 8 + high];
     }
   }
-  if (ZERO_SHIFTS.size >= MAX_ZERO_SHIFTS) ZERO_SHIFTS.clear();
-  ZERO_SHIFTS.set(length, table);
   return table;
 }
-const ZERO_SHIFTS = new Map<number, Int32Array>();
-const MAX_ZERO_SHIFTS = 32;
+
+/** x^0 = 1, in the CRC's reflected bit order (the top bit is the constant term). */
+const X_POWER_0 = 1 << 31;
+
+/** a·b modulo the CRC polynomial, both in the reflected bit order (zlib's multmodp). */
+function multiplyModPoly(a: number, b: number): number {
+  let product = 0;
+  for (let m = 0x80000000; m !== 0; m >>>= 1) {
+    if (a & m) product ^= b;
+    b = b & 1 ? (b >>> 1) ^ CRC_POLY : b >>> 1;
+  }
+  return product;
+}
+
+/** x^(2^k) modulo the polynomial for k = 0…31 (zlib's x2n_table): what a shift is made of. */
+const X_POWER_2N = (() => {
+  const powers = new Int32Array(32);
+  let p = 1 << 30; // x^1
+  for (let k = 0; k < 32; k++) {
+    powers[k] = p;
+    p = multiplyModPoly(p, p);
+  }
+  return powers;
+})();
 
 function crcFinal(crc: number): number {
   return (crc ^ -1) >>> 0;
