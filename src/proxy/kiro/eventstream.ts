@@ -518,22 +518,29 @@ function crcUpdate(crc: number, bytes: Buffer, start: number, end: number): numb
 /**
  * The linear map "CRC state → state after `length` zero bytes", as four byte tables (state byte
  * k indexes table k). Built in a fixed ~2,000 steps whatever the length, as zlib's
- * crc32_combine does: from x^(8·length) modulo the polynomial, by squaring.
+ * crc32_combine does: from x^(8·length) modulo the polynomial, by squaring. That is still ~12 µs,
+ * more than a short answer's decoding, so the tables are kept for the few lengths Kiro uses.
  */
 function zeroShift(length: number): Int32Array {
+  let table = ZERO_SHIFTS.get(length);
+  if (table) return table;
   let operator = X_POWER_0;
   for (let n = length, k = 3; n > 0; n >>>= 1, k++) if (n & 1) operator = multiplyModPoly(X_POWER_2N[k & 31], operator);
   const images = new Int32Array(32);
   for (let bit = 0; bit < 32; bit++) images[bit] = multiplyModPoly(operator, 1 << bit);
-  const table = new Int32Array(1024);
+  table = new Int32Array(1024);
   for (let k = 0; k < 4; k++) {
     for (let b = 1; b < 256; b++) {
       const high = 31 - Math.clz32(b);
       table[k * 256 + b] = table[k * 256 + (b ^ (1 << high))] ^ images[k * 8 + high];
     }
   }
+  if (ZERO_SHIFTS.size >= MAX_ZERO_SHIFTS) ZERO_SHIFTS.clear();
+  ZERO_SHIFTS.set(length, table);
   return table;
 }
+const ZERO_SHIFTS = new Map<number, Int32Array>();
+const MAX_ZERO_SHIFTS = 32;
 
 /** x^0 = 1, in the CRC's reflected bit order (the top bit is the constant term). */
 const X_POWER_0 = 1 << 31;
