@@ -343,7 +343,6 @@ class HeaderCache {
   private bytes = new DataView(new ArrayBuffer(0));
   private fields?: Pick<KiroFrame, 'eventType' | 'messageType' | 'exceptionType' | 'errorMessage'>;
   /** The block's CRC state from 0, and the shift its length applies: made when first needed. */
-  private block = Buffer.alloc(0);
   private blockCrc?: number;
   private shift?: Int32Array;
 
@@ -363,8 +362,9 @@ class HeaderCache {
    * linear, so that is the state shifted over the block's length, xor the block's own CRC.
    */
   crcAfter(crc: number): number {
-    this.blockCrc ??= crcUpdate(0, this.block, 0, this.block.length);
-    const t = (this.shift ??= zeroShift(this.block.length));
+    const block = this.bytes;
+    this.blockCrc ??= crcUpdate(0, Buffer.from(block.buffer, block.byteOffset, block.byteLength), 0, block.byteLength);
+    const t = (this.shift ??= zeroShift(block.byteLength));
     return t[crc & 0xff] ^ t[256 + ((crc >>> 8) & 0xff)] ^ t[512 + ((crc >>> 16) & 0xff)] ^ t[768 + (crc >>> 24)] ^ this.blockCrc;
   }
 
@@ -384,7 +384,6 @@ class HeaderCache {
   remember(bytes: Buffer, start: number, end: number, frame: DecodedFrame): void {
     const copy = Buffer.from(bytes.subarray(start, end));
     this.bytes = new DataView(copy.buffer, copy.byteOffset, copy.byteLength);
-    this.block = copy;
     this.blockCrc = this.shift = undefined;
     const { eventType, messageType, exceptionType, errorMessage } = frame;
     this.fields = { eventType, messageType, exceptionType, errorMessage };

@@ -164,6 +164,8 @@ export function dispatchRequest(
         // 1xx answers are interim: the real one follows.
         if (statusCode < 200) return true;
         body = new ResponseBody(cancel, resume);
+        // Parsed now, not when read: the raw headers are views into the socket's read buffer,
+        // and keeping them would hold that buffer for the whole answer.
         resolve({ statusCode, headers: undiciUtil.parseHeaders(rawHeaders) as ResponseHeaders, body });
         return true;
       },
