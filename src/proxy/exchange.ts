@@ -127,7 +127,6 @@ export class KiroExchange implements Exchange {
     }
   }
 
-  /** Finds an account that answers, failing over until one does or the budget is spent. */
   /** Finds an account whose chat call answers, failing over until one does or the budget is spent. */
   private connect(request: ExchangeRequest, kiroModel: string, attempt: Attempt): Promise<Upstream> {
     const { config } = this.deps;

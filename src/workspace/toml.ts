@@ -81,7 +81,6 @@ function findTopLevelKey(lines: Line[], key: string): number {
   return -1;
 }
 
-/** Refuses files that define our table as a dotted key or inline table: line edits would corrupt them. */
 /** Why a real TOML reader (smol-toml) refuses `text`, or undefined when it reads it. */
 function tomlError(text: string): string | undefined {
   try {
@@ -102,6 +101,7 @@ export function assertParsesAsToml(text: string, what: string): void {
   if (reason !== undefined) throw new Error(`${what} would not be valid TOML (${reason}); edit it by hand, nothing was changed`);
 }
 
+/** Refuses files that define our table as a dotted key or inline table: line edits would corrupt them. */
 export function assertEditableToml(text: string, table: string): void {
   const lines = splitLines(text);
   const code = codeLines(lines);
