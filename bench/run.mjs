@@ -424,7 +424,7 @@ await phase('cpu', async () => {
     agent.destroy();
     return { per1k, bad, reqPerSec: round((CFG.cpuBatch / wall) * 1000, 0) };
   };
-  // Every route is warmed first, the raw pass-through too: cold, its first batch costs half as much again.
+  // Every route is warmed first, the raw pass-through too: cold, its first batch cost ~1.6× its warm ones.
   for (const p of ['direct', 'raw', ...PROTOCOL_NAMES]) await runBatch(p, true);
   // Rounds, each batch of each route once, the protocols in a rotated order: on a shared machine
   // the load drifts within a minute, and a route measured once at one moment would be compared
