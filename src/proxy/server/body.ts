@@ -78,22 +78,35 @@ export function parseJsonText(bytes: Uint8Array): unknown {
   }
 }
 
-/** Linear scan of brackets outside strings; refuses nesting deeper than `max`. */
+/**
+ * Linear scan of brackets outside strings; refuses nesting deeper than `max`. Strings are
+ * skipped with `indexOf`, natively: most of a real request is string content (code, tool
+ * results), and a character loop over it cost 700 µs for 140 KB, twice JSON.parse itself.
+ */
 export function checkDepth(text: string, max: number): void {
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) {
-      inString = true;
+    if (c === 0x22) {
+      i = closingQuote(text, i);
     } else if (c === 0x7b || c === 0x5b) {
       if (++depth > max) throw invalidRequest(`The request body nests deeper than ${max} levels.`);
     } else if (c === 0x7d || c === 0x5d) {
       depth--;
     }
+  }
+}
+
+/** Where the string opened at `open` ends (the text's length if it never does). */
+function closingQuote(text: string, open: number): number {
+  let at = open;
+  for (;;) {
+    at = text.indexOf('"', at + 1);
+    if (at < 0) return text.length;
+    // Escaped only by an odd run of backslashes right before it.
+    let slashes = 0;
+    while (text.charCodeAt(at - 1 - slashes) === 0x5c) slashes++;
+    if (slashes % 2 === 0) return at;
   }
 }
 
