@@ -39,8 +39,10 @@ export class RequestLog extends EventEmitter<{ entry: [RequestLogEntry]; cleared
     while (this.entries.length - this.head > this.capacity) this.evictOldest();
   }
 
+  /** Takes the entry over: it gets its id and is kept as it is, not copied (one per request). */
   add(entry: Omit<RequestLogEntry, 'id'>): RequestLogEntry {
-    const full: RequestLogEntry = { ...entry, id: this.nextId++ };
+    const full = entry as RequestLogEntry;
+    full.id = this.nextId++;
     if (full.kiroRequest) this.keepRequest(full, full.kiroRequest);
     this.entries.push(full);
     if (this.entries.length - this.head > this.capacity) this.evictOldest();

@@ -377,8 +377,14 @@ describe('AccountPool', () => {
     await pool.refreshQuota(sonnet);
     await pool.refreshQuota(opus);
     assert.deepEqual([...pool.availableModels()!].sort(), ['claude-haiku-4.5', 'claude-opus-4.5', 'claude-sonnet-4.5']);
+    const all = pool.availableModels();
+    assert.equal(pool.availableModels(), all, 'kept while no list changed');
     await pool.setEnabled(opus, false);
     assert.deepEqual([...pool.availableModels()!].sort(), ['claude-haiku-4.5', 'claude-sonnet-4.5'], 'a disabled account does not count');
+    await pool.setEnabled(opus, true);
+    assert.deepEqual([...pool.availableModels()!].sort(), ['claude-haiku-4.5', 'claude-opus-4.5', 'claude-sonnet-4.5'], 'enabled again, it counts again');
+    await pool.remove(sonnet);
+    assert.deepEqual([...pool.availableModels()!], ['claude-opus-4.5'], 'a removed account does not count');
   });
 
   it('when every account cools, acquire waits and is served when one recovers', async () => {

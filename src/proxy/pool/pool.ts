@@ -48,6 +48,8 @@ interface PoolEvents {
 
 export class AccountPool extends EventEmitter<PoolEvents> {
   private readonly accounts = new Map<string, StoredAccount>();
+  /** `availableModels()` and the accounts' lists it was built from. */
+  private modelSet?: { lists: Array<readonly string[] | undefined>; ids: ReadonlySet<string> | undefined };
   private readonly stateTimers: StateTimers;
   private readonly hosts: KiroHosts;
   private readonly clock: Clock;
@@ -280,13 +282,20 @@ export class AccountPool extends EventEmitter<PoolEvents> {
     return { refreshed: ids.length - failed.length, failed };
   }
 
-  /** The Kiro model ids the enabled accounts reported, or undefined before any account did. */
-  availableModels(): Set<string> | undefined {
+  /**
+   * The Kiro model ids the enabled accounts reported, or undefined before any account did. Every
+   * request asks, so the set is kept while the lists it came from are the same arrays (a list is
+   * replaced, never edited): the same set also lets model resolution keep its lookups.
+   */
+  availableModels(): ReadonlySet<string> | undefined {
+    const lists: Array<readonly string[] | undefined> = [];
+    for (const account of this.accounts.values()) lists.push(account.enabled ? account.models : undefined);
+    const kept = this.modelSet;
+    if (kept && kept.lists.length === lists.length && kept.lists.every((list, i) => list === lists[i])) return kept.ids;
     const ids = new Set<string>();
-    for (const account of this.accounts.values()) {
-      if (account.enabled) for (const id of account.models ?? []) ids.add(id);
-    }
-    return ids.size ? ids : undefined;
+    for (const list of lists) for (const id of list ?? []) ids.add(id);
+    this.modelSet = { lists, ids: ids.size ? ids : undefined };
+    return this.modelSet.ids;
   }
 
   /** False when an enabled account lists the model as text-only (no IMAGE input, §11.6). */

@@ -9,6 +9,9 @@ import { deltaUsage, messageShell, STOP_REASONS } from './render';
 import type { MessageHead } from './types';
 import { serverToolUsage, serverToolUseBlock, webSearchResultBlock } from './web-search';
 
+const TEXT_BLOCK = { type: 'text', text: '' };
+const TEXT_BLOCK_JSON = JSON.stringify(TEXT_BLOCK);
+
 /**
  * Renders reply events as Anthropic stream events. Each thinking run, text run and tool
  * call becomes one content block; a failure after the start becomes an `error` event.
@@ -29,23 +32,24 @@ export async function renderMessageStream(
     await stopBlock();
     index++;
     open = { kind, id };
-    await emit('content_block_start', { index, content_block: contentBlock });
+    await sink.send(`{"type":"content_block_start","index":${index},"content_block":${contentBlock === TEXT_BLOCK ? TEXT_BLOCK_JSON : JSON.stringify(contentBlock)}}`, 'content_block_start');
   };
   const stopBlock = async () => {
     if (!open) return;
     open = undefined;
-    await emit('content_block_stop', { index });
+    await sink.send(`{"type":"content_block_stop","index":${index}}`, 'content_block_stop');
   };
   const delta = (payload: object) => emit('content_block_delta', { index, delta: payload });
-  // The hot events, built as text: the same bytes JSON.stringify gives the object form. Deltas
-  // still waiting for the socket join into one (the key: same block, same kind).
+  // The hot events, built as text: the same bytes JSON.stringify gives the object form (so are the
+  // block starts and stops above: every short reply has them). Deltas still waiting for the
+  // socket join into one (the key: same block, same kind).
   const textDelta = (type: 'text_delta' | 'thinking_delta', key: 'text' | 'thinking', text: string) => {
     const at = index;
     return sink.sendDelta(`${at}:${type}`, text, (joined) => `{"type":"content_block_delta","index":${at},"delta":{"type":"${type}","${key}":${JSON.stringify(joined)}}}`, 'content_block_delta');
   };
 
   try {
-    await emit('message_start', { message: messageShell(head) });
+    await sink.send(JSON.stringify({ type: 'message_start', message: messageShell(head) }), 'message_start');
     for await (const event of events) {
       switch (event.type) {
         case 'thinking':
@@ -61,7 +65,7 @@ export async function renderMessageStream(
           await stopBlock();
           break;
         case 'text':
-          if (open?.kind !== 'text') await startBlock('text', { type: 'text', text: '' });
+          if (open?.kind !== 'text') await startBlock('text', TEXT_BLOCK);
           await textDelta('text_delta', 'text', event.text);
           break;
         case 'tool_start':
@@ -91,7 +95,7 @@ export async function renderMessageStream(
             delta: { stop_reason: STOP_REASONS[reportedStopReason(event)], stop_sequence: event.stopSequence ?? null },
             usage: { ...deltaUsage(event.usage), ...serverToolUsage(event.usage.webSearchRequests) },
           });
-          await emit('message_stop', {});
+          await sink.send('{"type":"message_stop"}', 'message_stop');
           return;
       }
     }
