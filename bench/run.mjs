@@ -20,7 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT, startSim, startRaw, startProxy, stopChild, memKb, resetPeak, cpuMs, fdCount, fdLimit, rssSampler, killAll } from './lib/procs.mjs';
 import { makeAgent, send, sendFetch, kiroText, admin, adminGet } from './lib/client.mjs';
-import { PROTOCOLS, PROTOCOL_NAMES } from './lib/protocols.mjs';
+import { PROTOCOLS, PROTOCOL_NAMES, sessionSizedBody } from './lib/protocols.mjs';
 import { pct, median, round, makeText, rng } from './lib/stats.mjs';
 import { buildProfileCli, analyzeCpuProfile } from './lib/profile.mjs';
 
@@ -61,6 +61,7 @@ const CFG = {
   soakConcurrency: 16,
   cpuBatch: SMOKE ? 500 : 2000,
   cpuRounds: SMOKE ? 1 : 3,
+  cpuSizedBatch: SMOKE ? 40 : 300,
   cpuConcurrency: 8,
   simKeepAlive: !argv['sim-close'],
 };
@@ -406,24 +407,36 @@ await phase('soak', async () => {
 
 await phase('cpu', async () => {
   const fig = { batch: CFG.cpuBatch, concurrency: CFG.cpuConcurrency, unit: 'ms CPU (user+sys) per 1,000 requests' };
-  const runBatch = async (p, stream) => {
+  /** One batch of a route; `sized`: the session-sized request instead of the bench's small one. */
+  const runBatch = async (p, stream, sized = false) => {
     const agent = makeAgent();
+    const size = sized ? CFG.cpuSizedBatch : CFG.cpuBatch;
     let i = 0, bad = 0;
     const pids = { sim: sim.pid, raw: raw.pid, proxy: proxy.pid };
     const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)]));
     const t0 = performance.now();
     await Promise.all(Array.from({ length: CFG.cpuConcurrency }, async () => {
-      while (i < CFG.cpuBatch) {
+      while (i < size) {
         const prompt = `cpu ${i++}`;
-        const res = await send(targetOf(p, stream), bodyFor(p, prompt, stream), { agent, keep: true });
+        const body = !sized ? bodyFor(p, prompt, stream) : p === 'raw' ? sizedKiroBody(prompt) : sessionSizedBody(prompt);
+        const res = await send(targetOf(p, stream), body, { agent, keep: true });
         if (res.status !== 200 || answer(p, res, stream).text !== echoOf(prompt)) bad++;
       }
     }));
     const wall = performance.now() - t0;
-    const per1k = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, round(((cpuMs(pid) - before[k]) * 1000) / CFG.cpuBatch, 0)]));
+    const per1k = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, round(((cpuMs(pid) - before[k]) * 1000) / size, 0)]));
     agent.destroy();
-    return { per1k, bad, reqPerSec: round((CFG.cpuBatch / wall) * 1000, 0) };
+    return { per1k, bad, reqPerSec: round((size / wall) * 1000, 0) };
   };
+  // The Kiro request the proxy builds for the session-sized request, recorded once: what raw forwards.
+  await admin(sim.url, '/__sim/config', { maxRecordedRequests: 1 });
+  const template = await send(targetOf('anthropic', true), sessionSizedBody('sized template'), { agent: agent0 });
+  if (template.status !== 200) throw new Error(`session-sized template request failed: ${template.status}`);
+  const sizedKiro = (await adminGet(sim.url, '/__sim/requests?path=/generateAssistantResponse')).requests.at(-1).body;
+  await admin(sim.url, '/__sim/config', { maxRecordedRequests: 0 });
+  sizedKiro.conversationState.currentMessage.userInputMessage.content = '[[prompt]]';
+  const sizedKiroJson = JSON.stringify(sizedKiro);
+  const sizedKiroBody = (prompt) => sizedKiroJson.replace('"[[prompt]]"', JSON.stringify(prompt));
   // Every route is warmed first, the raw pass-through too: cold, its first batch cost ~1.6× its warm ones.
   for (const p of ['direct', 'raw', ...PROTOCOL_NAMES]) await runBatch(p, true);
   // Rounds, each batch of each route once, the protocols in a rotated order: on a shared machine
@@ -457,6 +470,24 @@ await phase('cpu', async () => {
     };
     fig.protocols[p] = { streaming: of(`${p}:s`), nonStreaming: of(`${p}:n`) };
   }
+  // What grows with the request: the session-sized one through Anthropic, against raw forwarding
+  // the Kiro request built for it. Warmed, then interleaved rounds like the rest.
+  for (const p of ['raw', 'anthropic']) await runBatch(p, true, true);
+  runs.sizedRaw = [];
+  runs.sized = [];
+  for (let r = 0; r < CFG.cpuRounds; r++) {
+    runs.sizedRaw.push(await runBatch('raw', true, true));
+    runs.sized.push(await runBatch('anthropic', true, true));
+  }
+  const sizedRaw = mid('sizedRaw', 'raw');
+  const sizedProxy = mid('sized', 'proxy');
+  fig.sessionSized = {
+    batch: CFG.cpuSizedBatch,
+    requestKb: round(Buffer.byteLength(sessionSizedBody('cpu 0')) / 1024, 0),
+    kiroRequestKb: round(Buffer.byteLength(sizedKiroBody('cpu 0')) / 1024, 0),
+    raw: { passThroughMs: sizedRaw.ms, range: sizedRaw.range, bad: bad('sizedRaw') },
+    anthropic: { proxyMs: sizedProxy.ms, range: sizedProxy.range, reqPerSec: reqPerSec('sized'), bad: bad('sized') },
+  };
   // The worst protocol against raw: at or below 1 is the target.
   fig.proxyOverRaw = round(Math.max(...PROTOCOL_NAMES.map((p) => fig.protocols[p].streaming.proxyMs)) / fig.raw.passThroughMs, 2);
   results.figures.cpu = fig;
@@ -567,6 +598,11 @@ function printReport(r) {
       const a = P.protocols.anthropic[key];
       row(`CPU ms / 1,000 ${name} req`, name === 'streaming' ? `sim ${P.direct.simMs}` : '', `${P.raw.passThroughMs} (sim ${P.raw.simMs})`, `${a.proxyMs} (sim ${a.simMs})`,
         `${others}; ${a.reqPerSec} req/s @${P.concurrency}; median of ${P.rounds ?? 1} rounds`, `≤ raw`, worstMs <= P.raw.passThroughMs);
+    }
+    const Z = P.sessionSized;
+    if (Z) {
+      row(`CPU ms / 1,000 session-sized req`, '', `${Z.raw.passThroughMs}`, `${Z.anthropic.proxyMs}`,
+        `Anthropic streaming, ${Z.requestKb} KB (Kiro request ${Z.kiroRequestKb} KB); ${Z.anthropic.reqPerSec} req/s; ${Z.anthropic.bad + Z.raw.bad} bad`, '', undefined);
     }
   }
   const A = r.figures.artifacts;

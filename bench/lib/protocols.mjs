@@ -112,3 +112,35 @@ export const PROTOCOL_NAMES = Object.keys(PROTOCOLS);
 export function countEvents(chunks) {
   return Buffer.concat(chunks).toString('latin1').split('\n\n').length - 1;
 }
+
+const PROMPT_SLOT = '"[[prompt]]"';
+
+/**
+ * An Anthropic streaming request the size of a Claude Code turn deep into a session (~175 KB):
+ * a long system prompt, 20 tools, and 30 tool calls whose results are source files, then the
+ * prompt. The small requests above cost what every request costs; this one shows what grows
+ * with the request (parsing, checks, estimates, building Kiro's JSON). Same text every run.
+ */
+export function sessionSizedBody(prompt) {
+  sessionTemplate ??= JSON.stringify(sessionSizedRequest());
+  return sessionTemplate.replace(PROMPT_SLOT, JSON.stringify(prompt));
+}
+let sessionTemplate;
+
+function sessionSizedRequest() {
+  const param = (j) => [`p${j}`, { type: 'string', description: 'What this parameter means, and its format. '.repeat(3) }];
+  const tools = Array.from({ length: 20 }, (_, i) => ({
+    name: `Tool${i}`,
+    description: `Tool ${i} does one thing, and this is how to use it well. `.repeat(14),
+    input_schema: { type: 'object', properties: Object.fromEntries(Array.from({ length: 6 }, (_, j) => param(j))), required: ['p0'] },
+  }));
+  const sourceFile = (i) => `export function step${i}(count: number, label: string): string {\n  // Joins the label "${i}" count times.\n  return label.repeat(count) + '${i}';\n}\n`.repeat(40);
+  const messages = [{ role: 'user', content: 'Please find and fix the bug in the parser, then run the tests. '.repeat(6) }];
+  for (let i = 0; i < 30; i++) {
+    messages.push({ role: 'assistant', content: [{ type: 'text', text: `Reading src/step${i}.ts.` }, { type: 'tool_use', id: `toolu_${String(i).padStart(24, '0')}`, name: 'Tool1', input: { p0: `src/step${i}.ts` } }] });
+    messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: `toolu_${String(i).padStart(24, '0')}`, content: sourceFile(i) }] });
+  }
+  messages.at(-1).content.push({ type: 'text', text: '[[prompt]]' });
+  const system = [{ type: 'text', text: 'You are an interactive CLI tool that helps users with software engineering tasks. '.repeat(180) }];
+  return { model: MODEL, max_tokens: 32_000, stream: true, system, tools, messages };
+}
