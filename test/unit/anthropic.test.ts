@@ -306,7 +306,7 @@ describe('session keys', () => {
 
   it('fingerprints the system prompt and the first user message', () => {
     const messages = [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'hi' }] }];
-    const expected = createHash('sha256').update(JSON.stringify(['S', messages[0].content])).digest('hex').slice(0, 16);
+    const expected = createHash('sha256').update(`S\u0000${JSON.stringify(messages[0].content)}`).digest('hex').slice(0, 16);
     assert.equal(sessionKey(undefined, { system: 'S', messages }), expected);
     assert.notEqual(sessionKey(undefined, { system: 'T', messages }), expected);
     assert.equal(sessionKey('client', { system: 'S', messages }), 'client');

@@ -16,7 +16,8 @@ const PLAUSIBLE = { min: 0.2, max: 5 };
 export function kiroRequestTokens(json: string, body: KiroRequestBody): number {
   let weight = tokenWeight(json);
   const state = body.conversationState;
-  const messages = [state.currentMessage.userInputMessage, ...(state.history ?? []).flatMap((e) => ('userInputMessage' in e ? [e.userInputMessage] : []))];
+  const messages = [state.currentMessage.userInputMessage];
+  for (const entry of state.history ?? []) if ('userInputMessage' in entry) messages.push(entry.userInputMessage);
   for (const message of messages) {
     for (const image of message.images ?? []) weight += IMAGE_TOKENS - tokenWeight(image.source.bytes);
   }

@@ -36,6 +36,7 @@ function jsonSessionId(text: string): string | undefined {
 export function sessionKey(clientId: string | undefined, conversation: Pick<Conversation, 'system' | 'messages'>): string {
   if (clientId) return clientId;
   const firstUser = conversation.messages.find((m) => m.role === 'user');
-  // The one-shot `hash` skips the Hash object `createHash` builds: this runs on every request.
-  return hash('sha256', JSON.stringify([conversation.system, firstUser?.content ?? []]), 'hex').slice(0, 16);
+  // The one-shot `hash` skips the Hash object `createHash` builds: this runs on every request. The
+  // system prompt goes in as it is: through JSON.stringify, escaping it cost more than the hash.
+  return hash('sha256', `${conversation.system}\u0000${JSON.stringify(firstUser?.content ?? [])}`, 'hex').slice(0, 16);
 }

@@ -2,6 +2,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { invalidRequest } from '../../errors';
 import { isRecord } from '../../records';
+import { flatMapped } from '../../lists';
 import type { Block, CacheBreakpoints, Message, ThinkingConfig, ThinkingEffort, ToolChoice, ToolSpec, WebSearchTool } from '../../model';
 import { hasCacheControl, optionalFields } from '../optional-fields';
 import { elements, Fields, type Located } from '../fields';
@@ -92,7 +93,7 @@ const SERVER_TOOL_BLOCKS = new Set([
 function parseContent(located: Located): Block[] {
   if (typeof located.value === 'string') return [{ type: 'text', text: located.value }];
   if (!Array.isArray(located.value)) throw invalidRequest(`${located.path}: must be a string or an array of blocks`);
-  return elements(located).flatMap(parseBlock);
+  return flatMapped(elements(located), parseBlock);
 }
 
 function parseBlock(located: Located): Block[] {

@@ -2,6 +2,7 @@
 import { invalidRequest } from '../../errors';
 import type { Block, Message, ResponseFormat, ThinkingConfig, ToolChoice, ToolSpec, WebSearchTool } from '../../model';
 import { isRecord } from '../../records';
+import { flatMapped } from '../../lists';
 import { optionalFields } from '../optional-fields';
 import { Fields, type Located } from '../fields';
 import { sessionKey } from '../session';
@@ -32,7 +33,7 @@ export function parseGeminiRequest(body: unknown, model: string): GeminiRequest 
     const role = content.optionalString('role') ?? 'user';
     const speaker = role === 'model' ? 'assistant' : role === 'user' || role === 'function' || role === 'tool' ? 'user' : undefined;
     if (!speaker) throw invalidRequest(`${content.at('role')}: unknown role "${role}"; use "user" or "model"`);
-    const blocks = content.optionalList('parts').flatMap((part) => parsePart(Fields.of(part), speaker, calls));
+    const blocks = flatMapped(content.optionalList('parts'), (part) => parsePart(Fields.of(part), speaker, calls));
     if (blocks.length === 0) continue;
     const last = messages[messages.length - 1];
     if (last?.role === speaker) last.content.push(...blocks);
@@ -155,7 +156,7 @@ function parseFunctionResponse(response: Fields, speaker: Message['role'], calls
   const name = response.string('name');
   const value = response.value.response;
   const error = isRecord(value) && 'error' in value && !('output' in value);
-  const media = response.optionalList('parts').flatMap((part) => parsePart(Fields.of(part), speaker, calls));
+  const media = flatMapped(response.optionalList('parts'), (part) => parsePart(Fields.of(part), speaker, calls));
   const notes = media.flatMap((block) => (block.type === 'text' ? [block.text] : []));
   return [
     {

@@ -3,6 +3,7 @@
 import { invalidRequest, ProxyError } from '../../errors';
 import type { Block, Message, ToolUseBlock } from '../../model';
 import { elements, Fields, type Located } from '../fields';
+import { flatMapped } from '../../lists';
 import { fileText, imageFromUrl, parseToolArguments, thinkingFromEffort } from '../openai-shared';
 import { responseFormatOf } from '../response-format';
 import { sessionKey } from '../session';
@@ -158,7 +159,7 @@ function contentText(located: Located): string {
 
 function userContent(located: Located): Block[] {
   if (typeof located.value === 'string') return [{ type: 'text', text: located.value }];
-  return elements(located).flatMap((part): Block[] => {
+  return flatMapped(elements(located), (part): Block[] => {
     const fields = Fields.of(part);
     const type = fields.string('type');
     switch (type) {
