@@ -158,11 +158,15 @@ export class RequestLog extends EventEmitter<{ entry: [RequestLogEntry]; cleared
     this.latencyNext = (this.latencyNext + 1) % LATENCY_SAMPLES;
 
     const minute = Math.floor(e.time / 60_000);
-    const bucket = this.buckets.get(minute) ?? { minute, requests: 0, errors: 0, totalMs: 0 };
+    let bucket = this.buckets.get(minute);
+    if (!bucket) {
+      bucket = { minute, requests: 0, errors: 0, totalMs: 0 };
+      this.buckets.set(minute, bucket);
+      // Pruned when a minute begins, not per request: up to 60 keys to look at each time.
+      for (const key of this.buckets.keys()) if (key < minute - 59) this.buckets.delete(key);
+    }
     bucket.requests++;
     if (failed) bucket.errors++;
     bucket.totalMs += e.durationMs;
-    this.buckets.set(minute, bucket);
-    for (const key of this.buckets.keys()) if (key < minute - 59) this.buckets.delete(key);
   }
 }

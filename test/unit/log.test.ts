@@ -58,4 +58,21 @@ describe('RequestLog', () => {
     log.clear();
     assert.deepEqual(log.recent(), []);
   });
+
+  it('counts the last hour per minute, whatever ran before it', () => {
+    const log = new RequestLog(10);
+    const firstMinute = Math.floor(Date.UTC(2026, 0, 1, 10) / 60_000);
+    for (let m = 0; m < 120; m++) {
+      for (let k = 0; k <= m % 3; k++) {
+        log.add({ time: (firstMinute + m) * 60_000 + k * 1000, endpoint: '/v1/messages', clientModel: 'm', kiroModel: 'k', stream: true, status: k === 2 ? 500 : 200, durationMs: 10, attempts: 1 });
+      }
+    }
+    const { lastHour } = log.stats((firstMinute + 119) * 60_000 + 59_000);
+    assert.equal(lastHour.length, 60);
+    assert.deepEqual(lastHour.map((b) => b.minute), Array.from({ length: 60 }, (_, i) => firstMinute + 60 + i));
+    assert.deepEqual(lastHour.map((b) => b.requests), Array.from({ length: 60 }, (_, i) => ((60 + i) % 3) + 1));
+    assert.deepEqual(lastHour.map((b) => b.errors), Array.from({ length: 60 }, (_, i) => ((60 + i) % 3 === 2 ? 1 : 0)));
+    // An hour later with nothing new, nothing is left to show.
+    assert.ok(log.stats((firstMinute + 180) * 60_000).lastHour.every((b) => b.requests === 0));
+  });
 });
