@@ -132,18 +132,20 @@ export function unlistedModel(requested: string, mapping: Record<string, string>
 /** Looks an id up in the live list without regard to case; without a list, in the built-in table. */
 function listedIn(live: ReadonlySet<string> | undefined): (id: string) => string | undefined {
   if (!live) return inBuiltInTable;
-  let byLower = lowerCaseIndex.get(live);
-  if (!byLower) {
-    byLower = new Map([...live].map((id) => [id.toLowerCase(), id]));
-    lowerCaseIndex.set(live, byLower);
-  }
-  const index = byLower;
-  return (id) => index.get(id.toLowerCase());
+  const byLower = lowerCaseIndexes.get(live) ?? lowerCaseIndex(live);
+  return (id) => byLower.get(id.toLowerCase());
 }
 
 const inBuiltInTable = (id: string): string | undefined => (KNOWN.has(id) ? id : undefined);
+
 /** Per live set (the pool keeps one while the accounts' lists stay the same): built once, not per request. */
-const lowerCaseIndex = new WeakMap<ReadonlySet<string>, Map<string, string>>();
+const lowerCaseIndexes = new WeakMap<ReadonlySet<string>, Map<string, string>>();
+
+function lowerCaseIndex(live: ReadonlySet<string>): Map<string, string> {
+  const byLower = new Map([...live].map((id) => [id.toLowerCase(), id]));
+  lowerCaseIndexes.set(live, byLower);
+  return byLower;
+}
 
 /** The highest-versioned `claude-<tier>-<version>` the accounts list (no `-1m` variants). */
 function newestOfTier(live: ReadonlySet<string>, tier: ClaudeFamily): string | undefined {

@@ -9,8 +9,8 @@ import { deltaUsage, messageShell, STOP_REASONS } from './render';
 import type { MessageHead } from './types';
 import { serverToolUsage, serverToolUseBlock, webSearchResultBlock } from './web-search';
 
-const TEXT_BLOCK = { type: 'text', text: '' };
-const TEXT_BLOCK_JSON = JSON.stringify(TEXT_BLOCK);
+const TEXT_BLOCK = JSON.stringify({ type: 'text', text: '' });
+const THINKING_BLOCK = JSON.stringify({ type: 'thinking', thinking: '', signature: '' });
 
 /**
  * Renders reply events as Anthropic stream events. Each thinking run, text run and tool
@@ -28,11 +28,12 @@ export async function renderMessageStream(
   let open: { kind: 'text' | 'thinking' | 'tool'; id?: string; jsonSent?: boolean } | undefined;
   let omitted = '';
 
-  const startBlock = async (kind: 'text' | 'thinking' | 'tool', contentBlock: object, id?: string) => {
+  /** `contentBlock`: the block's JSON. */
+  const startBlock = async (kind: 'text' | 'thinking' | 'tool', contentBlock: string, id?: string) => {
     await stopBlock();
     index++;
     open = { kind, id };
-    await sink.send(`{"type":"content_block_start","index":${index},"content_block":${contentBlock === TEXT_BLOCK ? TEXT_BLOCK_JSON : JSON.stringify(contentBlock)}}`, 'content_block_start');
+    await sink.send(`{"type":"content_block_start","index":${index},"content_block":${contentBlock}}`, 'content_block_start');
   };
   const stopBlock = async () => {
     if (!open) return;
@@ -53,7 +54,7 @@ export async function renderMessageStream(
     for await (const event of events) {
       switch (event.type) {
         case 'thinking':
-          if (open?.kind !== 'thinking') await startBlock('thinking', { type: 'thinking', thinking: '', signature: '' });
+          if (open?.kind !== 'thinking') await startBlock('thinking', THINKING_BLOCK);
           if (omitThinking) omitted += event.text;
           else await textDelta('thinking_delta', 'thinking', event.text);
           break;
@@ -69,7 +70,7 @@ export async function renderMessageStream(
           await textDelta('text_delta', 'text', event.text);
           break;
         case 'tool_start':
-          await startBlock('tool', { type: 'tool_use', id: event.id, name: event.name, input: {} }, event.id);
+          await startBlock('tool', JSON.stringify({ type: 'tool_use', id: event.id, name: event.name, input: {} }), event.id);
           break;
         case 'tool_input':
           if (open?.id !== event.id) break;
@@ -84,9 +85,9 @@ export async function renderMessageStream(
           break;
         case 'web_search':
           // As Anthropic streams it: the call with its input as a delta, then the whole result block.
-          await startBlock('tool', serverToolUseBlock(event, {}), event.id);
+          await startBlock('tool', JSON.stringify(serverToolUseBlock(event, {})), event.id);
           await delta({ type: 'input_json_delta', partial_json: JSON.stringify({ query: event.query }) });
-          await startBlock('tool', webSearchResultBlock(event));
+          await startBlock('tool', JSON.stringify(webSearchResultBlock(event)));
           await stopBlock();
           break;
         case 'end':
