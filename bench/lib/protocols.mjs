@@ -116,7 +116,7 @@ export function countEvents(chunks) {
 const PROMPT_SLOT = '"[[prompt]]"';
 
 /**
- * An Anthropic streaming request the size of a Claude Code turn deep into a session (~175 KB):
+ * An Anthropic streaming request the size of a Claude Code turn deep into a session (~230 KB):
  * a long system prompt, 20 tools, and 30 tool calls whose results are source files, then the
  * prompt. The small requests above cost what every request costs; this one shows what grows
  * with the request (parsing, checks, estimates, building Kiro's JSON). Same text every run.
