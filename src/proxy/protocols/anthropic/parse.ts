@@ -193,7 +193,7 @@ function blockText(block: Block): string {
 function searchHistoryText(block: Fields): Block[] {
   if (!block.has('content') || !Array.isArray(block.field('content').value)) return [];
   const content = block.field('content');
-  const lines = elements(content).flatMap((item) => {
+  const lines = flatMapped(elements(content), (item) => {
     const result = Fields.of(item);
     if (result.optionalString('type') !== 'web_search_result') return [];
     return [`- ${result.optionalString('title') ?? ''} ${result.optionalString('url') ?? ''}\n  ${result.optionalString('encrypted_content') ?? ''}`.trimEnd()];

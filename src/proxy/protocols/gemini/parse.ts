@@ -157,7 +157,7 @@ function parseFunctionResponse(response: Fields, speaker: Message['role'], calls
   const value = response.value.response;
   const error = isRecord(value) && 'error' in value && !('output' in value);
   const media = flatMapped(response.optionalList('parts'), (part) => parsePart(Fields.of(part), speaker, calls));
-  const notes = media.flatMap((block) => (block.type === 'text' ? [block.text] : []));
+  const notes = flatMapped(media, (block) => (block.type === 'text' ? [block.text] : []));
   return [
     {
       type: 'tool_result',

@@ -191,7 +191,7 @@ function outputContent(located: Located): { text: string; images: Block[] } {
   if (!Array.isArray(located.value)) return { text: JSON.stringify(located.value), images: [] };
   const blocks = userContent(located);
   return {
-    text: blocks.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('\n'),
+    text: flatMapped(blocks, (b) => (b.type === 'text' ? [b.text] : [])).join('\n'),
     images: blocks.filter((b) => b.type === 'image'),
   };
 }
