@@ -1,7 +1,7 @@
 // The one undici dispatcher every Kiro call shares: keep-alive connection reuse instead of a
 // client per request, and an optional outbound proxy (plus one client per account proxy, `via`).
 // Calls go to the dispatcher itself, never the global fetch that VS Code patches.
-import type { Dispatcher } from 'undici';
+import type { Dispatcher } from './undici';
 import { proxiedDispatcher } from './outbound-proxy';
 import { dispatchRequest, type HttpResponse, type ResponseHeaders } from './response-body';
 

@@ -5,7 +5,7 @@
 import { lookup } from 'node:dns/promises';
 import * as tls from 'node:tls';
 import { SocksClient } from 'socks';
-import { Agent, Pool, ProxyAgent, type Dispatcher, type buildConnector } from 'undici';
+import { Agent, Pool, ProxyAgent, type AgentOptions, type Dispatcher, type buildConnector } from './undici';
 
 const SCHEMES = ['http:', 'https:', 'socks5:', 'socks5h:'];
 
@@ -47,7 +47,7 @@ export function proxyLabel(proxy: URL | string): string {
 }
 
 /** A dispatcher whose every connection goes through `proxy` (none: direct). */
-export function proxiedDispatcher(proxy: string | undefined, options: Agent.Options): Dispatcher {
+export function proxiedDispatcher(proxy: string | undefined, options: AgentOptions): Dispatcher {
   if (!proxy) return new Agent(options);
   const url = parseOutboundProxy(proxy);
   if (url.protocol === 'socks5:' || url.protocol === 'socks5h:') return new Agent({ ...options, connect: socksConnector(url) });

@@ -4,7 +4,7 @@
 // the decoding of a short reply, and every chunk of a long one paid it again. Here each chunk
 // goes from the parser's callback into a small queue the consumer pulls from, with the same
 // backpressure (the socket is paused while 64 KiB wait unread).
-import { util as undiciUtil, type Dispatcher } from 'undici';
+import { parseHeaders, type Dispatcher } from './undici';
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
@@ -166,7 +166,7 @@ export function dispatchRequest(
         body = new ResponseBody(cancel, resume);
         // Parsed now, not when read: the raw headers are views into the socket's read buffer,
         // and keeping them would hold that buffer for the whole answer.
-        resolve({ statusCode, headers: undiciUtil.parseHeaders(rawHeaders) as ResponseHeaders, body });
+        resolve({ statusCode, headers: parseHeaders(rawHeaders) as ResponseHeaders, body });
         return true;
       },
       onData(chunk) {
