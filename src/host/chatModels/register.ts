@@ -5,6 +5,7 @@ import type { Engine } from '../../proxy/engine';
 import type { PoolChange } from '../../proxy/pool/pool';
 import type { Logger } from '../../proxy/logger';
 import { DisposableStore, listen, toDisposable, type Disposable } from '../lifecycle';
+import { sectionSettings } from '../settings';
 import { accountModels, kiroChatModels } from './catalog';
 import { KiroChatProvider } from './provider';
 import { CHAT_MODELS_SECTION, readChatModelSettings, thinkingConfigOf } from './settings';
@@ -34,7 +35,7 @@ export function registerChatModels(engine: Engine, logger: Logger): Disposable {
     logger.info(`VS Code ${vscode.version} has no language model provider API: Kiro models are not offered in its chat.`);
     return owned;
   }
-  const settings = () => readChatModelSettings(vscode.workspace.getConfiguration(CHAT_MODELS_SECTION));
+  const settings = () => readChatModelSettings(sectionSettings(CHAT_MODELS_SECTION));
   const provider = new KiroChatProvider({
     api,
     exchange: engine.exchange,
