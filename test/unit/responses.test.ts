@@ -61,7 +61,7 @@ describe('parseResponsesRequest', () => {
 
   test('previous_response_id rebuilds the chain and keeps its session; unknown ids are a 400', () => {
     const store = new ResponseStore();
-    store.put({ id: 'resp_a', rootId: 'resp_a', sessionId: 'sess-root', messages: [{ role: 'user', content: [{ type: 'text', text: 'first' }] }, { role: 'assistant', content: [{ type: 'text', text: 'one' }] }], body: {} });
+    store.put({ id: 'resp_a', rootId: 'resp_a', sessionId: 'sess-root', messages: [{ role: 'user', content: [{ type: 'text', text: 'first' }] }, { role: 'assistant', content: [{ type: 'text', text: 'one' }] }], body: {}, bytes: 60 });
     const conv = parseResponsesRequest({ model: 'm', previous_response_id: 'resp_a', input: 'second', prompt_cache_key: 'other' }, store);
     assert.deepEqual(conv.messages.map((m) => m.role), ['user', 'assistant', 'user']);
     assert.equal(conv.sessionId, 'sess-root');
@@ -70,11 +70,30 @@ describe('parseResponsesRequest', () => {
   });
 
   test('the store is bounded and least-recently-used goes first', () => {
-    const store = new ResponseStore({ maxEntries: 2, ttlMs: 1000 });
-    for (const id of ['a', 'b']) store.put({ id, rootId: id, sessionId: id, messages: [], body: {} });
+    const store = new ResponseStore({ maxEntries: 2, ttlMs: 1000, maxBytes: 1_000_000 });
+    for (const id of ['a', 'b']) store.put({ id, rootId: id, sessionId: id, messages: [], body: {}, bytes: 10 });
     store.get('a');
-    store.put({ id: 'c', rootId: 'c', sessionId: 'c', messages: [], body: {} });
+    store.put({ id: 'c', rootId: 'c', sessionId: 'c', messages: [], body: {}, bytes: 10 });
     assert.ok(store.get('a') && store.get('c') && !store.get('b'));
+  });
+
+  test('the store stays under its byte budget, least-recently-used first, and keeps the newest whatever its size', () => {
+    const store = new ResponseStore({ maxEntries: 100, ttlMs: 1000, maxBytes: 100 });
+    const put = (id: string, bytes: number) => store.put({ id, rootId: id, sessionId: id, messages: [], body: {}, bytes });
+    const kept = () => ['a', 'b', 'c', 'd', 'e', 'f'].filter((id) => store.get(id));
+    put('a', 40);
+    put('b', 40);
+    put('c', 40);
+    assert.deepEqual(kept(), ['b', 'c']);
+    store.get('b');
+    put('d', 200);
+    assert.deepEqual(kept(), ['d'], 'one conversation larger than the budget still goes on');
+    // Deleted and replaced entries give their bytes back.
+    assert.ok(store.delete('d'));
+    put('e', 90);
+    put('e', 50);
+    put('f', 50);
+    assert.deepEqual(kept(), ['e', 'f']);
   });
 
   test('namespace and custom tools are flattened and mapped back', async () => {

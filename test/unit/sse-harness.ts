@@ -86,6 +86,7 @@ export function adapterFetch(
       req: { headers },
       res,
       body: JSON.parse(String(init?.body)),
+      bodyBytes: Buffer.byteLength(String(init?.body)),
       params: reply.params ?? {},
       query: new URL(String(_input), 'http://proxy.test').searchParams,
       exchange: {

@@ -8,6 +8,8 @@ export interface ProtocolContext {
   res: ServerResponse;
   /** The parsed JSON body (already size-checked); `unknown` because clients send anything. */
   body: unknown;
+  /** The body's size in bytes, 0 without one. */
+  bodyBytes: number;
   /** Path parameters, e.g. the Gemini model. */
   params: Record<string, string>;
   query: URLSearchParams;

@@ -9,7 +9,13 @@ export const MAX_JSON_DEPTH = 256;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
-export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+export interface JsonBody {
+  value: unknown;
+  /** The body's size on the wire. */
+  bytes: number;
+}
+
+export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<JsonBody> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
   // Plain 'data'/'end' listeners: `for await` over the request built an async iterator, a
@@ -41,7 +47,7 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
         return;
       }
       try {
-        resolve(parseJsonText(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+        resolve({ value: parseJsonText(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)), bytes: size });
       } catch (err) {
         reject(err);
       }

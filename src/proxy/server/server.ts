@@ -11,7 +11,7 @@ import * as openaiChat from '../protocols/openai-chat';
 import * as gemini from '../protocols/gemini';
 import { sendJson } from '../protocols/reply';
 import { allowedHosts, checkApiKey, checkHost, checkJsonContentType, checkOrigin, keyMatches, presentedKey } from './guards';
-import { readJsonBody } from './body';
+import { readJsonBody, type JsonBody } from './body';
 import { closeAfterDraining, isLingering } from './linger';
 import { LightAbortController } from '../abort';
 import { healthBody } from './admin';
@@ -20,6 +20,9 @@ import type { Protocol, Route, ServerDeps } from './types';
 import type { Exchange } from '../exchange';
 
 export { routeTable } from './routes';
+
+/** What a route without a JSON body gets. */
+const NO_BODY: JsonBody = { value: undefined, bytes: 0 };
 
 /** A route with what dispatch needs precomputed. */
 interface CompiledRoute extends Route {
@@ -119,13 +122,13 @@ export class ProxyServer {
       // Every POST that carries a body must say it is JSON: forms and text/plain are what a web
       // page can send cross-site without a preflight.
       if (route.json || (req.method === 'POST' && hasBody(req))) checkJsonContentType(req);
-      let body: unknown = undefined;
-      if (route.json) body = await readJsonBody(req, this.deps.config.maxBodyBytes);
+      const { value: body, bytes: bodyBytes } = route.json ? await readJsonBody(req, this.deps.config.maxBodyBytes) : NO_BODY;
       const params: Record<string, string> = route.hasParams ? { ...url.pathname.match(route.pattern)?.groups } : {};
       await route.handle({
         req,
         res,
         body,
+        bodyBytes,
         params,
         query: url.searchParams,
         exchange: warningsAsHeader(this.deps.exchange, res),

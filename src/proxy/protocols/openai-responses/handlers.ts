@@ -20,7 +20,7 @@ export interface ResponsesEndpoints {
 
 /** The handlers share one store, which lives as long as the server. */
 export function responsesEndpoints(store = new ResponseStore()): ResponsesEndpoints {
-  const remember = (request: ResponsesRequest, head: ResponseHead, reply: Reply, body: unknown) => {
+  const remember = (request: ResponsesRequest, requestBytes: number, head: ResponseHead, reply: Reply, body: unknown) => {
     if (!request.store) return;
     // A search of ours goes back to the model as the results it read.
     const content = reply.content.map((block): Block => (block.type === 'web_search' ? { type: 'text', text: searchResultsText(block.query, block.outcome) } : block));
@@ -31,6 +31,8 @@ export function responsesEndpoints(store = new ResponseStore()): ResponsesEndpoi
       sessionId: request.sessionId ?? head.id,
       messages: reply.content.length ? [...request.messages, assistant] : request.messages,
       body,
+      // The earlier turns of a chain are the previous entry's objects; the new input is the request's body.
+      bytes: requestBytes + JSON.stringify(content).length,
     });
   };
 
@@ -57,7 +59,7 @@ export function responsesEndpoints(store = new ResponseStore()): ResponsesEndpoi
         await collectReply(events, (reply) => {
           const body = renderResponse(reply, head);
           // Stored before it is sent: a failure here must still be able to answer with an error.
-          remember(request, head, reply, body);
+          remember(request, ctx.bodyBytes, head, reply, body);
           sendJson(ctx.res, 200, body);
         });
         return;
@@ -66,7 +68,7 @@ export function responsesEndpoints(store = new ResponseStore()): ResponsesEndpoi
       writer.open({ intervalMs: ctx.config.pingIntervalMs, frame: ': keep-alive\n\n' });
       try {
         const result = await renderResponseStream(events, writer, head);
-        if (result.reply) remember(request, head, result.reply, result.body);
+        if (result.reply) remember(request, ctx.bodyBytes, head, result.reply, result.body);
       } finally {
         writer.end();
       }

@@ -13,6 +13,8 @@ export interface StoredResponse {
   messages: Message[];
   /** The rendered Response object, for `GET /v1/responses/{id}`. */
   body: unknown;
+  /** What it holds that no other entry shares: its request's body and its reply, in bytes. */
+  bytes: number;
 }
 
 export interface ResponseStoreLimits {
@@ -20,12 +22,19 @@ export interface ResponseStoreLimits {
   maxEntries: number;
   /** How long a response stays retrievable, milliseconds. */
   ttlMs: number;
+  /**
+   * The entries' `bytes` together. Clients that resend the whole conversation with `store` on
+   * (OpenAI's default) would otherwise keep up to maxEntries copies of it: 500 of 200 KB each.
+   * The newest entry stays whatever its size: its chain must go on.
+   */
+  maxBytes: number;
 }
 
-export const DEFAULT_RESPONSE_STORE_LIMITS: ResponseStoreLimits = { maxEntries: 500, ttlMs: 6 * 60 * 60 * 1000 };
+export const DEFAULT_RESPONSE_STORE_LIMITS: ResponseStoreLimits = { maxEntries: 500, ttlMs: 6 * 60 * 60 * 1000, maxBytes: 32 * 1024 * 1024 };
 
 export class ResponseStore {
   private readonly entries = new Map<string, { response: StoredResponse; expiresAt: number }>();
+  private bytes = 0;
 
   constructor(
     private readonly limits: ResponseStoreLimits = DEFAULT_RESPONSE_STORE_LIMITS,
@@ -40,7 +49,7 @@ export class ResponseStore {
     const entry = this.entries.get(id);
     if (!entry) return undefined;
     if (entry.expiresAt <= this.now()) {
-      this.entries.delete(id);
+      this.delete(id);
       return undefined;
     }
     // Re-insert: Map order is the eviction order, so a used response lives longer.
@@ -50,15 +59,19 @@ export class ResponseStore {
   }
 
   put(response: StoredResponse): void {
-    this.entries.delete(response.id);
+    this.delete(response.id);
     this.entries.set(response.id, { response, expiresAt: this.now() + this.limits.ttlMs });
-    while (this.entries.size > this.limits.maxEntries) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
+    this.bytes += response.bytes;
+    while (this.entries.size > this.limits.maxEntries || (this.bytes > this.limits.maxBytes && this.entries.size > 1)) {
+      this.delete(this.entries.keys().next().value as string);
     }
   }
 
   delete(id: string): boolean {
-    return this.entries.delete(id);
+    const entry = this.entries.get(id);
+    if (!entry) return false;
+    this.entries.delete(id);
+    this.bytes -= entry.response.bytes;
+    return true;
   }
 }
