@@ -20,7 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT, startSim, startRaw, startProxy, stopChild, memKb, resetPeak, cpuMs, fdCount, fdLimit, rssSampler, killAll } from './lib/procs.mjs';
 import { makeAgent, send, sendFetch, kiroText, admin, adminGet } from './lib/client.mjs';
-import { PROTOCOLS, PROTOCOL_NAMES, sessionSizedBody } from './lib/protocols.mjs';
+import { PROTOCOLS, PROTOCOL_NAMES, PROMPT_SLOT, sessionSizedBody, withPrompt } from './lib/protocols.mjs';
 import { pct, median, round, makeText, rng } from './lib/stats.mjs';
 import { buildProfileCli, analyzeCpuProfile } from './lib/profile.mjs';
 
@@ -434,9 +434,9 @@ await phase('cpu', async () => {
   if (template.status !== 200) throw new Error(`session-sized template request failed: ${template.status}`);
   const sizedKiro = (await adminGet(sim.url, '/__sim/requests?path=/generateAssistantResponse')).requests.at(-1).body;
   await admin(sim.url, '/__sim/config', { maxRecordedRequests: 0 });
-  sizedKiro.conversationState.currentMessage.userInputMessage.content = '[[prompt]]';
+  sizedKiro.conversationState.currentMessage.userInputMessage.content = PROMPT_SLOT;
   const sizedKiroJson = JSON.stringify(sizedKiro);
-  const sizedKiroBody = (prompt) => sizedKiroJson.replace('"[[prompt]]"', JSON.stringify(prompt));
+  const sizedKiroBody = (prompt) => withPrompt(sizedKiroJson, prompt);
   // Every route is warmed first, the raw pass-through too: cold, its first batch cost ~1.6× its warm ones.
   for (const p of ['direct', 'raw', ...PROTOCOL_NAMES]) await runBatch(p, true);
   // Rounds, each batch of each route once, the protocols in a rotated order: on a shared machine

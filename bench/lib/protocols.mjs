@@ -113,7 +113,13 @@ export function countEvents(chunks) {
   return Buffer.concat(chunks).toString('latin1').split('\n\n').length - 1;
 }
 
-const PROMPT_SLOT = '"[[prompt]]"';
+/** Where a request template takes its prompt: a JSON string of this text. */
+export const PROMPT_SLOT = '[[prompt]]';
+
+/** `json` with its prompt slot filled. */
+export function withPrompt(json, prompt) {
+  return json.replace(JSON.stringify(PROMPT_SLOT), JSON.stringify(prompt));
+}
 
 /**
  * An Anthropic streaming request the size of a Claude Code turn deep into a session (~230 KB):
@@ -123,7 +129,7 @@ const PROMPT_SLOT = '"[[prompt]]"';
  */
 export function sessionSizedBody(prompt) {
   sessionTemplate ??= JSON.stringify(sessionSizedRequest());
-  return sessionTemplate.replace(PROMPT_SLOT, JSON.stringify(prompt));
+  return withPrompt(sessionTemplate, prompt);
 }
 let sessionTemplate;
 
@@ -140,7 +146,7 @@ function sessionSizedRequest() {
     messages.push({ role: 'assistant', content: [{ type: 'text', text: `Reading src/step${i}.ts.` }, { type: 'tool_use', id: `toolu_${String(i).padStart(24, '0')}`, name: 'Tool1', input: { p0: `src/step${i}.ts` } }] });
     messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: `toolu_${String(i).padStart(24, '0')}`, content: sourceFile(i) }] });
   }
-  messages.at(-1).content.push({ type: 'text', text: '[[prompt]]' });
+  messages.at(-1).content.push({ type: 'text', text: PROMPT_SLOT });
   const system = [{ type: 'text', text: 'You are an interactive CLI tool that helps users with software engineering tasks. '.repeat(180) }];
   return { model: MODEL, max_tokens: 32_000, stream: true, system, tools, messages };
 }

@@ -15,13 +15,13 @@ export function readSettings(logger?: Logger): ProxySettings {
 /**
  * A section's settings, its user and default values from ONE `inspect` of the whole section:
  * the extension host's `inspect` costs 0.2–0.7 ms a call, and reading the proxy's settings key
- * by key was most of activation. `get` stays per key: it is cheap.
+ * by key was most of activation. `get` (the window's value, for the few window-scoped keys)
+ * stays per key: it is cheap.
  */
 export function sectionSettings(section: string): SettingsSource {
-  const config = vscode.workspace.getConfiguration(section);
   const whole = vscode.workspace.getConfiguration().inspect<Record<string, unknown>>(section);
   return {
-    get: <T>(key: string) => config.get<T>(key),
+    get: <T>(key: string) => vscode.workspace.getConfiguration(section).get<T>(key),
     inspect: <T>(key: string) => ({ defaultValue: whole?.defaultValue?.[key] as T | undefined, globalValue: whole?.globalValue?.[key] as T | undefined }),
   };
 }

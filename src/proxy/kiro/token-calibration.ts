@@ -2,6 +2,7 @@
 // Kiro request we send (what Kiro counts, its JSON included); once Kiro reports what it counted
 // (contextUsageEvent, metadataEvent), the ratio of the two is learned per model, so later
 // estimates (count_tokens, message_start) land where Kiro's own count will.
+import { flatMapped } from '../lists';
 import { tokenWeight } from '../tokens';
 import type { KiroRequestBody } from './request';
 
@@ -16,8 +17,7 @@ const PLAUSIBLE = { min: 0.2, max: 5 };
 export function kiroRequestTokens(json: string, body: KiroRequestBody): number {
   let weight = tokenWeight(json);
   const state = body.conversationState;
-  const messages = [state.currentMessage.userInputMessage];
-  for (const entry of state.history ?? []) if ('userInputMessage' in entry) messages.push(entry.userInputMessage);
+  const messages = [state.currentMessage.userInputMessage, ...flatMapped(state.history ?? [], (e) => ('userInputMessage' in e ? [e.userInputMessage] : []))];
   for (const message of messages) {
     for (const image of message.images ?? []) weight += IMAGE_TOKENS - tokenWeight(image.source.bytes);
   }
