@@ -7,6 +7,7 @@
 // Every figure is measured side by side in one run, over the same exchange:
 //   direct  the Kiro request straight to the simulator (Kiro event stream back)
 //   raw     the same request through a minimal node:http pass-through (bench/lib/raw-proxy.mjs): the physical limit
+//   stack   (CPU only) the same request through the proxy's HTTP stack alone, node:http and undici (bench/lib/stack-proxy.mjs)
 //   proxy   the client-format request through dist/cli.js: Anthropic /v1/messages, and for latency
 //           and CPU also OpenAI Chat, Responses and Gemini
 // Latency is measured with two clients, raw node:http and fetch (undici).
@@ -18,7 +19,7 @@ import { tmpdir, cpus, totalmem, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ROOT, startSim, startRaw, startProxy, stopChild, memKb, resetPeak, cpuMs, fdCount, fdLimit, rssSampler, killAll } from './lib/procs.mjs';
+import { ROOT, startSim, startPassThrough, startProxy, stopChild, memKb, resetPeak, cpuMs, fdCount, fdLimit, rssSampler, killAll } from './lib/procs.mjs';
 import { makeAgent, send, sendFetch, kiroText, admin, adminGet } from './lib/client.mjs';
 import { PROTOCOLS, PROTOCOL_NAMES, PROMPT_SLOT, sessionSizedBody, withPrompt } from './lib/protocols.mjs';
 import { pct, median, round, makeText, rng } from './lib/stats.mjs';
@@ -107,7 +108,7 @@ if (argv.profile) {
 if (!existsSync(cliPath)) { log(`bench: ${cliPath} not found; run "npm run build" first`); process.exit(2); }
 
 const sim = await startSim({ keepAlive: CFG.simKeepAlive, seed: 1 }, tokenDir);
-const raw = await startRaw(sim.url);
+const raw = await startPassThrough('raw-proxy.mjs', sim.url);
 const proxy = await startProxy({ simUrl: sim.url, tokenDir, cli: cliPath, nodeArgs });
 results.machine.fdLimitProxy = fdLimit(proxy.pid);
 results.machine.proxyIdleRssKb = memKb(proxy.pid).rss;
@@ -129,21 +130,25 @@ const kiroBody = (prompt) => {
 await admin(sim.url, '/__sim/config', { maxRecordedRequests: 0 });
 await admin(sim.url, '/__sim/reset', {});
 
-// Routes: direct and raw speak Kiro; `proxy` is the Anthropic route, the others name their protocol.
+// Routes: direct, raw and stack speak Kiro; `proxy` is the Anthropic route, the others name their protocol.
 const PATHS = ['direct', 'raw', 'proxy'];
+const KIRO_ROUTES = new Set(['direct', 'raw', 'stack']);
+/** Started by the CPU phase, the only one that measures it. */
+let stack;
 const protocolOf = (route) => PROTOCOLS[route === 'proxy' ? 'anthropic' : route];
 const kiroTarget = (url) => ({ url, path: '/generateAssistantResponse', headers: KIRO_HEADERS });
 function targetOf(route, stream = true) {
   if (route === 'direct') return kiroTarget(sim.url);
   if (route === 'raw') return kiroTarget(raw.url);
+  if (route === 'stack') return kiroTarget(stack.url);
   const p = protocolOf(route);
   return { url: proxy.url, path: p.path(stream), headers: p.headers };
 }
 const target = { direct: targetOf('direct'), raw: targetOf('raw'), proxy: targetOf('proxy') };
-const bodyFor = (route, prompt, stream = true) => (route === 'direct' || route === 'raw' ? kiroBody(prompt) : protocolOf(route).body(prompt, stream));
+const bodyFor = (route, prompt, stream = true) => (KIRO_ROUTES.has(route) ? kiroBody(prompt) : protocolOf(route).body(prompt, stream));
 /** Text that arrived, decoded after the clock stopped. */
 function answer(route, r, stream = true) {
-  if (route === 'direct' || route === 'raw') { const k = kiroText(r.chunks); return { text: k.text, complete: k.leftover === 0 && !k.exception, events: k.events }; }
+  if (KIRO_ROUTES.has(route)) { const k = kiroText(r.chunks); return { text: k.text, complete: k.leftover === 0 && !k.exception, events: k.events }; }
   const s = stream ? protocolOf(route).streamText(r.chunks) : protocolOf(route).jsonText(r.chunks);
   return { text: s.text, complete: s.stopped && !s.error, events: s.events };
 }
@@ -412,7 +417,7 @@ await phase('cpu', async () => {
     const agent = makeAgent();
     const size = sized ? CFG.cpuSizedBatch : CFG.cpuBatch;
     let i = 0, bad = 0;
-    const pids = { sim: sim.pid, raw: raw.pid, proxy: proxy.pid };
+    const pids = { sim: sim.pid, raw: raw.pid, stack: stack.pid, proxy: proxy.pid };
     const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)]));
     const t0 = performance.now();
     await Promise.all(Array.from({ length: CFG.cpuConcurrency }, async () => {
@@ -437,15 +442,17 @@ await phase('cpu', async () => {
   sizedKiro.conversationState.currentMessage.userInputMessage.content = PROMPT_SLOT;
   const sizedKiroJson = JSON.stringify(sizedKiro);
   const sizedKiroBody = (prompt) => withPrompt(sizedKiroJson, prompt);
+  stack = await startPassThrough('stack-proxy.mjs', sim.url);
   // Every route is warmed first, the raw pass-through too: cold, its first batch cost ~1.6× its warm ones.
-  for (const p of ['direct', 'raw', ...PROTOCOL_NAMES]) await runBatch(p, true);
+  for (const p of ['direct', 'raw', 'stack', ...PROTOCOL_NAMES]) await runBatch(p, true);
   // Rounds, each batch of each route once, the protocols in a rotated order: on a shared machine
   // the load drifts within a minute, and a route measured once at one moment would be compared
   // with raw measured at another. Each figure is the median of its route's rounds.
-  const runs = { direct: [], raw: [], ...Object.fromEntries(PROTOCOL_NAMES.flatMap((p) => [[`${p}:s`, []], [`${p}:n`, []]])) };
+  const runs = { direct: [], raw: [], stack: [], ...Object.fromEntries(PROTOCOL_NAMES.flatMap((p) => [[`${p}:s`, []], [`${p}:n`, []]])) };
   for (let r = 0; r < CFG.cpuRounds; r++) {
     runs.direct.push(await runBatch('direct', true));
     runs.raw.push(await runBatch('raw', true));
+    runs.stack.push(await runBatch('stack', true));
     for (const p of [...PROTOCOL_NAMES.slice(r % PROTOCOL_NAMES.length), ...PROTOCOL_NAMES.slice(0, r % PROTOCOL_NAMES.length)]) {
       runs[`${p}:s`].push(await runBatch(p, true));
       runs[`${p}:n`].push(await runBatch(p, false));
@@ -462,6 +469,8 @@ await phase('cpu', async () => {
   fig.rounds = CFG.cpuRounds;
   fig.direct = { simMs: mid('direct', 'sim').ms, reqPerSec: reqPerSec('direct'), bad: bad('direct') };
   fig.raw = { passThroughMs: rawMs.ms, range: rawMs.range, simMs: mid('raw', 'sim').ms, reqPerSec: reqPerSec('raw'), bad: bad('raw') };
+  const stackMs = mid('stack', 'stack');
+  fig.stack = { passThroughMs: stackMs.ms, range: stackMs.range, reqPerSec: reqPerSec('stack'), bad: bad('stack') };
   fig.protocols = {};
   for (const p of PROTOCOL_NAMES) {
     const of = (route) => {
@@ -491,6 +500,7 @@ await phase('cpu', async () => {
   // The worst protocol against raw: at or below 1 is the target.
   fig.proxyOverRaw = round(Math.max(...PROTOCOL_NAMES.map((p) => fig.protocols[p].streaming.proxyMs)) / fig.raw.passThroughMs, 2);
   results.figures.cpu = fig;
+  await stopChild(stack.child);
 });
 
 // ---- 6. artifacts ----------------------------------------------------------------------------
@@ -596,8 +606,9 @@ function printReport(r) {
       const others = PROTOCOL_NAMES.filter((p) => p !== 'anthropic').map((p) => `${PROTOCOLS[p].label} ${P.protocols[p][key].proxyMs}`).join(' · ');
       const worstMs = Math.max(...PROTOCOL_NAMES.map((p) => P.protocols[p][key].proxyMs));
       const a = P.protocols.anthropic[key];
+      const stackNote = name === 'streaming' && P.stack ? `; the proxy's HTTP stack alone (no translation) ${P.stack.passThroughMs}` : '';
       row(`CPU ms / 1,000 ${name} req`, name === 'streaming' ? `sim ${P.direct.simMs}` : '', `${P.raw.passThroughMs} (sim ${P.raw.simMs})`, `${a.proxyMs} (sim ${a.simMs})`,
-        `${others}; ${a.reqPerSec} req/s @${P.concurrency}; median of ${P.rounds ?? 1} rounds`, `≤ raw`, worstMs <= P.raw.passThroughMs);
+        `${others}${stackNote}; ${a.reqPerSec} req/s @${P.concurrency}; median of ${P.rounds ?? 1} rounds`, `≤ raw`, worstMs <= P.raw.passThroughMs);
     }
     const Z = P.sessionSized;
     if (Z) {

@@ -57,8 +57,9 @@ export async function startSim(options, tokenDir) {
   return { child, pid: child.pid, url: info.url, account: info.account };
 }
 
-export async function startRaw(upstreamUrl) {
-  const { child, match } = await spawnReady([join(HERE, 'raw-proxy.mjs'), upstreamUrl], { ready: /^(\{.*\})$/m, name: 'raw pass-through' });
+/** A pass-through in front of `upstreamUrl`: `raw-proxy.mjs` or `stack-proxy.mjs`. */
+export async function startPassThrough(script, upstreamUrl) {
+  const { child, match } = await spawnReady([join(HERE, script), upstreamUrl], { ready: /^(\{.*\})$/m, name: script });
   return { child, pid: child.pid, url: JSON.parse(match[1]).url };
 }
 
