@@ -3,6 +3,7 @@
 // proxy costs beyond this is what its own work (parsing, translation, decoding, SSE) costs.
 //   node bench/lib/raw-proxy.mjs <upstream url>
 import http from 'node:http';
+import { servePassThrough } from './serve.mjs';
 
 const upstream = new URL(process.argv[2]);
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, keepAliveMsecs: 30_000 });
@@ -14,7 +15,7 @@ function strip(headers) {
   return out;
 }
 
-const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+servePassThrough((req, res) => {
   const headers = strip(req.headers);
   headers.host = upstream.host;
   const body = [];
@@ -45,10 +46,3 @@ const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
   };
   forward(0);
 });
-server.on('connection', (socket) => socket.setNoDelay(true));
-server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(JSON.stringify({ url: `http://127.0.0.1:${server.address().port}`, pid: process.pid }) + '\n');
-});
-const stop = () => { server.closeAllConnections(); server.close(() => process.exit(0)); setTimeout(() => process.exit(0), 500).unref(); };
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);

@@ -4,13 +4,13 @@
 // phase runs it beside the raw pass-through, so every run shows how much of the proxy's CPU is
 // this stack and how much is its own work.
 //   node bench/lib/stack-proxy.mjs <upstream url>
-import http from 'node:http';
+import { servePassThrough } from './serve.mjs';
 import { Pool } from 'undici';
 
 const upstream = new URL(process.argv[2]);
 const pool = new Pool(upstream.origin, { connections: null, keepAliveTimeout: 30_000 });
 
-const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+servePassThrough((req, res) => {
   const body = [];
   req.on('data', (c) => body.push(c));
   req.on('end', () => {
@@ -34,10 +34,3 @@ const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     });
   });
 });
-server.on('connection', (socket) => socket.setNoDelay(true));
-server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(JSON.stringify({ url: `http://127.0.0.1:${server.address().port}`, pid: process.pid }) + '\n');
-});
-const stop = () => { server.closeAllConnections(); server.close(() => process.exit(0)); setTimeout(() => process.exit(0), 500).unref(); };
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
