@@ -18,8 +18,10 @@ servePassThrough((req, res) => {
     delete headers.connection;
     pool.dispatch({ path: req.url, method: req.method, headers, body: Buffer.concat(body) }, {
       onConnect() {},
-      onHeaders(statusCode, rawHeaders) {
+      onHeaders(statusCode, rawHeaders, resume) {
         if (statusCode < 200) return true;
+        // A false from onData pauses the upstream socket until the client has taken the bytes.
+        res.on('drain', resume);
         const out = {};
         for (let i = 0; i < rawHeaders.length; i += 2) {
           const name = rawHeaders[i].toString().toLowerCase();
