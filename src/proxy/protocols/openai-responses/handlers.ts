@@ -32,7 +32,7 @@ export function responsesEndpoints(store = new ResponseStore()): ResponsesEndpoi
       messages: reply.content.length ? [...request.messages, assistant] : request.messages,
       body,
       // The earlier turns of a chain are the previous entry's objects; the new input is the request's body.
-      bytes: requestBytes + JSON.stringify(content).length,
+      bytes: requestBytes + Buffer.byteLength(JSON.stringify(content)),
     });
   };
 
