@@ -139,7 +139,7 @@ const kiroBody = (prompt) => {
 await admin(sim.url, '/__sim/config', { maxRecordedRequests: 0 });
 await admin(sim.url, '/__sim/reset', {});
 
-// Routes: direct, raw and stack speak Kiro; `proxy` is the Anthropic route, the others name their protocol.
+// Routes: direct, raw, stack and control speak Kiro; `proxy` is the Anthropic route, the others name their protocol.
 const PATHS = ['direct', 'raw', 'proxy'];
 const KIRO_ROUTES = new Set(['direct', 'raw', 'stack', 'control']);
 /** Started by the CPU phase, the only one that measures it. */
@@ -208,13 +208,14 @@ await phase('latency', async () => {
   // their request after a pause. Each block's figure is beyond the raw of its own block.
   // (Protocols rotated through one list ran each on a fourth of the triples, and a route run
   // that seldom pays for it: a second copy of the raw pass-through, run on a fifth of them,
-  // measured +0.28–0.30 ms beyond raw, and ±0.1 on every triple.) The first block is the
-  // control, that second copy of the raw pass-through: its figure beyond raw is the method's own error.
+  // measured +0.27–0.31 ms p50 beyond raw, and −0.12 to +0.13 on every triple.) The first block
+  // is the control, that second copy of the raw pass-through: its figure beyond raw is the
+  // method's own error.
   control = await startPassThrough('raw-proxy.mjs', sim.url);
   const blocks = ['control', ...LATENCY_PROTOCOLS];
   try {
     for (const route of blocks) {
-      for (const c of Object.keys(clients)) samples[c] = { ...samples[c], [route]: newSamples(), [`raw@${route}`]: newSamples(), [`direct@${route}`]: newSamples() };
+      for (const c of Object.keys(clients)) Object.assign((samples[c] ??= {}), { [route]: newSamples(), [`raw@${route}`]: newSamples(), [`direct@${route}`]: newSamples() });
       for (let i = 0; i < CFG.warmup; i++) for (const c of clientOrder(i)) for (const r of ['direct', 'raw', route]) await one(c, r, i);
       for (let i = 0; i < CFG.iterations; i++) {
         for (const c of clientOrder(i)) for (const r of ['direct', 'raw', route]) await one(c, r, i, samples[c][r === route ? r : `${r}@${route}`]);
