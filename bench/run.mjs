@@ -9,6 +9,7 @@
 //   direct  the Kiro request straight to the simulator (Kiro event stream back)
 //   raw     the same request through a minimal node:http pass-through (bench/lib/raw-proxy.mjs): the physical limit
 //   stack   (CPU only) the same request through the proxy's HTTP stack alone, node:http and undici (bench/lib/stack-proxy.mjs)
+//   control (latency only) a second raw pass-through, measured as a protocol is: the method's own error
 //   proxy   the client-format request through dist/cli.js: Anthropic /v1/messages, and for latency
 //           and CPU also OpenAI Chat, Responses and Gemini
 // Latency is measured with two clients, raw node:http and fetch (undici).
