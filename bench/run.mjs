@@ -3,16 +3,17 @@
 //
 //   node bench/run.mjs [--smoke] [--soak-seconds N] [--profile] [--only latency,throughput,slowreader,concurrency,soak,cpu,artifacts]
 //                      [--iterations N] [--warmup N] [--protocols anthropic,chat,responses,gemini]
-//                      [--stream-chunk-bytes N] [--sim-close] [--cli path/to/cli.js]
+//                      [--stream-chunk-bytes N] [--sim-close] [--cli path/to/cli.js] [--split]
 //
 // Every figure is measured side by side in one run, over the same exchange:
 //   direct  the Kiro request straight to the simulator (Kiro event stream back)
 //   raw     the same request through a minimal node:http pass-through (bench/lib/raw-proxy.mjs): the physical limit
-//   stack   (CPU only) the same request through the proxy's HTTP stack alone, node:http and undici (bench/lib/stack-proxy.mjs)
+//   stack   the same request through the proxy's HTTP stack alone, node:http and undici (bench/lib/stack-proxy.mjs)
 //   control (latency only) a second raw pass-through, measured as a protocol is: the method's own error
 //   proxy   the client-format request through dist/cli.js: Anthropic /v1/messages, and for latency
 //           and CPU also OpenAI Chat, Responses and Gemini
-// Latency is measured with two clients, raw node:http and fetch (undici).
+// Latency is measured with two clients, raw node:http and fetch (undici). --split times, inside
+// the proxy and the stack, a latency request's time before and after its Kiro call (bench/lib/split.cjs).
 // Simulator, pass-through and proxy are separate processes; this process is only the client.
 // Results: a table on stdout, JSON in bench/results/<date>.json and bench/results/latest.json.
 import { parseArgs } from 'node:util';
@@ -40,6 +41,7 @@ const { values: argv } = parseArgs({
     'sim-close': { type: 'boolean', default: false },
     cli: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
+    split: { type: 'boolean', default: false },
   },
 });
 
@@ -115,6 +117,26 @@ if (argv.profile) {
   nodeArgs.push('--cpu-prof', '--cpu-prof-dir', join(profileDir, 'cpu'), '--heap-prof', '--heap-prof-dir', join(profileDir, 'heap'));
   results.notes.push('profile mode: unminified CLI under --cpu-prof/--heap-prof; timings are inflated by the profiler');
 }
+// The split preload goes into the processes that send through undici: the proxy and the stack.
+const splitArgs = argv.split ? ['--require', join(ROOT, 'bench', 'lib', 'split.cjs')] : [];
+if (argv.split) {
+  process.env.KIRO_BENCH_SPLIT_DIR = mkdtempSync(join(tmpdir(), 'kiro-bench-split-'));
+  nodeArgs.push(...splitArgs);
+}
+/** Snapshots taken per process: split.cjs numbers its files the same way. */
+const splitTaken = new Map();
+/** What split.cjs gathered in process `pid` since its last snapshot (it starts over). */
+async function splitSnapshot(pid) {
+  const n = (splitTaken.get(pid) ?? 0) + 1;
+  splitTaken.set(pid, n);
+  const file = join(process.env.KIRO_BENCH_SPLIT_DIR, `${pid}-${n}.json`);
+  process.kill(pid, 'SIGUSR2');
+  for (let waited = 0; !existsSync(file); waited += 20) {
+    if (waited > 5000) throw new Error(`split: process ${pid} wrote no ${file}`);
+    await sleep(20);
+  }
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
 if (!existsSync(cliPath)) { log(`bench: ${cliPath} not found; run "npm run build" first`); process.exit(2); }
 
 const sim = await startSim({ keepAlive: CFG.simKeepAlive, seed: 1 }, tokenDir);
@@ -143,7 +165,7 @@ await admin(sim.url, '/__sim/reset', {});
 // Routes: direct, raw, stack and control speak Kiro; `proxy` is the Anthropic route, the others name their protocol.
 const PATHS = ['direct', 'raw', 'proxy'];
 const KIRO_ROUTES = new Set(['direct', 'raw', 'stack', 'control']);
-/** Started by the CPU phase, the only one that measures it. */
+/** Started by the latency and CPU phases, each for its own measure. */
 let stack;
 /** A second raw pass-through, started by the latency phase as its control. */
 let control;
@@ -213,17 +235,25 @@ await phase('latency', async () => {
   // is the control, that second copy of the raw pass-through: its figure beyond raw is the
   // method's own error.
   control = await startPassThrough('raw-proxy.mjs', sim.url);
-  const blocks = ['control', ...LATENCY_PROTOCOLS];
+  stack = await startPassThrough('stack-proxy.mjs', sim.url, splitArgs);
+  const blocks = ['control', 'stack', ...LATENCY_PROTOCOLS];
+  const inside = {};
   try {
     for (const route of blocks) {
       for (const c of Object.keys(clients)) Object.assign((samples[c] ??= {}), { [route]: newSamples(), [`raw@${route}`]: newSamples(), [`direct@${route}`]: newSamples() });
       for (let i = 0; i < CFG.warmup; i++) for (const c of clientOrder(i)) for (const r of ['direct', 'raw', route]) await one(c, r, i);
+      // The control is a raw copy, with no undici inside to time.
+      const splitPid = argv.split && route !== 'control' ? (route === 'stack' ? stack.pid : proxy.pid) : undefined;
+      if (splitPid) await splitSnapshot(splitPid); // drops the warm-up's
       for (let i = 0; i < CFG.iterations; i++) {
         for (const c of clientOrder(i)) for (const r of ['direct', 'raw', route]) await one(c, r, i, samples[c][r === route ? r : `${r}@${route}`]);
       }
+      if (splitPid) inside[route] = await splitSnapshot(splitPid);
     }
   } finally {
     await stopChild(control.child);
+    await stopChild(stack?.child);
+    stack = undefined;
   }
   agent.destroy();
   const fig = { iterations: CFG.iterations, warmup: CFG.warmup, protocols: LATENCY_PROTOCOLS, wrongAnswers: Object.values(wrong).reduce((a, b) => a + b, 0), wrongBy: wrong, clients: {} };
@@ -244,8 +274,10 @@ await phase('latency', async () => {
       fig.clients[c][metric] = f;
     }
   }
+  if (argv.split) fig.inside = inside;
   results.figures.latency = fig;
 });
+
 
 // ---- 3. concurrency --------------------------------------------------------------------------
 
@@ -558,6 +590,7 @@ await proxy.stop();
 await stopChild(raw.child);
 await stopChild(sim.child);
 rmSync(tokenDir, { recursive: true, force: true });
+if (process.env.KIRO_BENCH_SPLIT_DIR) rmSync(process.env.KIRO_BENCH_SPLIT_DIR, { recursive: true, force: true });
 if (argv.profile) {
   results.profile = analyzeCpuProfile(join(profileDir, 'cpu'), cliPath, 30);
   if (!results.profile) results.notes.push('no .cpuprofile was written (did the proxy exit cleanly?)');
@@ -586,7 +619,7 @@ function printReport(r) {
   const L = r.figures.latency;
   if (L && !L.error) {
     const measured = L.protocols ?? PROTOCOL_NAMES;
-    const beyond = (f, q) => measured.map((p) => `${PROTOCOLS[p].label} ${signed(f.beyondRaw[p][q])}`).join(' · ') + (f.beyondRaw.control ? ` (control ${signed(f.beyondRaw.control[q])})` : '');
+    const beyond = (f, q) => measured.map((p) => `${PROTOCOLS[p].label} ${signed(f.beyondRaw[p][q])}`).join(' · ') + (f.beyondRaw.control ? ` (control ${signed(f.beyondRaw.control[q])}, stack ${signed(f.beyondRaw.stack[q])})` : '');
     const worst = (f, q) => Math.max(...measured.map((p) => f.beyondRaw[p][q]));
     for (const [client, C] of Object.entries(L.clients)) {
       for (const [name, f, tgt50] of [['non-streaming', C.nonStreaming, TARGETS.addedP50], ['streaming TTFB', C.streamingTtfb, TARGETS.ttfb]]) {
@@ -594,6 +627,15 @@ function printReport(r) {
           row(`latency ${client} ${name} ${q} (ms)`, ms(f.direct[q]), `${ms(f.raw[q])} (${signed(f.rawMinusDirect[q])})`, `${ms(f[measured[0]][q])} (${signed(f.beyondRaw[measured[0]][q])})`,
             `beyond raw: ${beyond(f, q)}`, `≤ ${tgt}`, worst(f, q) <= tgt);
         }
+      }
+    }
+    // Medians inside the processes (--split), non-streaming: what the pass-through's bare stack
+    // and each protocol spend before the Kiro request leaves, and after Kiro's last byte.
+    if (L.inside) {
+      for (const client of Object.keys(L.clients)) {
+        const key = `${client} nonStreaming`;
+        const each = (q) => Object.entries(L.inside).map(([b, s]) => `${b === 'stack' ? 'stack' : PROTOCOLS[b].label} ${ms(s[key]?.[q])}`).join(' · ');
+        row(`inside, ${client} non-streaming (ms)`, '', '', ms(L.inside[measured[0]]?.[key]?.before), `before Kiro's request is sent: ${each('before')}; after Kiro's last byte: ${each('after')}`, '', undefined);
       }
     }
     if (L.wrongAnswers) row('latency: wrong answers', '', '', String(L.wrongAnswers), JSON.stringify(L.wrongBy), '0', false);

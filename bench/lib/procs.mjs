@@ -58,8 +58,8 @@ export async function startSim(options, tokenDir) {
 }
 
 /** A pass-through in front of `upstreamUrl`: `raw-proxy.mjs` or `stack-proxy.mjs`. */
-export async function startPassThrough(script, upstreamUrl) {
-  const { child, match } = await spawnReady([join(HERE, script), upstreamUrl], { ready: /^(\{.*\})$/m, name: script });
+export async function startPassThrough(script, upstreamUrl, nodeArgs = []) {
+  const { child, match } = await spawnReady([...nodeArgs, join(HERE, script), upstreamUrl], { ready: /^(\{.*\})$/m, name: script });
   return { child, pid: child.pid, url: JSON.parse(match[1]).url };
 }
 
