@@ -10,6 +10,7 @@
 //   raw     the same request through a minimal node:http pass-through (bench/lib/raw-proxy.mjs): the physical limit
 //   stack   the same request through the proxy's HTTP stack alone, node:http and undici (bench/lib/stack-proxy.mjs)
 //   control (latency only) a second raw pass-through, measured as a protocol is: the method's own error
+//   minimal (latency only) the least Anthropic → Kiro translator on that stack (bench/lib/minimal-translator.mjs): a yardstick
 //   proxy   the client-format request through dist/cli.js: Anthropic /v1/messages, and for latency
 //           and CPU also OpenAI Chat, Responses and Gemini
 // Latency is measured with two clients, raw node:http and fetch (undici). --split times, inside
@@ -162,14 +163,15 @@ const kiroBody = (prompt) => {
 await admin(sim.url, '/__sim/config', { maxRecordedRequests: 0 });
 await admin(sim.url, '/__sim/reset', {});
 
-// Routes: direct, raw, stack and control speak Kiro; `proxy` is the Anthropic route, the others name their protocol.
+// Routes: direct, raw, stack and control speak Kiro; `proxy` is the Anthropic route, the others name their protocol;
+// `minimal` speaks Anthropic too, through the minimal translator.
 const PATHS = ['direct', 'raw', 'proxy'];
 const KIRO_ROUTES = new Set(['direct', 'raw', 'stack', 'control']);
 /** Started by the latency and CPU phases, each for its own measure. */
 let stack;
-/** A second raw pass-through, started by the latency phase as its control. */
-let control;
-const protocolOf = (route) => PROTOCOLS[route === 'proxy' ? 'anthropic' : route];
+/** A second raw pass-through and the minimal translator, started by the latency phase. */
+let control, minimal;
+const protocolOf = (route) => PROTOCOLS[route === 'proxy' || route === 'minimal' ? 'anthropic' : route];
 const kiroTarget = (url) => ({ url, path: '/generateAssistantResponse', headers: KIRO_HEADERS });
 function targetOf(route, stream = true) {
   if (route === 'direct') return kiroTarget(sim.url);
@@ -177,6 +179,7 @@ function targetOf(route, stream = true) {
   if (route === 'stack') return kiroTarget(stack.url);
   if (route === 'control') return kiroTarget(control.url);
   const p = protocolOf(route);
+  if (route === 'minimal') return { url: minimal.url, path: p.path(stream), headers: p.headers };
   return { url: proxy.url, path: p.path(stream), headers: p.headers };
 }
 const target = { direct: targetOf('direct'), raw: targetOf('raw'), proxy: targetOf('proxy') };
@@ -233,17 +236,19 @@ await phase('latency', async () => {
   // that seldom pays for it: a second copy of the raw pass-through, run on a fifth of them,
   // measured +0.27–0.31 ms p50 beyond raw, and −0.12 to +0.13 on every triple.) The first block
   // is the control, that second copy of the raw pass-through: its figure beyond raw is the
-  // method's own error.
+  // method's own error. Then two yardsticks: the proxy's HTTP stack alone (what any proxy built
+  // on it pays) and the minimal translator (what the least Anthropic translation adds to that).
   control = await startPassThrough('raw-proxy.mjs', sim.url);
-  stack = await startPassThrough('stack-proxy.mjs', sim.url, splitArgs);
-  const blocks = ['control', 'stack', ...LATENCY_PROTOCOLS];
+  stack = await startPassThrough('stack-proxy.mjs', sim.url, { nodeArgs: splitArgs });
+  minimal = await startPassThrough('minimal-translator.mjs', sim.url, { nodeArgs: splitArgs, args: [JSON.stringify({ headers: KIRO_HEADERS, template: kiroTemplate })] });
+  const blocks = ['control', 'stack', 'minimal', ...LATENCY_PROTOCOLS];
   const inside = {};
   try {
     for (const route of blocks) {
       for (const c of Object.keys(clients)) Object.assign((samples[c] ??= {}), { [route]: newSamples(), [`raw@${route}`]: newSamples(), [`direct@${route}`]: newSamples() });
       for (let i = 0; i < CFG.warmup; i++) for (const c of clientOrder(i)) for (const r of ['direct', 'raw', route]) await one(c, r, i);
       // The control is a raw copy, with no undici inside to time.
-      const splitPid = argv.split && route !== 'control' ? (route === 'stack' ? stack.pid : proxy.pid) : undefined;
+      const splitPid = argv.split && route !== 'control' ? ({ stack, minimal }[route] ?? proxy).pid : undefined;
       if (splitPid) await splitSnapshot(splitPid); // drops the warm-up's
       for (let i = 0; i < CFG.iterations; i++) {
         for (const c of clientOrder(i)) for (const r of ['direct', 'raw', route]) await one(c, r, i, samples[c][r === route ? r : `${r}@${route}`]);
@@ -253,6 +258,7 @@ await phase('latency', async () => {
   } finally {
     await stopChild(control.child);
     await stopChild(stack?.child);
+    await stopChild(minimal?.child);
     stack = undefined;
   }
   agent.destroy();
@@ -619,7 +625,7 @@ function printReport(r) {
   const L = r.figures.latency;
   if (L && !L.error) {
     const measured = L.protocols ?? PROTOCOL_NAMES;
-    const beyond = (f, q) => measured.map((p) => `${PROTOCOLS[p].label} ${signed(f.beyondRaw[p][q])}`).join(' · ') + (f.beyondRaw.control ? ` (control ${signed(f.beyondRaw.control[q])}, stack ${signed(f.beyondRaw.stack[q])})` : '');
+    const beyond = (f, q) => measured.map((p) => `${PROTOCOLS[p].label} ${signed(f.beyondRaw[p][q])}`).join(' · ') + (f.beyondRaw.control ? ` (control ${signed(f.beyondRaw.control[q])}, stack ${signed(f.beyondRaw.stack[q])}, minimal ${signed(f.beyondRaw.minimal[q])})` : '');
     const worst = (f, q) => Math.max(...measured.map((p) => f.beyondRaw[p][q]));
     for (const [client, C] of Object.entries(L.clients)) {
       for (const [name, f, tgt50] of [['non-streaming', C.nonStreaming, TARGETS.addedP50], ['streaming TTFB', C.streamingTtfb, TARGETS.ttfb]]) {
@@ -634,7 +640,7 @@ function printReport(r) {
     if (L.inside) {
       for (const client of Object.keys(L.clients)) {
         const key = `${client} nonStreaming`;
-        const each = (q) => Object.entries(L.inside).map(([b, s]) => `${b === 'stack' ? 'stack' : PROTOCOLS[b].label} ${ms(s[key]?.[q])}`).join(' · ');
+        const each = (q) => Object.entries(L.inside).map(([b, s]) => `${PROTOCOLS[b]?.label ?? b} ${ms(s[key]?.[q])}`).join(' · ');
         row(`inside, ${client} non-streaming (ms)`, '', '', ms(L.inside[measured[0]]?.[key]?.before), `before Kiro's request is sent: ${each('before')}; after Kiro's last byte: ${each('after')}`, '', undefined);
       }
     }

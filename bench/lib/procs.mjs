@@ -57,9 +57,9 @@ export async function startSim(options, tokenDir) {
   return { child, pid: child.pid, url: info.url, account: info.account };
 }
 
-/** A pass-through in front of `upstreamUrl`: `raw-proxy.mjs` or `stack-proxy.mjs`. */
-export async function startPassThrough(script, upstreamUrl, nodeArgs = []) {
-  const { child, match } = await spawnReady([...nodeArgs, join(HERE, script), upstreamUrl], { ready: /^(\{.*\})$/m, name: script });
+/** A server in front of `upstreamUrl`: `raw-proxy.mjs`, `stack-proxy.mjs` or `minimal-translator.mjs` (`args` after the URL). */
+export async function startPassThrough(script, upstreamUrl, { nodeArgs = [], args = [] } = {}) {
+  const { child, match } = await spawnReady([...nodeArgs, join(HERE, script), upstreamUrl, ...args], { ready: /^(\{.*\})$/m, name: script });
   return { child, pid: child.pid, url: JSON.parse(match[1]).url };
 }
 
