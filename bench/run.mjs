@@ -3,7 +3,7 @@
 //
 //   node bench/run.mjs [--smoke] [--soak-seconds N] [--profile] [--only latency,throughput,slowreader,concurrency,soak,cpu,artifacts]
 //                      [--iterations N] [--warmup N] [--protocols anthropic,chat,responses,gemini]
-//                      [--stream-chunk-bytes N] [--sim-close] [--cli path/to/cli.js] [--split]
+//                      [--stream-chunk-bytes N] [--sim-close] [--cli path/to/cli.js] [--split] [--compare path/to/other/cli.js]
 //
 // Every figure is measured side by side in one run, over the same exchange:
 //   direct  the Kiro request straight to the simulator (Kiro event stream back)
@@ -13,8 +13,10 @@
 //   minimal (latency only) the least Anthropic → Kiro translator on that stack (bench/lib/minimal-translator.mjs): a yardstick
 //   proxy   the client-format request through dist/cli.js: Anthropic /v1/messages, and for latency
 //           and CPU also OpenAI Chat, Responses and Gemini
-// Latency is measured with two clients, raw node:http and fetch (undici). --split times, inside
-// the proxy and the stack, a latency request's time before and after its Kiro call (bench/lib/split.cjs).
+// Latency is measured with two clients, raw node:http and fetch (undici). --split times, inside the
+// proxy, the stack and the minimal translator, a latency request's time before and after its Kiro
+// call (bench/lib/split.cjs). --compare measures a second build of the CLI beside the first, its
+// latency blocks taking turns with the first's in the same run (A/B without the runs' drift).
 // Simulator, pass-through and proxy are separate processes; this process is only the client.
 // Results: a table on stdout, JSON in bench/results/<date>.json and bench/results/latest.json.
 import { parseArgs } from 'node:util';
@@ -43,6 +45,7 @@ const { values: argv } = parseArgs({
     cli: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
     split: { type: 'boolean', default: false },
+    compare: { type: 'string' },
   },
 });
 
@@ -118,7 +121,7 @@ if (argv.profile) {
   nodeArgs.push('--cpu-prof', '--cpu-prof-dir', join(profileDir, 'cpu'), '--heap-prof', '--heap-prof-dir', join(profileDir, 'heap'));
   results.notes.push('profile mode: unminified CLI under --cpu-prof/--heap-prof; timings are inflated by the profiler');
 }
-// The split preload goes into the processes that send through undici: the proxy and the stack.
+// The split preload goes into the processes that send through undici: the proxy, the stack and the minimal translator.
 const splitArgs = argv.split ? ['--require', join(ROOT, 'bench', 'lib', 'split.cjs')] : [];
 if (argv.split) {
   process.env.KIRO_BENCH_SPLIT_DIR = mkdtempSync(join(tmpdir(), 'kiro-bench-split-'));
@@ -143,6 +146,8 @@ if (!existsSync(cliPath)) { log(`bench: ${cliPath} not found; run "npm run build
 const sim = await startSim({ keepAlive: CFG.simKeepAlive, seed: 1 }, tokenDir);
 const raw = await startPassThrough('raw-proxy.mjs', sim.url);
 const proxy = await startProxy({ simUrl: sim.url, tokenDir, cli: cliPath, nodeArgs });
+/** --compare: the other build, measured by the latency phase only. */
+const compared = argv.compare ? await startProxy({ simUrl: sim.url, tokenDir, cli: argv.compare, nodeArgs }) : undefined;
 results.machine.fdLimitProxy = fdLimit(proxy.pid);
 results.machine.proxyIdleRssKb = memKb(proxy.pid).rss;
 log(`bench ${CFG.mode}: sim ${sim.url} (pid ${sim.pid}), raw ${raw.url} (pid ${raw.pid}), proxy ${proxy.url} (pid ${proxy.pid})`);
@@ -171,7 +176,9 @@ const KIRO_ROUTES = new Set(['direct', 'raw', 'stack', 'control']);
 let stack;
 /** A second raw pass-through and the minimal translator, started by the latency phase. */
 let control, minimal;
-const protocolOf = (route) => PROTOCOLS[route === 'proxy' || route === 'minimal' ? 'anthropic' : route];
+const protocolOf = (route) => PROTOCOLS[route === 'proxy' || route === 'minimal' ? 'anthropic' : route.replace(/@compare$/, '')];
+/** A route's name in the report: `anthropic@compare` is "Anthropic (compared)". */
+const routeLabel = (route) => (route.endsWith('@compare') ? `${protocolOf(route).label} (compared)` : PROTOCOLS[route]?.label ?? route);
 const kiroTarget = (url) => ({ url, path: '/generateAssistantResponse', headers: KIRO_HEADERS });
 function targetOf(route, stream = true) {
   if (route === 'direct') return kiroTarget(sim.url);
@@ -180,6 +187,7 @@ function targetOf(route, stream = true) {
   if (route === 'control') return kiroTarget(control.url);
   const p = protocolOf(route);
   if (route === 'minimal') return { url: minimal.url, path: p.path(stream), headers: p.headers };
+  if (route.endsWith('@compare')) return { url: compared.url, path: p.path(stream), headers: p.headers };
   return { url: proxy.url, path: p.path(stream), headers: p.headers };
 }
 const target = { direct: targetOf('direct'), raw: targetOf('raw'), proxy: targetOf('proxy') };
@@ -241,19 +249,29 @@ await phase('latency', async () => {
   control = await startPassThrough('raw-proxy.mjs', sim.url);
   stack = await startPassThrough('stack-proxy.mjs', sim.url, { nodeArgs: splitArgs });
   minimal = await startPassThrough('minimal-translator.mjs', sim.url, { nodeArgs: splitArgs, args: [JSON.stringify({ headers: KIRO_HEADERS, template: kiroTemplate })] });
-  const blocks = ['control', 'stack', 'minimal', ...LATENCY_PROTOCOLS];
+  // With --compare each protocol's block is a pair, the two builds taking turns in rounds so that
+  // the machine's drift within the block falls on both alike.
+  const groups = [['control'], ['stack'], ['minimal'], ...LATENCY_PROTOCOLS.map((p) => (compared ? [p, `${p}@compare`] : [p]))];
+  const blocks = groups.flat();
   const inside = {};
+  // The control is a raw copy, with no undici inside to time.
+  const splitPidOf = (route) => (argv.split && route !== 'control' ? (route.endsWith('@compare') ? compared : { stack, minimal }[route] ?? proxy).pid : undefined);
   try {
-    for (const route of blocks) {
-      for (const c of Object.keys(clients)) Object.assign((samples[c] ??= {}), { [route]: newSamples(), [`raw@${route}`]: newSamples(), [`direct@${route}`]: newSamples() });
-      for (let i = 0; i < CFG.warmup; i++) for (const c of clientOrder(i)) for (const r of ['direct', 'raw', route]) await one(c, r, i);
-      // The control is a raw copy, with no undici inside to time.
-      const splitPid = argv.split && route !== 'control' ? ({ stack, minimal }[route] ?? proxy).pid : undefined;
-      if (splitPid) await splitSnapshot(splitPid); // drops the warm-up's
-      for (let i = 0; i < CFG.iterations; i++) {
-        for (const c of clientOrder(i)) for (const r of ['direct', 'raw', route]) await one(c, r, i, samples[c][r === route ? r : `${r}@${route}`]);
+    for (const group of groups) {
+      for (const route of group) {
+        for (const c of Object.keys(clients)) Object.assign((samples[c] ??= {}), { [route]: newSamples(), [`raw@${route}`]: newSamples(), [`direct@${route}`]: newSamples() });
+        for (let i = 0; i < CFG.warmup; i++) for (const c of clientOrder(i)) for (const r of ['direct', 'raw', route]) await one(c, r, i);
       }
-      if (splitPid) inside[route] = await splitSnapshot(splitPid);
+      for (const route of group) if (splitPidOf(route)) await splitSnapshot(splitPidOf(route)); // drops the warm-up's
+      const rounds = group.length > 1 ? 4 : 1;
+      for (let k = 0; k < rounds; k++) {
+        for (const route of group) {
+          for (let i = Math.floor((k * CFG.iterations) / rounds); i < Math.floor(((k + 1) * CFG.iterations) / rounds); i++) {
+            for (const c of clientOrder(i)) for (const r of ['direct', 'raw', route]) await one(c, r, i, samples[c][r === route ? r : `${r}@${route}`]);
+          }
+        }
+      }
+      for (const route of group) if (splitPidOf(route)) inside[route] = await splitSnapshot(splitPidOf(route));
     }
   } finally {
     await stopChild(control.child);
@@ -281,9 +299,9 @@ await phase('latency', async () => {
     }
   }
   if (argv.split) fig.inside = inside;
+  if (compared) fig.compared = argv.compare;
   results.figures.latency = fig;
 });
-
 
 // ---- 3. concurrency --------------------------------------------------------------------------
 
@@ -593,6 +611,7 @@ await phase('artifacts', async () => {
 results.proxyStderrTail = proxy.stderr().split('\n').filter((l) => /warn|error/i.test(l)).slice(-10);
 results.machine.proxyFinalRssKb = memKb(proxy.pid).rss;
 await proxy.stop();
+await compared?.stop();
 await stopChild(raw.child);
 await stopChild(sim.child);
 rmSync(tokenDir, { recursive: true, force: true });
@@ -625,7 +644,12 @@ function printReport(r) {
   const L = r.figures.latency;
   if (L && !L.error) {
     const measured = L.protocols ?? PROTOCOL_NAMES;
-    const beyond = (f, q) => measured.map((p) => `${PROTOCOLS[p].label} ${signed(f.beyondRaw[p][q])}`).join(' · ') + (f.beyondRaw.control ? ` (control ${signed(f.beyondRaw.control[q])}, stack ${signed(f.beyondRaw.stack[q])}, minimal ${signed(f.beyondRaw.minimal[q])})` : '');
+    // The method's error and the two yardsticks, in the notes of every latency row.
+    const yardsticks = (f, q) => {
+      const shown = ['control', 'stack', 'minimal'].filter((b) => f.beyondRaw[b]);
+      return shown.length ? ` (${shown.map((b) => `${b} ${signed(f.beyondRaw[b][q])}`).join(', ')})` : '';
+    };
+    const beyond = (f, q) => measured.map((p) => `${PROTOCOLS[p].label} ${signed(f.beyondRaw[p][q])}`).join(' · ') + yardsticks(f, q);
     const worst = (f, q) => Math.max(...measured.map((p) => f.beyondRaw[p][q]));
     for (const [client, C] of Object.entries(L.clients)) {
       for (const [name, f, tgt50] of [['non-streaming', C.nonStreaming, TARGETS.addedP50], ['streaming TTFB', C.streamingTtfb, TARGETS.ttfb]]) {
@@ -635,13 +659,22 @@ function printReport(r) {
         }
       }
     }
-    // Medians inside the processes (--split), non-streaming: what the pass-through's bare stack
-    // and each protocol spend before the Kiro request leaves, and after Kiro's last byte.
+    // Medians inside the processes (--split), non-streaming: what the two yardsticks and each
+    // protocol spend before the Kiro request leaves, and after Kiro's last byte.
     if (L.inside) {
       for (const client of Object.keys(L.clients)) {
         const key = `${client} nonStreaming`;
-        const each = (q) => Object.entries(L.inside).map(([b, s]) => `${PROTOCOLS[b]?.label ?? b} ${ms(s[key]?.[q])}`).join(' · ');
+        const each = (q) => Object.entries(L.inside).map(([b, s]) => `${routeLabel(b)} ${ms(s[key]?.[q])}`).join(' · ');
         row(`inside, ${client} non-streaming (ms)`, '', '', ms(L.inside[measured[0]]?.[key]?.before), `before Kiro's request is sent: ${each('before')}; after Kiro's last byte: ${each('after')}`, '', undefined);
+      }
+    }
+    // --compare: each protocol's figure beyond raw for both builds, measured in turns.
+    if (L.compared) {
+      for (const [client, C] of Object.entries(L.clients)) {
+        for (const [name, f] of [['non-streaming', C.nonStreaming], ['streaming TTFB', C.streamingTtfb]]) {
+          const pairs = measured.map((p) => `${PROTOCOLS[p].label} ${signed(f.beyondRaw[p].p50)} → ${signed(f.beyondRaw[`${p}@compare`].p50)}`).join(' · ');
+          row(`compare ${client} ${name} p50 beyond raw (ms)`, '', '', '', `this build → ${L.compared}: ${pairs}`, '', undefined);
+        }
       }
     }
     if (L.wrongAnswers) row('latency: wrong answers', '', '', String(L.wrongAnswers), JSON.stringify(L.wrongBy), '0', false);

@@ -1,9 +1,10 @@
-// Preload for `run.mjs --split`, in the proxy and the stack pass-through: where a request's time
-// goes inside the process, without an instrumented build. For each request (the latency phase
-// sends them one at a time): arrival → its upstream request on the wire ("before"), on the wire →
-// the upstream's last byte ("upstream": the simulator and both hops), the upstream's last byte →
-// the response's end ("after"). Upstream moments come from undici's diagnostics channels, which
-// both processes send through.
+// Preload for `run.mjs --split`, in the proxy and the two yardsticks (the stack pass-through and
+// the minimal translator): where a request's time goes inside the process, without an
+// instrumented build. For each request (the latency phase sends them one at a time): arrival →
+// its upstream request on the wire ("before"), on the wire → the upstream's last byte
+// ("upstream": the simulator and both hops), the upstream's last byte → the response's end
+// ("after"). Upstream moments come from undici's diagnostics channels, which all three send
+// through.
 // On SIGUSR2 it writes the medians gathered since the last signal to
 // $KIRO_BENCH_SPLIT_DIR/<pid>-<n>.json and starts over: the bench signals when a block's
 // measured part starts (the warm-up is dropped) and when it ends.
