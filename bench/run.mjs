@@ -147,7 +147,7 @@ const sim = await startSim({ keepAlive: CFG.simKeepAlive, seed: 1 }, tokenDir);
 const raw = await startPassThrough('raw-proxy.mjs', sim.url);
 const proxy = await startProxy({ simUrl: sim.url, tokenDir, cli: cliPath, nodeArgs });
 /** --compare: the other build, measured by the latency phase only. */
-const compared = argv.compare ? await startProxy({ simUrl: sim.url, tokenDir, cli: argv.compare, nodeArgs }) : undefined;
+const compared = argv.compare && PHASES.has('latency') ? await startProxy({ simUrl: sim.url, tokenDir, cli: argv.compare, nodeArgs }) : undefined;
 results.machine.fdLimitProxy = fdLimit(proxy.pid);
 results.machine.proxyIdleRssKb = memKb(proxy.pid).rss;
 log(`bench ${CFG.mode}: sim ${sim.url} (pid ${sim.pid}), raw ${raw.url} (pid ${raw.pid}), proxy ${proxy.url} (pid ${proxy.pid})`);

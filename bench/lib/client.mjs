@@ -1,6 +1,7 @@
 // The two measuring clients, raw node:http and fetch (undici, what most real clients use), with
 // no SDK on the clock; plus the Kiro event-stream decoder that checks direct/raw answers after
-// the clock stops (the proxy's protocols are read back by ./protocols.mjs).
+// the clock stops (the proxy's protocols are read back by ./protocols.mjs), which the minimal
+// translator decodes with too.
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 
@@ -82,11 +83,12 @@ export async function sendFetch(target, body, { keep = true, timeoutMs = 120_000
 
 // ---- answer checks (never on the clock) ------------------------------------------------------
 
-/** Text of a Kiro event stream (assistantResponseEvent contents), and whether it ended cleanly. */
-export function kiroText(chunks) {
-  const buf = Buffer.concat(chunks);
-  const parts = [];
-  let at = 0, events = 0, exception = null;
+/**
+ * Calls `onFrame` for each whole frame of a Kiro event stream in `buf`, with its event type,
+ * message type and payload text; returns where the first incomplete frame starts.
+ */
+export function eachKiroFrame(buf, onFrame) {
+  let at = 0;
   while (at + 12 <= buf.length) {
     const total = buf.readUInt32BE(at);
     const headersLen = buf.readUInt32BE(at + 4);
@@ -106,12 +108,22 @@ export function kiroText(chunks) {
       if (name === ':event-type') eventType = value;
       else if (name === ':message-type') messageType = value;
     }
-    const payload = buf.toString('utf8', hEnd, at + total - 4);
+    onFrame(eventType, messageType, buf.toString('utf8', hEnd, at + total - 4));
+    at += total;
+  }
+  return at;
+}
+
+/** Text of a Kiro event stream (assistantResponseEvent contents), and whether it ended cleanly. */
+export function kiroText(chunks) {
+  const buf = Buffer.concat(chunks);
+  const parts = [];
+  let events = 0, exception = null;
+  const at = eachKiroFrame(buf, (eventType, messageType, payload) => {
     if (messageType !== 'event') exception = payload;
     else if (eventType === 'assistantResponseEvent') parts.push(JSON.parse(payload).content);
     events++;
-    at += total;
-  }
+  });
   return { text: parts.join(''), events, leftover: buf.length - at, exception };
 }
 

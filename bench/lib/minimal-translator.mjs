@@ -7,6 +7,7 @@
 //   node bench/lib/minimal-translator.mjs <upstream url> <JSON {headers, template}>
 import { Pool } from 'undici';
 import { servePassThrough } from './serve.mjs';
+import { eachKiroFrame } from './client.mjs';
 
 const upstream = new URL(process.argv[2]);
 const { headers: kiroHeaders, template } = JSON.parse(process.argv[3]);
@@ -37,7 +38,10 @@ servePassThrough((req, res) => {
       },
       onData(chunk) {
         pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-        pending = pending.subarray(eachText(pending, (text) => reply.text(text)));
+        const consumed = eachKiroFrame(pending, (eventType, _messageType, payload) => {
+          if (eventType === 'assistantResponseEvent') reply.text(JSON.parse(payload).content);
+        });
+        pending = pending.subarray(consumed);
         return true;
       },
       onComplete() { reply.end(); },
@@ -45,28 +49,6 @@ servePassThrough((req, res) => {
     });
   });
 });
-
-/** Calls `onText` for each whole assistantResponseEvent frame in `buf`; returns where the first incomplete frame starts. */
-function eachText(buf, onText) {
-  let at = 0;
-  while (at + 12 <= buf.length) {
-    const total = buf.readUInt32BE(at);
-    if (at + total > buf.length) break;
-    const headersEnd = at + 12 + buf.readUInt32BE(at + 4);
-    let h = at + 12, eventType = '';
-    while (h < headersEnd) {
-      // name length, name, value type (7: string), value length, value
-      const nameLength = buf[h];
-      const name = buf.toString('latin1', h + 1, h + 1 + nameLength);
-      const valueLength = buf.readUInt16BE(h + 2 + nameLength);
-      if (name === ':event-type') eventType = buf.toString('latin1', h + 4 + nameLength, h + 4 + nameLength + valueLength);
-      h += 4 + nameLength + valueLength;
-    }
-    if (eventType === 'assistantResponseEvent') onText(JSON.parse(buf.toString('utf8', headersEnd, at + total - 4)).content);
-    at += total;
-  }
-  return at;
-}
 
 class AnthropicReply {
   constructor(res, model, stream) {
