@@ -167,16 +167,17 @@ export class KiroExchange implements Exchange {
     once: (lease: Lease) => Promise<{ value: T } | { failure: KiroFailure }>,
   ): Promise<T> {
     const { pool, config } = this.deps;
-    const exclude = new Set<string>(
-      target.pinAccountId ? pool.list().map((a) => a.id).filter((id) => id !== target.pinAccountId) : [],
-    );
-    const avoid = new Set<string>();
-    const outOfRotation = new Set<string>();
-    const forcedRefresh = new Set<string>();
+    // Made on the first failure that needs one: most requests succeed on their first account.
+    let exclude: Set<string> | undefined = target.pinAccountId
+      ? new Set(pool.list().map((a) => a.id).filter((id) => id !== target.pinAccountId))
+      : undefined;
+    let avoid: Set<string> | undefined;
+    let outOfRotation: Set<string> | undefined;
+    let forcedRefresh: Set<string> | undefined;
     let transientFailures = 0;
     for (;;) {
       if (target.signal.aborted) throw clientClosedError();
-      const lease = await pool.acquire({ sessionKey: target.sessionKey, kiroModel: target.kiroModel, exclude, avoid, signal: target.signal });
+      const lease = await pool.acquire({ sessionKey: target.sessionKey, kiroModel: target.kiroModel, exclude: exclude ?? NO_ACCOUNTS, avoid, signal: target.signal });
       attempt.count++;
       attempt.accountId = lease.accountId;
       attempt.label = lease.label;
@@ -201,11 +202,13 @@ export class KiroExchange implements Exchange {
         case 'bearer_invalid':
           // One retry on the same account with a new token (refreshed unless another request
           // already did); after that it sits out.
-          if (forcedRefresh.has(lease.accountId)) {
-            exclude.add(lease.accountId);
+          if (forcedRefresh?.has(lease.accountId)) {
+            exclude = withAccount(exclude, lease.accountId);
           } else {
-            forcedRefresh.add(lease.accountId);
-            await pool.forceRefresh(lease.accountId, lease.credentials.accessToken).catch(() => exclude.add(lease.accountId));
+            forcedRefresh = withAccount(forcedRefresh, lease.accountId);
+            await pool.forceRefresh(lease.accountId, lease.credentials.accessToken).catch(() => {
+              exclude = withAccount(exclude, lease.accountId);
+            });
           }
           continue;
         case 'transient':
@@ -213,7 +216,7 @@ export class KiroExchange implements Exchange {
             throw new ProxyError('upstream', `Kiro failed ${transientFailures} times in a row: ${failure.message}`);
           }
           // Prefer another account next time; this one stays usable if it is the last.
-          avoid.add(lease.accountId);
+          avoid = withAccount(avoid, lease.accountId);
           await backoff(transientFailures, target.signal);
           continue;
         default:
@@ -223,8 +226,8 @@ export class KiroExchange implements Exchange {
             // The pool has taken the account out of rotation (cooldown, exhausted, suspended), so
             // the next acquire picks another one, or waits for the first to recover. Should the
             // same account come back anyway, it is excluded from this request.
-            if (outOfRotation.has(lease.accountId)) exclude.add(lease.accountId);
-            outOfRotation.add(lease.accountId);
+            if (outOfRotation?.has(lease.accountId)) exclude = withAccount(exclude, lease.accountId);
+            outOfRotation = withAccount(outOfRotation, lease.accountId);
             continue;
           }
           throw new ProxyError('upstream', failure.message);
@@ -493,6 +496,14 @@ interface Attempt {
   accountId?: string;
   label?: string;
   kiroRequest?: string;
+}
+
+/** What `acquire` excludes before any attempt failed. */
+const NO_ACCOUNTS: ReadonlySet<string> = new Set();
+
+/** `accounts` with `id` added, made when there was none yet. */
+function withAccount(accounts: Set<string> | undefined, id: string): Set<string> {
+  return (accounts ?? new Set<string>()).add(id);
 }
 
 function backoff(failures: number, signal: AbortSignal): Promise<void> {

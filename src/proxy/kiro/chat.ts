@@ -34,7 +34,7 @@ export async function sendChat(
       const target = kiroUrls(hosts, credentials, 'chat', family);
       const res = await http.request(target.url, {
         method: 'POST',
-        headers: { ...kiroHeaders(credentials, family, { kiroVersion: hosts.kiroVersion() }), ...target.headers },
+        headers: Object.assign(kiroHeaders(credentials, family, { kiroVersion: hosts.kiroVersion() }), target.headers),
         body: requestJson,
         signal,
       });

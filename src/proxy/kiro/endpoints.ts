@@ -113,6 +113,26 @@ export interface KiroTarget {
  * both families, so only its host changes.
  */
 export function kiroUrls(hosts: KiroHosts, caller: KiroCaller, operation: KiroOperation, family: KiroFamily, region = apiRegionOf(caller.profileArn)): KiroTarget {
+  // The same few targets serve every call (the chat one on every request): made once, shared frozen.
+  let known = targetsOf.get(hosts);
+  if (!known) targetsOf.set(hosts, (known = new Map()));
+  const key = `${operation} ${family} ${region}`;
+  let target = known.get(key);
+  if (!target) {
+    if (known.size >= 64) known.clear(); // bounded: regions come from profile ARNs
+    known.set(key, (target = freezeTarget(makeTarget(hosts, operation, family, region))));
+  }
+  return target;
+}
+
+const targetsOf = new WeakMap<KiroHosts, Map<string, KiroTarget>>();
+
+function freezeTarget(target: KiroTarget): KiroTarget {
+  Object.freeze(target.headers);
+  return Object.freeze(target);
+}
+
+function makeTarget(hosts: KiroHosts, operation: KiroOperation, family: KiroFamily, region: string): KiroTarget {
   const runtime = family === 'kiro.dev' ? hosts.runtime(region) : hosts.q(region);
   const management = family === 'kiro.dev' ? hosts.management(region) : hosts.q(region);
   const realRuntime = family === 'kiro.dev' ? REAL.runtime(region) : REAL.q(region);

@@ -62,7 +62,8 @@ export class Leases {
   /** An account for one attempt of a request; `release` the lease when the attempt ends. */
   async acquire(req: AcquireRequest): Promise<Lease> {
     const { clock } = this.deps;
-    const skip = new Set(req.exclude);
+    // The excluded accounts plus those whose token could not be had; copied only when one could not.
+    let skip: ReadonlySet<string> = req.exclude;
     const deadline = clock.now() + this.deps.config().maxWaitSeconds * 1000;
     let lastError: unknown;
     for (;;) {
@@ -75,7 +76,7 @@ export class Leases {
           return this.grant(account, this.sessionKeyOf(req), credentials instanceof Promise ? await credentials : credentials);
         } catch (err) {
           // The next account may still serve; this one's problem is recorded on it.
-          skip.add(account.id);
+          skip = new Set(skip).add(account.id);
           lastError = err;
           continue;
         }
