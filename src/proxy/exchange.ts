@@ -13,7 +13,7 @@ import { kiroRequestTokens, TokenCalibration } from './kiro/token-calibration';
 import type { KiroHosts } from './kiro/endpoints';
 import type { KiroHttp } from './kiro/http';
 import { sendChat } from './kiro/chat';
-import { buildKiroRequest } from './kiro/request';
+import { buildKiroRequest, type BuiltKiroRequest } from './kiro/request';
 import { hasUrlImages, replaceImagesWithNotes, resolveImageUrls } from './kiro/images';
 import { isPublicAddress } from './kiro/public-address';
 import { LightAbortController, abortWith } from './abort';
@@ -54,7 +54,7 @@ export class KiroExchange implements Exchange {
     const countable = urlImages === 0 ? conversation : withoutUrlImages(conversation);
     // Stand-ins as long as the real ones, so the count is the size of the request `start` sends.
     const built = buildKiroRequest(countable, { kiroModel, conversationId: CONVERSATION_ID_STAND_IN, profileArn: PROFILE_ARN_STAND_IN });
-    return this.calibration.estimate(kiroModel, kiroRequestTokens(built.json, built.body)) + urlImages * URL_IMAGE_TOKENS;
+    return this.calibration.estimate(kiroModel, kiroRequestTokens(built.textWeight, built.body)) + urlImages * URL_IMAGE_TOKENS;
   }
 
   async start(request: ExchangeRequest): Promise<ExchangeResult> {
@@ -137,9 +137,9 @@ export class KiroExchange implements Exchange {
         profileArn: lease.credentials.profileArn,
         conversationId: lease.conversationId,
       });
-      attempt.kiroRequest = built.json;
-      const rawInputTokens = kiroRequestTokens(built.json, built.body);
-      const call = () => this.call(lease, built.json, built.toolNameMap, kiroModel, rawInputTokens, request.signal);
+      attempt.kiroRequest = built;
+      const rawInputTokens = kiroRequestTokens(built.textWeight, built.body);
+      const call = () => this.call(lease, built.bytes, built.toolNameMap, kiroModel, rawInputTokens, request.signal);
       let outcome = await call();
       // An empty reply (§11.8) is asked again on the same account before the client sees a byte.
       while ('upstream' in outcome && isEmptyReply(outcome.upstream.first)) {
@@ -150,7 +150,7 @@ export class KiroExchange implements Exchange {
         outcome = await call();
       }
       if (!('upstream' in outcome)) return outcome;
-      outcome.upstream.kiroRequest = built.json;
+      outcome.upstream.kiroRequest = built;
       // The stream owns the lease from here (`tracked` releases it).
       return { value: outcome.upstream };
     });
@@ -282,7 +282,7 @@ export class KiroExchange implements Exchange {
   /** One call to one account; resolves with the stream once its first event arrived. */
   private async call(
     lease: Lease,
-    requestJson: string,
+    requestBytes: Buffer,
     toolNameMap: Map<string, string>,
     kiroModel: string,
     rawInputTokens: number,
@@ -296,7 +296,7 @@ export class KiroExchange implements Exchange {
     const firstByteTimer = setTimeout(() => abort.abort(new Error('first byte timeout')), config.firstByteTimeoutMs);
     const sentAt = Date.now();
     try {
-      const res = await sendChat(http.via(lease.proxy), hosts, lease.credentials, requestJson, abort.signal);
+      const res = await sendChat(http.via(lease.proxy), hosts, lease.credentials, requestBytes, abort.signal);
       if (res.status !== 200) {
         clearTimeout(firstByteTimer);
         unlink();
@@ -421,7 +421,8 @@ export class KiroExchange implements Exchange {
       attempts: number;
       ttfbMs?: number;
       usage?: Usage;
-      kiroRequest?: string;
+      /** Logged with an entry that failed, as the text sent. */
+      kiroRequest?: BuiltKiroRequest;
       /** Set on the entry of a web search call. */
       webSearches?: number;
     },
@@ -446,7 +447,7 @@ export class KiroExchange implements Exchange {
       sessionId: request.conversation.sessionId,
       // Security: the log is served by /admin/logs and exported; error texts quote upstream bodies.
       error: r.error === undefined ? undefined : redact(r.error),
-      kiroRequest: r.status >= 400 ? r.kiroRequest : undefined,
+      kiroRequest: r.status >= 400 ? r.kiroRequest?.json : undefined,
       ...(r.webSearches ? { webSearches: r.webSearches } : {}),
     });
   }
@@ -465,7 +466,7 @@ interface Upstream {
   /** The prompt's tokens as estimated before Kiro answered. */
   estimatedInputTokens: number;
   /** The request sent, for the log of a request that did not finish. */
-  kiroRequest?: string;
+  kiroRequest?: BuiltKiroRequest;
 }
 
 /** A reply that ended normally before any text, reasoning or tool call (§11.8). */
@@ -495,7 +496,7 @@ interface Attempt {
   count: number;
   accountId?: string;
   label?: string;
-  kiroRequest?: string;
+  kiroRequest?: BuiltKiroRequest;
 }
 
 /** What `acquire` excludes before any attempt failed. */

@@ -2,11 +2,14 @@
 // is not public and a BPE table would cost startup time on the request hot path. Rules of thumb:
 // ~4 ASCII characters per token, ~1 token per CJK character, ~2 other characters per token.
 
-/** Fractional token weight of `text`; sum weights of pieces and round once at the end. */
-export function tokenWeight(text: string): number {
+/**
+ * Fractional token weight of `text`; sum weights of pieces and round once at the end.
+ * `utf8Bytes`: its UTF-8 size, when the caller knows it already.
+ */
+export function tokenWeight(text: string, utf8Bytes = Buffer.byteLength(text, 'utf8')): number {
   // All ASCII (its UTF-8 is one byte per character), as most prompts, JSON and every base64 image
   // are: counted natively, ~30× faster than the loop below (2.4 ms → 0.08 ms for 500 KB).
-  if (Buffer.byteLength(text, 'utf8') === text.length) return text.length / 4;
+  if (utf8Bytes === text.length) return text.length / 4;
   let ascii = 0;
   let wide = 0;
   let other = 0;

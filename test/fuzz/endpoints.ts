@@ -30,7 +30,7 @@ const openaiError = (j: any) =>
 function toKiro(conv: Conversation): void {
   const kiroModel = resolveKiroModel(conv.model, {}, 'claude-sonnet-4.5');
   const built = buildKiroRequest(conv, { kiroModel, profileArn: 'arn:aws:codewhisperer:us-east-1:0:profile/X', conversationId: 'c' });
-  kiroRequestTokens(built.json, built.body);
+  kiroRequestTokens(built.textWeight, built.body);
   JSON.parse(built.json);
 }
 

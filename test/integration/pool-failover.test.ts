@@ -41,7 +41,7 @@ describe('pool failover over the simulator', () => {
       const conversation = { model: 'claude-sonnet-4.5', system: '', messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'hi' }] }], tools: [] };
       const built = buildKiroRequest(conversation, { kiroModel: 'claude-sonnet-4.5', profileArn: lease.credentials.profileArn, conversationId: lease.conversationId });
       // One host family: these tests count the pool's answers to failures, not endpoint fallbacks.
-      const res = await sendChat(kiro.http, kiroHosts(kiro.sim.url, { mode: () => 'legacy' }), lease.credentials, built.json, AbortSignal.timeout(5000));
+      const res = await sendChat(kiro.http, kiroHosts(kiro.sim.url, { mode: () => 'legacy' }), lease.credentials, built.bytes, AbortSignal.timeout(5000));
       const text = res.text ?? (await res.body.text());
       pool.release(lease);
       if (res.status === 200) {

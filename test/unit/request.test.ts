@@ -12,6 +12,7 @@ import { isPublicAddress } from '../../src/proxy/kiro/public-address';
 import { waitFor } from '../helpers/http';
 import { buildKiroRequest, type KiroRequestBody, type KiroTool, type KiroUserInputMessage } from '../../src/proxy/kiro/request';
 import type { Block, Conversation, Message, ToolSpec } from '../../src/proxy/model';
+import { tokenWeight } from '../../src/proxy/tokens';
 // @ts-expect-error: the simulator is plain JavaScript without type declarations
 import { validateKiroRequest } from '../sim/validate.mjs';
 
@@ -38,7 +39,9 @@ function conversation(messages: Message[], extra: Partial<Conversation> = {}): C
 
 function build(conv: Conversation, opts: { maxPayloadBytes?: number; profileArn?: string } = {}) {
   const built = buildKiroRequest(conv, { kiroModel: MODEL, conversationId: 'conv-1', ...opts });
-  assert.deepEqual(JSON.parse(built.json), built.body, 'json is the serialized body');
+  // Written piece by piece (kiro/request-bytes), the bytes are still exactly the body's JSON.
+  assert.equal(built.json, JSON.stringify(built.body), 'the bytes sent are the serialized body');
+  assert.equal(built.textWeight, tokenWeight(built.json), "the text's token weight, summed over its pieces");
   return built;
 }
 

@@ -23,7 +23,8 @@ export async function sendChat(
   http: KiroHttp,
   hosts: KiroHosts,
   credentials: KiroCredentials,
-  requestJson: string,
+  /** The request's JSON, encoded (see ./request-bytes). */
+  request: Buffer,
   signal: AbortSignal,
 ): Promise<KiroChatResponse> {
   return withEndpointFallback(
@@ -35,7 +36,7 @@ export async function sendChat(
       const res = await http.request(target.url, {
         method: 'POST',
         headers: Object.assign(kiroHeaders(credentials, family, { kiroVersion: hosts.kiroVersion() }), target.headers),
-        body: requestJson,
+        body: request,
         signal,
       });
       // Error bodies are small, and whether to fall back depends on what they say.

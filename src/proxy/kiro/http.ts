@@ -8,7 +8,7 @@ import { dispatchRequest, type HttpResponse, type ResponseHeaders } from './resp
 export interface KiroRequestOptions {
   method: 'GET' | 'POST';
   headers?: Record<string, string>;
-  body?: string;
+  body?: string | Buffer;
   signal?: AbortSignal;
 }
 

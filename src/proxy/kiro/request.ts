@@ -8,6 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { invalidRequest, ProxyError, tooLongError } from '../errors';
 import { isRecord } from '../records';
 import { CACHE_POINT, planCachePoints, withToolCachePoints, type KiroCachePoint } from './cache-points';
+import { encodeKiroRequest, type KiroRequestBytes } from './request-bytes';
 import type { Conversation, ImageBlock, Message, ResponseFormat, Role, ThinkingConfig, ToolChoice, ToolSpec } from '../model';
 
 // ---- Wire types (§3.1, camelCase exactly as Kiro wants them) ----
@@ -74,10 +75,10 @@ export interface KiroRequestOptions {
   maxPayloadBytes?: number;
 }
 
-export interface BuiltKiroRequest {
+export interface BuiltKiroRequest extends KiroRequestBytes {
   body: KiroRequestBody;
-  /** `body` serialized, ready to send. */
-  json: string;
+  /** `body` serialized, as text: made when asked for (a log entry, a test), never to send. */
+  readonly json: string;
   /** Shortened tool name → the client's original name, to map tool calls back. */
   toolNameMap: Map<string, string>;
   /** Oldest history user/assistant pairs dropped to fit `maxPayloadBytes`. */
@@ -155,11 +156,21 @@ export function buildKiroRequest(conv: Conversation, opts: KiroRequestOptions): 
     };
   };
 
-  const fitted = fitPayload(bodyTurns, current, assemble, {
+  const { body, encoded, trimmedPairs } = fitPayload(bodyTurns, current, assemble, {
     maxBytes: opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
     entryBytes: (turn) => Buffer.byteLength(JSON.stringify(historyEntry(turn, opts.kiroModel))),
   });
-  return { ...fitted, toolNameMap: toolNames.shortToOriginal };
+  const { bytes } = encoded;
+  return {
+    body,
+    bytes,
+    textWeight: encoded.textWeight,
+    get json() {
+      return bytes.toString();
+    },
+    toolNameMap: toolNames.shortToOriginal,
+    trimmedPairs,
+  };
 }
 
 // ---- Messages → turns ----
@@ -477,11 +488,11 @@ function fitPayload(
   current: Turn,
   assemble: (kept: Turn[], current: Turn) => KiroRequestBody,
   { maxBytes, entryBytes }: { maxBytes: number; entryBytes: (turn: Turn) => number },
-): { body: KiroRequestBody; json: string; trimmedPairs: number } {
+): { body: KiroRequestBody; encoded: KiroRequestBytes; trimmedPairs: number } {
   let body = assemble(history, current);
-  let json = JSON.stringify(body);
-  let excess = Buffer.byteLength(json) - maxBytes;
-  if (excess <= 0) return { body, json, trimmedPairs: 0 };
+  let encoded = encodeKiroRequest(body);
+  let excess = encoded.bytes.length - maxBytes;
+  if (excess <= 0) return { body, encoded, trimmedPairs: 0 };
 
   // Old images go before any text, oldest first: the model has answered them already, and one
   // screenshot can weigh more than the whole written conversation.
@@ -489,9 +500,9 @@ function fitPayload(
   if (lighter !== history) {
     history = lighter;
     body = assemble(history, current);
-    json = JSON.stringify(body);
-    excess = Buffer.byteLength(json) - maxBytes;
-    if (excess <= 0) return { body, json, trimmedPairs: 0 };
+    encoded = encodeKiroRequest(body);
+    excess = encoded.bytes.length - maxBytes;
+    if (excess <= 0) return { body, encoded, trimmedPairs: 0 };
   }
 
   const pairCount = history.length / 2;
@@ -506,8 +517,8 @@ function fitPayload(
     const kept = history.slice(2 * trimmed);
     if (kept.length) kept[0] = afterTrim(kept[0]);
     body = assemble(kept, kept.length ? current : afterTrim(current));
-    json = JSON.stringify(body);
-    if (Buffer.byteLength(json) <= maxBytes) return { body, json, trimmedPairs: trimmed };
+    encoded = encodeKiroRequest(body);
+    if (encoded.bytes.length <= maxBytes) return { body, encoded, trimmedPairs: trimmed };
   }
   const imageBytes = current.images.reduce((sum, image) => sum + image.source.bytes.length, 0);
   if (imageBytes > maxBytes / 2) {

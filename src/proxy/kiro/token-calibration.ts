@@ -13,9 +13,9 @@ const LEARNING_RATE = 0.3;
 /** A ratio outside this range is a misreading (a cut-off reply, a stale percentage), not Kiro's count. */
 const PLAUSIBLE = { min: 0.2, max: 5 };
 
-/** The uncalibrated token estimate of a Kiro request: its JSON text, with images at their usual cost. */
-export function kiroRequestTokens(json: string, body: KiroRequestBody): number {
-  let weight = tokenWeight(json);
+/** The uncalibrated token estimate of a Kiro request: its JSON text (`textWeight`, see tokenWeight), with images at their usual cost. */
+export function kiroRequestTokens(textWeight: number, body: KiroRequestBody): number {
+  let weight = textWeight;
   const state = body.conversationState;
   const messages = [state.currentMessage.userInputMessage, ...flatMapped(state.history ?? [], (e) => ('userInputMessage' in e ? [e.userInputMessage] : []))];
   for (const message of messages) {
