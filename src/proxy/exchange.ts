@@ -13,7 +13,7 @@ import { kiroRequestTokens, TokenCalibration } from './kiro/token-calibration';
 import type { KiroHosts } from './kiro/endpoints';
 import type { KiroHttp } from './kiro/http';
 import { sendChat } from './kiro/chat';
-import { buildKiroRequest, type BuiltKiroRequest } from './kiro/request';
+import { buildKiroRequest } from './kiro/request';
 import { hasUrlImages, replaceImagesWithNotes, resolveImageUrls } from './kiro/images';
 import { isPublicAddress } from './kiro/public-address';
 import { LightAbortController, abortWith } from './abort';
@@ -137,7 +137,7 @@ export class KiroExchange implements Exchange {
         profileArn: lease.credentials.profileArn,
         conversationId: lease.conversationId,
       });
-      attempt.kiroRequest = built;
+      attempt.kiroRequest = built.bytes;
       const rawInputTokens = kiroRequestTokens(built.textWeight, built.body);
       const call = () => this.call(lease, built.bytes, built.toolNameMap, kiroModel, rawInputTokens, request.signal);
       let outcome = await call();
@@ -150,7 +150,7 @@ export class KiroExchange implements Exchange {
         outcome = await call();
       }
       if (!('upstream' in outcome)) return outcome;
-      outcome.upstream.kiroRequest = built;
+      outcome.upstream.kiroRequest = built.bytes;
       // The stream owns the lease from here (`tracked` releases it).
       return { value: outcome.upstream };
     });
@@ -421,8 +421,8 @@ export class KiroExchange implements Exchange {
       attempts: number;
       ttfbMs?: number;
       usage?: Usage;
-      /** Logged with an entry that failed, as the text sent. */
-      kiroRequest?: BuiltKiroRequest;
+      /** The request sent, logged as text with an entry that failed. */
+      kiroRequest?: Buffer;
       /** Set on the entry of a web search call. */
       webSearches?: number;
     },
@@ -447,7 +447,7 @@ export class KiroExchange implements Exchange {
       sessionId: request.conversation.sessionId,
       // Security: the log is served by /admin/logs and exported; error texts quote upstream bodies.
       error: r.error === undefined ? undefined : redact(r.error),
-      kiroRequest: r.status >= 400 ? r.kiroRequest?.json : undefined,
+      kiroRequest: r.status >= 400 ? r.kiroRequest?.toString() : undefined,
       ...(r.webSearches ? { webSearches: r.webSearches } : {}),
     });
   }
@@ -466,7 +466,7 @@ interface Upstream {
   /** The prompt's tokens as estimated before Kiro answered. */
   estimatedInputTokens: number;
   /** The request sent, for the log of a request that did not finish. */
-  kiroRequest?: BuiltKiroRequest;
+  kiroRequest?: Buffer;
 }
 
 /** A reply that ended normally before any text, reasoning or tool call (§11.8). */
@@ -496,7 +496,7 @@ interface Attempt {
   count: number;
   accountId?: string;
   label?: string;
-  kiroRequest?: BuiltKiroRequest;
+  kiroRequest?: Buffer;
 }
 
 /** What `acquire` excludes before any attempt failed. */

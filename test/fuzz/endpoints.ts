@@ -31,7 +31,7 @@ function toKiro(conv: Conversation): void {
   const kiroModel = resolveKiroModel(conv.model, {}, 'claude-sonnet-4.5');
   const built = buildKiroRequest(conv, { kiroModel, profileArn: 'arn:aws:codewhisperer:us-east-1:0:profile/X', conversationId: 'c' });
   kiroRequestTokens(built.textWeight, built.body);
-  JSON.parse(built.json);
+  JSON.parse(built.bytes.toString());
 }
 
 const TOOL = { name: 'read_file', description: 'Read a file', input_schema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] } };

@@ -77,8 +77,6 @@ export interface KiroRequestOptions {
 
 export interface BuiltKiroRequest extends KiroRequestBytes {
   body: KiroRequestBody;
-  /** `body` serialized, as text: made when asked for (a log entry, a test), never to send. */
-  readonly json: string;
   /** Shortened tool name → the client's original name, to map tool calls back. */
   toolNameMap: Map<string, string>;
   /** Oldest history user/assistant pairs dropped to fit `maxPayloadBytes`. */
@@ -160,17 +158,7 @@ export function buildKiroRequest(conv: Conversation, opts: KiroRequestOptions): 
     maxBytes: opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
     entryBytes: (turn) => Buffer.byteLength(JSON.stringify(historyEntry(turn, opts.kiroModel))),
   });
-  const { bytes } = encoded;
-  return {
-    body,
-    bytes,
-    textWeight: encoded.textWeight,
-    get json() {
-      return bytes.toString();
-    },
-    toolNameMap: toolNames.shortToOriginal,
-    trimmedPairs,
-  };
+  return { body, ...encoded, toolNameMap: toolNames.shortToOriginal, trimmedPairs };
 }
 
 // ---- Messages → turns ----
