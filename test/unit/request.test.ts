@@ -11,6 +11,7 @@ import { resolveImageUrls, type ImageFetchOptions } from '../../src/proxy/kiro/i
 import { isPublicAddress } from '../../src/proxy/kiro/public-address';
 import { waitFor } from '../helpers/http';
 import { buildKiroRequest, type KiroRequestBody, type KiroTool, type KiroUserInputMessage } from '../../src/proxy/kiro/request';
+import { encodeKiroRequest } from '../../src/proxy/kiro/request-bytes';
 import type { Block, Conversation, Message, ToolSpec } from '../../src/proxy/model';
 import { tokenWeight } from '../../src/proxy/tokens';
 // @ts-expect-error: the simulator is plain JavaScript without type declarations
@@ -752,5 +753,24 @@ describe('prompt-cache breakpoints → Kiro cache points (§11.5)', () => {
     const many = structuredClone(body);
     current(many).userInputMessageContext!.tools = [...Array.from({ length: 4 }, () => POINT), ...(current(many).userInputMessageContext!.tools ?? [])] as never;
     assert.ok(validateKiroRequest(many));
+  });
+});
+
+describe('encodeKiroRequest', () => {
+  it('writes exactly the JSON of any body shape, and its token weight', () => {
+    const entry = { userInputMessage: { content: 'naïve 世界 "quoted"\n', modelId: MODEL, origin: 'AI_EDITOR' } };
+    const bodies = [
+      { conversationState: { chatTriggerType: 'MANUAL' } },
+      { conversationState: { chatTriggerType: 'MANUAL', history: [] }, profileArn: 'arn:x' },
+      { conversationState: { history: [entry] } },
+      { conversationState: { history: [] } },
+      { conversationState: { chatTriggerType: 'MANUAL', skipped: undefined, history: [entry, { assistantResponseMessage: { content: ' ' } }] }, profileArn: 'arn:x' },
+    ];
+    for (const body of bodies) {
+      const { bytes, textWeight } = encodeKiroRequest(body);
+      const json = JSON.stringify(body);
+      assert.equal(bytes.toString(), json);
+      assert.equal(textWeight, tokenWeight(json));
+    }
   });
 });

@@ -22,13 +22,14 @@ export function encodeKiroRequest(body: KiroRequestShape): KiroRequestBytes {
   const { history, ...state } = body.conversationState;
   const stateJson = JSON.stringify(state);
   const pieces = ['{"conversationState":'];
-  if (history?.length) {
+  if (history === undefined) {
+    pieces.push(stateJson);
+  } else {
     // The entries go in before conversationState's closing brace, where JSON.stringify puts them.
-    pieces.push(stateJson.slice(0, -1), ',"history":[');
+    const open = stateJson.slice(0, -1);
+    pieces.push(open, open === '{' ? '"history":[' : ',"history":[');
     history.forEach((entry, i) => pieces.push(i === 0 ? JSON.stringify(entry) : `,${JSON.stringify(entry)}`));
     pieces.push(']}');
-  } else {
-    pieces.push(stateJson);
   }
   pieces.push(body.profileArn === undefined ? '}' : `,"profileArn":${JSON.stringify(body.profileArn)}}`);
 
