@@ -2,7 +2,7 @@
 // Kiro Proxy benchmarks: what the proxy costs, next to the physical limit.
 //
 //   node bench/run.mjs [--smoke] [--soak-seconds N] [--profile] [--only latency,throughput,slowreader,concurrency,soak,cpu,artifacts]
-//                      [--iterations N] [--warmup N] [--protocols anthropic,chat,responses,gemini]
+//                      [--iterations N] [--warmup N] [--prewarm N] [--protocols anthropic,chat,responses,gemini]
 //                      [--stream-chunk-bytes N] [--sim-close] [--cli path/to/cli.js] [--split] [--compare path/to/other/cli.js]
 //
 // Every figure is measured side by side in one run, over the same exchange:
@@ -39,6 +39,7 @@ const { values: argv } = parseArgs({
     only: { type: 'string' },
     iterations: { type: 'string' },
     warmup: { type: 'string' },
+    prewarm: { type: 'string' },
     protocols: { type: 'string' },
     'stream-chunk-bytes': { type: 'string' },
     'sim-close': { type: 'boolean', default: false },
@@ -56,6 +57,11 @@ const CFG = {
   // 2,500 requests of a protocol to optimize: its time per request falls from 1.75 to 0.9 ms
   // until then (with a lower --interrupt-budget it gets there in 1,000), see bench/README.
   warmup: Number(argv.warmup ?? (SMOKE ? 30 : 1500)),
+  // Before the first block: the cold proxy's warm-up curve, rounds of every measured protocol
+  // (both clients, streaming and not, each after the same exchange sent direct), reported by
+  // the proxy's request count. Not a target: a user's proxy that served few requests since it
+  // started runs on that curve, not on the warm figures the blocks measure.
+  prewarm: Number(argv.prewarm ?? (SMOKE ? 25 : 500)),
   iterations: Number(argv.iterations ?? (SMOKE ? 50 : 300)),
   // Answers of `mb` MiB text in 1–10 char deltas; `chunk` = largest random write of the simulator:
   // 160 is its default (Kiro-like pacing: the simulator itself is the bottleneck), 16 KiB keeps
@@ -237,6 +243,19 @@ await phase('latency', async () => {
   };
   const clientOrder = (i) => (i % 2 ? ['fetch', 'http'] : ['http', 'fetch']);
   const newSamples = () => ({ total: [], ttfb: [], streamTotal: [] });
+  // The cold proxy's warm-up: non-streaming totals per client, in windows of a fifth of the
+  // rounds (every protocol in each), beside the same exchanges sent direct (the simulator warms too).
+  const warmWindows = [];
+  if (CFG.prewarm > 0) {
+    const windowRounds = Math.ceil(CFG.prewarm / 5);
+    for (let i = 0; i < CFG.prewarm; i++) {
+      if (i % windowRounds === 0) warmWindows.push({ fromRound: i, samples: { http: {}, fetch: {} } });
+      const into = warmWindows.at(-1).samples;
+      for (const route of LATENCY_PROTOCOLS) {
+        for (const c of clientOrder(i)) for (const r of ['direct', route]) await one(c, r, i, (into[c][r === 'direct' ? r : 'proxy'] ??= newSamples()));
+      }
+    }
+  }
   // One block per route, as one client uses one protocol: warm-up, then triples direct → raw →
   // route, so that the route and the raw pass-through both run on every triple and both take
   // their request after a pause. Each block's figure is beyond the raw of its own block.
@@ -280,7 +299,8 @@ await phase('latency', async () => {
     stack = undefined;
   }
   agent.destroy();
-  const fig = { iterations: CFG.iterations, warmup: CFG.warmup, protocols: LATENCY_PROTOCOLS, wrongAnswers: Object.values(wrong).reduce((a, b) => a + b, 0), wrongBy: wrong, clients: {} };
+  const perRound = LATENCY_PROTOCOLS.length * 4;
+  const fig = { iterations: CFG.iterations, warmup: CFG.warmup, prewarm: CFG.prewarm, protocols: LATENCY_PROTOCOLS, wrongAnswers: Object.values(wrong).reduce((a, b) => a + b, 0), wrongBy: wrong, clients: {} };
   const pooled = (c, r, key) => blocks.flatMap((b) => samples[c][`${r}@${b}`][key]);
   for (const c of Object.keys(clients)) {
     fig.clients[c] = {};
@@ -299,6 +319,10 @@ await phase('latency', async () => {
     }
   }
   if (argv.split) fig.inside = inside;
+  fig.prewarmCurve = warmWindows.map((w, k) => ({
+    proxyRequests: [w.fromRound * perRound, (warmWindows[k + 1]?.fromRound ?? CFG.prewarm) * perRound],
+    nonStreamingP50: Object.fromEntries(Object.entries(w.samples).map(([c, by]) => [c, { proxy: round(pct(by.proxy.total, 50)), direct: round(pct(by.direct.total, 50)) }])),
+  }));
   if (compared) fig.compared = argv.compare;
   results.figures.latency = fig;
 });
@@ -657,6 +681,14 @@ function printReport(r) {
           row(`latency ${client} ${name} ${q} (ms)`, ms(f.direct[q]), `${ms(f.raw[q])} (${signed(f.rawMinusDirect[q])})`, `${ms(f[measured[0]][q])} (${signed(f.beyondRaw[measured[0]][q])})`,
             `beyond raw: ${beyond(f, q)}`, `≤ ${tgt}`, worst(f, q) <= tgt);
         }
+      }
+    }
+    if (L.prewarmCurve?.length) {
+      const kilo = (n) => (n < 1000 ? String(n) : `${Math.round(n / 100) / 10}k`);
+      const curve = (c) => L.prewarmCurve.map((w) => `${kilo(w.proxyRequests[0])}–${kilo(w.proxyRequests[1])} ${ms(w.nonStreamingP50[c].proxy)} (direct ${ms(w.nonStreamingP50[c].direct)})`).join(' · ');
+      for (const c of Object.keys(L.clients)) {
+        const first = L.prewarmCurve[0].nonStreamingP50[c];
+        row(`cold proxy, ${c} non-streaming p50 (ms)`, ms(first.direct), '', ms(first.proxy), `warm-up by the proxy's request count, every protocol: ${curve(c)}`, '', undefined);
       }
     }
     // Medians inside the processes (--split), non-streaming: what the two yardsticks and each
