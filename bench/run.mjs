@@ -30,9 +30,6 @@ import { makeAgent, send, sendFetch, kiroText, admin, adminGet } from './lib/cli
 import { PROTOCOLS, PROTOCOL_NAMES, PROMPT_SLOT, sessionSizedBody, withPrompt } from './lib/protocols.mjs';
 import { pct, median, round, makeText, rng } from './lib/stats.mjs';
 import { buildProfileCli, analyzeCpuProfile } from './lib/profile.mjs';
-import routeKeys from './lib/route-key.cjs';
-
-const { routeKey } = routeKeys;
 
 const { values: argv } = parseArgs({
   options: {
@@ -92,8 +89,6 @@ const CFG = {
 const LATENCY_PROTOCOLS = argv.protocols ? argv.protocols.split(',') : PROTOCOL_NAMES;
 for (const p of LATENCY_PROTOCOLS) if (!PROTOCOL_NAMES.includes(p)) { console.error(`bench: unknown protocol "${p}" (known: ${PROTOCOL_NAMES.join(', ')})`); process.exit(2); }
 const PHASES = new Set((argv.only ?? 'latency,throughput,slowreader,concurrency,soak,cpu,artifacts').split(','));
-/** Rounds in which the latency blocks take turns, each running a stretch of its measured triples. */
-const LATENCY_ROUNDS = 4;
 const TARGETS = {
   addedP50: 0.3, addedP99: 2, ttfb: 0.5, stream1mb: 1.3, concRssMb: 150, soakFlat: 0.1, activationMs: 50, vsixKb: 400,
 };
@@ -261,48 +256,41 @@ await phase('latency', async () => {
       }
     }
   }
-  // One block per route, as one client uses one protocol: triples direct → raw → route, so that
-  // the route and the raw pass-through both run on every triple and both take their request
-  // after a pause. Each block's figure is beyond the raw of its own block. The first block is
-  // the control, a second copy of the raw pass-through: its figure beyond raw is the method's own
-  // error. Then two yardsticks: the proxy's HTTP stack alone (what any proxy built on it pays)
-  // and the minimal translator (what the least Anthropic translation adds to that).
-  // Every block is warmed first, then the blocks take turns in rounds, each running a stretch of
-  // its measured triples per round: a machine whose speed drifts during the phase (the load of a
-  // shared VM) weighs on every block alike, instead of on whichever came last. (Blocks measured
-  // one after the other put the worst figure on the last ones as the load rose, or on the first.
-  // And a stretch, not single triples: protocols rotated through one list ran each on a fourth
-  // of the triples, and a route run that seldom pays for it: the control, run on a fifth of
-  // them, measured +0.27–0.31 ms p50 beyond raw, and −0.12 to +0.13 on every triple.)
+  // One block per route, as one client uses one protocol: warm-up, then triples direct → raw →
+  // route, so that the route and the raw pass-through both run on every triple and both take
+  // their request after a pause. Each block's figure is beyond the raw of its own block.
+  // (Protocols rotated through one list ran each on a fourth of the triples, and a route run
+  // that seldom pays for it: a second copy of the raw pass-through, run on a fifth of them,
+  // measured +0.27–0.31 ms p50 beyond raw, and −0.12 to +0.13 on every triple.) The first block
+  // is the control, that second copy of the raw pass-through: its figure beyond raw is the
+  // method's own error. Then two yardsticks: the proxy's HTTP stack alone (what any proxy built
+  // on it pays) and the minimal translator (what the least Anthropic translation adds to that).
   control = await startPassThrough('raw-proxy.mjs', sim.url);
   stack = await startPassThrough('stack-proxy.mjs', sim.url, { nodeArgs: splitArgs });
   minimal = await startPassThrough('minimal-translator.mjs', sim.url, { nodeArgs: splitArgs, args: [JSON.stringify({ headers: KIRO_HEADERS, template: kiroTemplate })] });
-  // With --compare each protocol's block has the other build's beside it.
-  const blocks = ['control', 'stack', 'minimal', ...LATENCY_PROTOCOLS.flatMap((p) => (compared ? [p, `${p}@compare`] : [p]))];
+  // With --compare each protocol's block is a pair, the two builds taking turns in rounds so that
+  // the machine's drift within the block falls on both alike.
+  const groups = [['control'], ['stack'], ['minimal'], ...LATENCY_PROTOCOLS.map((p) => (compared ? [p, `${p}@compare`] : [p]))];
+  const blocks = groups.flat();
   const inside = {};
   // The control is a raw copy, with no undici inside to time.
   const splitPidOf = (route) => (argv.split && route !== 'control' ? (route.endsWith('@compare') ? compared : { stack, minimal }[route] ?? proxy).pid : undefined);
-  const splitPids = [...new Set(blocks.map(splitPidOf).filter(Boolean))];
   try {
-    for (const route of blocks) {
-      for (const c of Object.keys(clients)) Object.assign((samples[c] ??= {}), { [route]: newSamples(), [`raw@${route}`]: newSamples(), [`direct@${route}`]: newSamples() });
-      for (let i = 0; i < CFG.warmup; i++) for (const c of clientOrder(i)) for (const r of ['direct', 'raw', route]) await one(c, r, i);
-    }
-    for (const pid of splitPids) await splitSnapshot(pid); // drops the warm-up's
-    for (let k = 0; k < LATENCY_ROUNDS; k++) {
-      for (const route of blocks) {
-        for (let i = Math.floor((k * CFG.iterations) / LATENCY_ROUNDS); i < Math.floor(((k + 1) * CFG.iterations) / LATENCY_ROUNDS); i++) {
-          for (const c of clientOrder(i)) for (const r of ['direct', 'raw', route]) await one(c, r, i, samples[c][r === route ? r : `${r}@${route}`]);
+    for (const group of groups) {
+      for (const route of group) {
+        for (const c of Object.keys(clients)) Object.assign((samples[c] ??= {}), { [route]: newSamples(), [`raw@${route}`]: newSamples(), [`direct@${route}`]: newSamples() });
+        for (let i = 0; i < CFG.warmup; i++) for (const c of clientOrder(i)) for (const r of ['direct', 'raw', route]) await one(c, r, i);
+      }
+      for (const route of group) if (splitPidOf(route)) await splitSnapshot(splitPidOf(route)); // drops the warm-up's
+      const rounds = group.length > 1 ? 4 : 1;
+      for (let k = 0; k < rounds; k++) {
+        for (const route of group) {
+          for (let i = Math.floor((k * CFG.iterations) / rounds); i < Math.floor(((k + 1) * CFG.iterations) / rounds); i++) {
+            for (const c of clientOrder(i)) for (const r of ['direct', 'raw', route]) await one(c, r, i, samples[c][r === route ? r : `${r}@${route}`]);
+          }
         }
       }
-    }
-    const measured = new Map();
-    for (const pid of splitPids) measured.set(pid, await splitSnapshot(pid));
-    // Each route's figures, under its own path in its process's snapshot.
-    for (const route of blocks) {
-      if (!splitPidOf(route)) continue;
-      const suffix = ` ${routeKey(targetOf(route, false).path)}`;
-      inside[route] = Object.fromEntries(Object.entries(measured.get(splitPidOf(route))).filter(([key]) => key.endsWith(suffix)).map(([key, v]) => [key.slice(0, -suffix.length), v]));
+      for (const route of group) if (splitPidOf(route)) inside[route] = await splitSnapshot(splitPidOf(route));
     }
   } finally {
     await stopChild(control.child);

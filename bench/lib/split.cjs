@@ -5,13 +5,11 @@
 // ("upstream": the simulator and both hops), the upstream's last byte → the response's end
 // ("after"). Upstream moments come from undici's diagnostics channels, which all three send
 // through.
-// Medians are kept per client, kind and route (the path: one proxy serves every protocol, in
-// turns). On SIGUSR2 it writes the medians gathered since the last signal to
-// $KIRO_BENCH_SPLIT_DIR/<pid>-<n>.json and starts over: the bench signals when the measured part
-// starts (the warm-up is dropped) and when it ends.
+// On SIGUSR2 it writes the medians gathered since the last signal to
+// $KIRO_BENCH_SPLIT_DIR/<pid>-<n>.json and starts over: the bench signals when a block's
+// measured part starts (the warm-up is dropped) and when it ends.
 'use strict';
 const channels = require('node:diagnostics_channel');
-const { routeKey } = require('./route-key.cjs');
 const http = require('node:http');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -36,7 +34,7 @@ http.Server.prototype.emit = function (event, req, res) {
     const end = res.end;
     res.end = function () {
       if (r.sent && r.done) {
-        const s = (samples[`${client} ${kind} ${routeKey(req.url)}`] ??= { before: [], upstream: [], after: [] });
+        const s = (samples[`${client} ${kind}`] ??= { before: [], upstream: [], after: [] });
         s.before.push(r.sent - r.arrived);
         s.upstream.push(r.done - r.sent);
         s.after.push(now() - r.done);
