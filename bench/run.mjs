@@ -253,6 +253,8 @@ await phase('latency', async () => {
       const into = warmWindows.at(-1).samples;
       for (const route of LATENCY_PROTOCOLS) {
         for (const c of clientOrder(i)) for (const r of ['direct', route]) await one(c, r, i, (into[c][r === 'direct' ? r : 'proxy'] ??= newSamples()));
+        // The other build (--compare) gets the same warm-up, unmeasured: the pair must start even.
+        if (compared) for (const c of clientOrder(i)) await one(c, `${route}@compare`, i);
       }
     }
   }
@@ -299,6 +301,7 @@ await phase('latency', async () => {
     stack = undefined;
   }
   agent.destroy();
+  // Proxy requests a pre-warm round sends: every protocol, with both clients, streaming and not.
   const perRound = LATENCY_PROTOCOLS.length * 4;
   const fig = { iterations: CFG.iterations, warmup: CFG.warmup, prewarm: CFG.prewarm, protocols: LATENCY_PROTOCOLS, wrongAnswers: Object.values(wrong).reduce((a, b) => a + b, 0), wrongBy: wrong, clients: {} };
   const pooled = (c, r, key) => blocks.flatMap((b) => samples[c][`${r}@${b}`][key]);
