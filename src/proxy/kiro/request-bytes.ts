@@ -28,8 +28,11 @@ export function encodeKiroRequest(body: KiroRequestShape): KiroRequestBytes {
     // The entries go in before conversationState's closing brace, where JSON.stringify puts them.
     const open = stateJson.slice(0, -1);
     pieces.push(open, open === '{' ? '"history":[' : ',"history":[');
-    // The comma is a piece of its own: joined to an entry, it would cost a copy of the entry.
-    history.forEach((entry, i) => (i === 0 ? pieces.push(JSON.stringify(entry)) : pieces.push(',', JSON.stringify(entry))));
+    history.forEach((entry, i) => {
+      // The comma is a piece of its own: joined to an entry, it would cost a copy of the entry.
+      if (i > 0) pieces.push(',');
+      pieces.push(JSON.stringify(entry));
+    });
     pieces.push(']}');
   }
   pieces.push(body.profileArn === undefined ? '}' : `,"profileArn":${JSON.stringify(body.profileArn)}}`);
